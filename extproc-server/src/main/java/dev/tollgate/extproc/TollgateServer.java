@@ -1,0 +1,102 @@
+package dev.tollgate.extproc;
+
+import dev.tollgate.core.pipeline.Gateway;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC server: ext_proc and gRPC health on TCP, and optionally on a unix domain socket for a
+ * sidecar Envoy. Shuts down gracefully: health turns NOT_SERVING, new streams are refused, open
+ * ones get {@code grace} to finish.
+ */
+public final class TollgateServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TollgateServer.class);
+
+  private final List<Server> servers = new ArrayList<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Duration grace;
+  private EventLoopGroup udsGroup;
+
+  /** Binding options. {@code port} 0 picks a free port; {@code unixSocket} null for none. */
+  public record Options(String host, int port, Path unixSocket, Duration grace) {
+  }
+
+  public TollgateServer(Gateway gateway, Options options) throws IOException {
+    this.grace = options.grace();
+    ExtProcService service = new ExtProcService(gateway);
+    servers.add(NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
+        .addService(service)
+        .addService(health.getHealthService())
+        .build()
+        .start());
+    if (options.unixSocket() != null) {
+      if (!Epoll.isAvailable()) {
+        close();
+        throw new IOException("unix domain sockets need Linux epoll, unavailable here: " + Epoll.unavailabilityCause());
+      }
+      Files.deleteIfExists(options.unixSocket());
+      udsGroup = new EpollEventLoopGroup(2);
+      servers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(options.unixSocket().toString()))
+          .channelType(EpollServerDomainSocketChannel.class)
+          .bossEventLoopGroup(udsGroup)
+          .workerEventLoopGroup(udsGroup)
+          .addService(service)
+          .addService(health.getHealthService())
+          .build()
+          .start());
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    health.setStatus(io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.SERVICE_NAME,
+        io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+  }
+
+  /** The TCP port actually bound. */
+  public int port() {
+    return ((InetSocketAddress) servers.get(0).getListenSockets().get(0)).getPort();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    for (Server s : servers) {
+      s.awaitTermination();
+    }
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Server s : servers) {
+      try {
+        if (!s.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          LOG.warn("streams still open after {}; closing them", grace);
+          s.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        s.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (udsGroup != null) {
+      udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+}

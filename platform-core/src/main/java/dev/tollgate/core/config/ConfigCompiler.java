@@ -1,0 +1,88 @@
+package dev.tollgate.core.config;
+
+import dev.tollgate.api.BackendTarget;
+import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.spi.BackendAuth;
+import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.CostCalculatorFactory;
+import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
+import dev.tollgate.core.config.CompiledConfig.ReadyCost;
+import dev.tollgate.core.plugin.PluginRegistry;
+import dev.tollgate.core.routing.Router;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Loads a gateway config file and prepares it with the installed plugins. */
+public final class ConfigCompiler {
+  private final PluginRegistry plugins;
+
+  public ConfigCompiler(PluginRegistry plugins) {
+    this.plugins = plugins;
+  }
+
+  /** Reads, parses and compiles {@code file}; every error message starts with the file's path. */
+  public CompiledConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": file not found; pass --config with the gateway config file");
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file + ": is not UTF-8 text");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot be read: " + e.getMessage());
+    }
+    return compile(text, file.toString());
+  }
+
+  /** Parses and compiles YAML text; {@code source} names it in messages. */
+  public CompiledConfig compile(String yaml, String source) throws ConfigException {
+    try {
+      return compile(ConfigParser.parse(yaml));
+    } catch (InvalidConfigException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  public CompiledConfig compile(GatewayConfig config) throws InvalidConfigException {
+    Map<String, ReadyBackend> backends = new LinkedHashMap<>();
+    for (int i = 0; i < config.backends().size(); i++) {
+      GatewayConfig.Backend b = config.backends().get(i);
+      String at = "backends[" + i + "]";
+      ProviderTranslator translator = plugins.translator(b.schema()).orElseThrow(() ->
+          new InvalidConfigException(at + ".schema.name", "no installed plugin provides schema '" + b.schema()
+              + "'; installed: " + plugins.translators().keySet()));
+      Optional<BackendAuth> auth = Optional.empty();
+      if (b.auth().isPresent()) {
+        GatewayConfig.AuthSpec spec = b.auth().get();
+        BackendAuthFactory factory = plugins.auth(spec.type()).orElseThrow(() ->
+            new InvalidConfigException(at + ".auth.type", "no installed plugin provides auth type '" + spec.type()
+                + "'; installed: " + plugins.auths().keySet()));
+        auth = Optional.of(factory.create(spec.settings()));
+      }
+      backends.put(b.name(), new ReadyBackend(
+          new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(), b.provider()),
+          translator, auth));
+    }
+    List<ReadyCost> costs = new ArrayList<>();
+    for (int i = 0; i < config.costs().size(); i++) {
+      GatewayConfig.CostSpec c = config.costs().get(i);
+      String at = "costs[" + i + "]";
+      CostCalculatorFactory factory = plugins.cost(c.type()).orElseThrow(() ->
+          new InvalidConfigException(at + ".type", "no installed plugin provides cost type '" + c.type()
+              + "'; installed: " + plugins.costs().keySet()));
+      costs.add(new ReadyCost(c.metadataKey(), factory.create(c.settings())));
+    }
+    return new CompiledConfig(config, new Router(config), backends, costs);
+  }
+}

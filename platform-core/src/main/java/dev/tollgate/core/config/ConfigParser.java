@@ -1,0 +1,213 @@
+package dev.tollgate.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tollgate.api.ClientApi;
+import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.Settings;
+import dev.tollgate.core.config.GatewayConfig.AuthSpec;
+import dev.tollgate.core.config.GatewayConfig.Backend;
+import dev.tollgate.core.config.GatewayConfig.CostSpec;
+import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
+import dev.tollgate.core.config.GatewayConfig.MatchType;
+import dev.tollgate.core.config.GatewayConfig.RoutingHeader;
+import dev.tollgate.core.config.GatewayConfig.Rule;
+import dev.tollgate.core.config.GatewayConfig.UnknownPaths;
+import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Turns the YAML text of a gateway config into a {@link GatewayConfig}, checking everything that
+ * does not need the plugins (those checks are in {@link ConfigCompiler}). Unknown fields are
+ * errors, so that a typo is reported instead of silently ignored.
+ */
+public final class ConfigParser {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
+
+  private ConfigParser() {
+  }
+
+  public static GatewayConfig parse(String yaml) throws InvalidConfigException {
+    Map<String, Object> root;
+    try {
+      Object tree = YAML.readValue(yaml, Object.class);
+      if (tree == null) {
+        throw new InvalidConfigException("(document)", "is empty");
+      }
+      if (!(tree instanceof Map<?, ?>)) {
+        throw new InvalidConfigException("(document)", "must be a mapping with fields such as rules and backends");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = (Map<String, Object>) tree;
+      root = m;
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr();
+      throw new InvalidConfigException("(document)", "is not valid YAML" + where + ": " + e.getOriginalMessage());
+    }
+    return parse(Settings.of("", root));
+  }
+
+  static GatewayConfig parse(Settings s) throws InvalidConfigException {
+    s.allowOnly(Set.of("uuid", "schema", "modelNameHeaderKey", "selectedBackendHeaderKey", "metadataNamespace",
+        "unknownPaths", "maxRequestBodyBytes", "routingHeader", "costs", "rules", "backends"));
+    String uuid = s.string("uuid", "unset");
+    ClientApi clientSchema = clientSchema(s);
+    String modelHeader = headerName(s, "modelNameHeaderKey", GatewayConfig.DEFAULT_MODEL_HEADER);
+    String selectedHeader = headerName(s, "selectedBackendHeaderKey", GatewayConfig.DEFAULT_SELECTED_BACKEND_HEADER);
+    String namespace = s.string("metadataNamespace", GatewayConfig.DEFAULT_METADATA_NAMESPACE);
+    UnknownPaths unknownPaths = switch (s.string("unknownPaths", "Reject")) {
+      case "Reject" -> UnknownPaths.REJECT;
+      case "PassThrough" -> UnknownPaths.PASSTHROUGH;
+      default -> throw new InvalidConfigException(s.field("unknownPaths"), "must be Reject or PassThrough");
+    };
+    long maxBody = s.longValue("maxRequestBodyBytes", 4L * 1024 * 1024);
+    if (maxBody <= 0) {
+      throw new InvalidConfigException(s.field("maxRequestBodyBytes"), "must be positive");
+    }
+
+    List<Backend> backends = new ArrayList<>();
+    Set<String> backendNames = new HashSet<>();
+    for (Settings b : s.children("backends")) {
+      Backend backend = backend(b);
+      if (!backendNames.add(backend.name())) {
+        throw new InvalidConfigException(b.field("name"), "backend '" + backend.name() + "' is defined twice");
+      }
+      backends.add(backend);
+    }
+
+    List<Rule> rules = new ArrayList<>();
+    List<Settings> ruleSettings = s.children("rules");
+    for (int i = 0; i < ruleSettings.size(); i++) {
+      rules.add(rule(ruleSettings.get(i), i, backendNames));
+    }
+
+    Optional<RoutingHeader> routingHeader = Optional.empty();
+    Settings rh = s.child("routingHeader");
+    if (!rh.keys().isEmpty()) {
+      rh.allowOnly(Set.of("enabled", "name", "allowedBackends"));
+      if (rh.bool("enabled", true)) {
+        List<String> allowed = rh.strings("allowedBackends");
+        for (int i = 0; i < allowed.size(); i++) {
+          if (!backendNames.contains(allowed.get(i))) {
+            throw new InvalidConfigException(rh.field("allowedBackends") + "[" + i + "]",
+                "backend '" + allowed.get(i) + "' is not defined under backends");
+          }
+        }
+        routingHeader = Optional.of(new RoutingHeader(headerName(rh, "name", "x-ai-eg-backend"), allowed));
+      }
+    }
+
+    List<CostSpec> costs = new ArrayList<>();
+    Set<String> costKeys = new HashSet<>();
+    for (Settings c : s.children("costs")) {
+      String key = c.string("metadataKey");
+      if (!costKeys.add(key)) {
+        throw new InvalidConfigException(c.field("metadataKey"), "'" + key + "' is used by two costs");
+      }
+      String type = c.string("type");
+      Map<String, Object> rest = new LinkedHashMap<>(c.asMap());
+      rest.remove("metadataKey");
+      rest.remove("type");
+      costs.add(new CostSpec(key, type, Settings.of(c.path(), rest)));
+    }
+    return new GatewayConfig(uuid, clientSchema, modelHeader, selectedHeader, namespace, unknownPaths, maxBody,
+        routingHeader, costs, rules, backends);
+  }
+
+  private static ClientApi clientSchema(Settings s) throws InvalidConfigException {
+    Settings schema = s.child("schema");
+    schema.allowOnly(Set.of("name"));
+    String name = schema.string("name", "OpenAI");
+    return switch (name) {
+      case "OpenAI" -> ClientApi.OPENAI;
+      case "Anthropic" -> ClientApi.ANTHROPIC;
+      default -> throw new InvalidConfigException(schema.field("name"), "must be OpenAI or Anthropic, not '" + name + "'");
+    };
+  }
+
+  private static String headerName(Settings s, String key, String def) throws InvalidConfigException {
+    String v = s.string(key, def);
+    if (!HEADER_NAME.matcher(v).matches()) {
+      throw new InvalidConfigException(s.field(key), "'" + v + "' is not a lower-case HTTP header name");
+    }
+    return v;
+  }
+
+  private static Backend backend(Settings b) throws InvalidConfigException {
+    b.allowOnly(Set.of("name", "schema", "auth", "modelNameOverride", "provider"));
+    String name = b.string("name");
+    Settings schema = b.child("schema");
+    schema.allowOnly(Set.of("name", "version"));
+    String schemaName = schema.string("name");
+    String version = schema.string("version", "");
+    String override = b.string("modelNameOverride", "");
+    Optional<AuthSpec> auth = Optional.empty();
+    if (b.has("auth")) {
+      Settings a = b.child("auth");
+      String type = a.string("type");
+      Map<String, Object> rest = new LinkedHashMap<>(a.asMap());
+      rest.remove("type");
+      auth = Optional.of(new AuthSpec(type, Settings.of(a.path(), rest)));
+    }
+    return new Backend(name, schemaName, version, override, b.child("provider"), auth);
+  }
+
+  private static Rule rule(Settings r, int index, Set<String> backendNames) throws InvalidConfigException {
+    r.allowOnly(Set.of("name", "headers", "backends"));
+    String name = r.string("name", "rule-" + index);
+    List<HeaderMatch> matches = new ArrayList<>();
+    for (Settings h : r.children("headers")) {
+      h.allowOnly(Set.of("name", "type", "value"));
+      String header = h.string("name").toLowerCase(Locale.ROOT);
+      String type = h.string("type", "Exact");
+      String value = h.string("value");
+      switch (type) {
+        case "Exact" -> matches.add(new HeaderMatch(header, MatchType.EXACT, value, null));
+        case "RegularExpression" -> {
+          try {
+            matches.add(new HeaderMatch(header, MatchType.REGULAR_EXPRESSION, value, Pattern.compile(value)));
+          } catch (PatternSyntaxException e) {
+            throw new InvalidConfigException(h.field("value"),
+                "is not a valid regular expression (" + e.getDescription() + " near index " + e.getIndex() + ")");
+          }
+        }
+        default -> throw new InvalidConfigException(h.field("type"), "must be Exact or RegularExpression, not '" + type + "'");
+      }
+    }
+    List<WeightedBackend> refs = new ArrayList<>();
+    List<Settings> backendRefs = r.children("backends");
+    if (backendRefs.isEmpty()) {
+      throw new InvalidConfigException(r.field("backends"), "a rule needs at least one backend");
+    }
+    long totalWeight = 0;
+    for (Settings ref : backendRefs) {
+      ref.allowOnly(Set.of("name", "weight"));
+      String backend = ref.string("name");
+      if (!backendNames.contains(backend)) {
+        throw new InvalidConfigException(ref.field("name"), "backend '" + backend + "' is not defined under backends");
+      }
+      long weight = ref.longValue("weight", 1);
+      if (weight < 0 || weight > 1_000_000) {
+        throw new InvalidConfigException(ref.field("weight"), "must be between 0 and 1000000");
+      }
+      totalWeight += weight;
+      refs.add(new WeightedBackend(backend, (int) weight));
+    }
+    if (totalWeight == 0) {
+      throw new InvalidConfigException(r.field("backends"), "at least one backend needs a weight above 0");
+    }
+    return new Rule(name, matches, refs);
+  }
+}

@@ -1,0 +1,313 @@
+package dev.tollgate.core.pipeline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.ClientApi;
+import dev.tollgate.api.ClientRequest;
+import dev.tollgate.api.Endpoint;
+import dev.tollgate.api.ErrorFormats;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Headers;
+import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.CostCalculator;
+import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.ResponseHead;
+import dev.tollgate.core.config.CompiledConfig;
+import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
+import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
+import dev.tollgate.core.pipeline.PhaseResult.LocalReply;
+import dev.tollgate.core.routing.Router;
+import java.io.ByteArrayOutputStream;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP exchange through the gateway, phase by phase: request headers, request body, response
+ * headers, response body. Not thread-safe: the proxy sends one phase at a time per exchange.
+ */
+public final class ExchangeSession {
+  private static final Logger LOG = LoggerFactory.getLogger(ExchangeSession.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, PASSTHROUGH, DONE }
+
+  private final CompiledConfig compiled;
+  private final GatewayConfig config;
+  private final RandomGenerator random;
+  private final GatewayListener listener;
+
+  private State state = State.REQUEST_HEADERS;
+  private Headers requestHeaders = Headers.empty();
+  private Endpoint endpoint;
+  private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
+  private ReadyBackend backend;
+  private String model;
+  private ProviderTranslator.Exchange exchange;
+  private int responseStatus;
+  private boolean responseStreaming;
+
+  ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener) {
+    this.compiled = compiled;
+    this.config = compiled.config();
+    this.random = random;
+    this.listener = listener;
+  }
+
+  /** The client API whose error format this exchange answers in. */
+  public ClientApi clientApi() {
+    return endpoint == null ? config.clientSchema() : endpoint.clientApi();
+  }
+
+  /** Phase 1: the client's request headers. */
+  public PhaseResult onRequestHeaders(Headers headers, boolean endOfStream) {
+    if (state != State.REQUEST_HEADERS) {
+      return outOfOrder("request headers");
+    }
+    requestHeaders = headers;
+    String path = headers.value(":path");
+    String method = headers.get(":method").orElse("POST");
+    endpoint = Endpoint.fromPath(path).orElse(null);
+    if (endpoint == null) {
+      if (config.unknownPaths() == GatewayConfig.UnknownPaths.PASSTHROUGH) {
+        state = State.PASSTHROUGH;
+        return PhaseResult.CONTINUE;
+      }
+      return fail(404, "unknown_path", "path " + sanitize(path) + " is not served by this gateway");
+    }
+    if (endpoint == Endpoint.MODELS) {
+      if (!method.equals("GET")) {
+        return fail(405, "method", "use GET for " + endpoint.path());
+      }
+      return modelsReply();
+    }
+    if (!method.equals("POST")) {
+      return fail(405, "method", "use POST for " + endpoint.path());
+    }
+    if (endOfStream) {
+      return fail(400, "no_body", "the request has no body; send a JSON body with a model");
+    }
+    state = State.REQUEST_BODY;
+    return new PhaseResult(Headers.empty(), Set.of(), null, false, BodyMode.BUFFERED, null, Map.of(), null);
+  }
+
+  /** Phase 2: the request body, whole (buffered) or in pieces; work starts at end of stream. */
+  public PhaseResult onRequestBody(byte[] chunk, boolean endOfStream) {
+    if (state == State.PASSTHROUGH) {
+      return PhaseResult.CONTINUE;
+    }
+    if (state != State.REQUEST_BODY) {
+      return outOfOrder("request body");
+    }
+    if ((long) requestBody.size() + chunk.length > config.maxRequestBodyBytes()) {
+      return fail(413, "body_too_large", "request body is larger than " + config.maxRequestBodyBytes() + " bytes");
+    }
+    requestBody.writeBytes(chunk);
+    if (!endOfStream) {
+      // Streamed request body: hold each piece back; the whole translated body goes with the last one.
+      return new PhaseResult(Headers.empty(), Set.of(), new byte[0], false, null, null, Map.of(), null);
+    }
+    try {
+      return route(requestBody.toByteArray());
+    } catch (GatewayException e) {
+      return fail(e.status(), e.type(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("request translation failed for backend {}", backend == null ? "?" : backend.target().name(), e);
+      return fail(500, "plugin_error", "internal error while preparing the upstream request");
+    }
+  }
+
+  private PhaseResult route(byte[] body) throws GatewayException {
+    ObjectNode parsed = parse(body);
+    JsonNode modelNode = parsed.get("model");
+    if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
+      throw GatewayException.badRequest("the request body has no model; set \"model\" to one of the gateway's models");
+    }
+    model = modelNode.asText();
+    boolean stream = parsed.path("stream").asBoolean(false);
+    Headers routed = requestHeaders.with(config.modelHeader(), model);
+    Router.Route route = compiled.router().route(routed, random);
+    backend = compiled.backends().get(route.backend());
+    if (backend == null) {
+      throw new GatewayException(500, "server_error", "backend '" + route.backend() + "' is not configured");
+    }
+    if (!backend.translator().supports(endpoint)) {
+      throw GatewayException.badRequest("backend '" + backend.target().name() + "' (schema " + backend.target().schema()
+          + ") does not serve " + endpoint.path());
+    }
+    ClientRequest request = new ClientRequest(endpoint, routed, body, parsed, model, stream);
+    exchange = backend.translator().start(request, backend.target());
+    UpstreamRequest upstream = exchange.request();
+    if (backend.auth().isPresent()) {
+      upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
+    }
+    Headers set = upstream.setHeaders()
+        .with(config.modelHeader(), model)
+        .with(config.selectedBackendHeader(), backend.target().name())
+        .with("content-length", Integer.toString(upstream.body().length));
+    if (!upstream.path().equals(requestHeaders.value(":path"))) {
+      set = set.with(":path", upstream.path());
+    }
+    Set<String> remove = new HashSet<>(upstream.removeHeaders());
+    remove.removeAll(set.asMap().keySet());
+    state = State.RESPONSE_HEADERS;
+    return new PhaseResult(set, remove, upstream.body(), true, null, null, Map.of(), null);
+  }
+
+  private static ObjectNode parse(byte[] body) throws GatewayException {
+    if (body.length == 0) {
+      throw GatewayException.badRequest("the request body is empty; send a JSON object with a model");
+    }
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node == null || !node.isObject()) {
+        throw GatewayException.badRequest("the request body must be a JSON object");
+      }
+      return (ObjectNode) node;
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr();
+      throw GatewayException.badRequest("the request body is not valid JSON" + where);
+    } catch (java.io.IOException e) {
+      throw GatewayException.badRequest("the request body cannot be read as JSON");
+    }
+  }
+
+  /** Phase 3: the upstream's response headers. */
+  public PhaseResult onResponseHeaders(Headers headers, boolean endOfStream) {
+    if (state == State.PASSTHROUGH) {
+      return PhaseResult.CONTINUE;
+    }
+    if (state != State.RESPONSE_HEADERS) {
+      return outOfOrder("response headers");
+    }
+    responseStatus = parseStatus(headers.value(":status"));
+    ResponseHead head;
+    try {
+      head = exchange.onResponseHeaders(responseStatus, headers);
+    } catch (GatewayException e) {
+      return fail(e.status(), e.type(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("response translation failed for backend {}", backend.target().name(), e);
+      return fail(502, "plugin_error", "internal error while reading the upstream's answer");
+    }
+    responseStreaming = head.streaming();
+    if (endOfStream) {
+      state = State.DONE;
+      return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null, null, finish(), null);
+    }
+    state = State.RESPONSE_BODY;
+    return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null,
+        responseStreaming ? BodyMode.STREAMED : BodyMode.BUFFERED, Map.of(), null);
+  }
+
+  /** Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last piece. */
+  public PhaseResult onResponseBody(byte[] chunk, boolean endOfStream) {
+    if (state == State.PASSTHROUGH) {
+      return PhaseResult.CONTINUE;
+    }
+    if (state != State.RESPONSE_BODY) {
+      return outOfOrder("response body");
+    }
+    byte[] out;
+    try {
+      out = exchange.onResponseBody(chunk, endOfStream);
+    } catch (GatewayException | RuntimeException e) {
+      if (!responseStreaming) {
+        LOG.warn("cannot translate the answer of backend {}: {}", backend.target().name(), e.toString());
+        int status = e instanceof GatewayException g ? g.status() : 502;
+        return fail(status, "bad_upstream_response", "the upstream's answer could not be translated");
+      }
+      // Headers are already on their way to the client: pass the bytes on rather than cut the stream.
+      LOG.warn("cannot translate a streamed chunk of backend {}; passing it through: {}", backend.target().name(),
+          e.toString());
+      out = chunk;
+    }
+    Map<String, Map<String, Object>> md = Map.of();
+    if (endOfStream) {
+      state = State.DONE;
+      md = finish();
+    }
+    return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, md, null);
+  }
+
+  /** Computes the costs and tells the listener; returns the dynamic metadata to emit. */
+  private Map<String, Map<String, Object>> finish() {
+    TokenUsage usage = exchange.usage();
+    String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
+    listener.completed(backend.target().name(), answeredModel, responseStatus, usage);
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("backend_name", backend.target().name());
+    values.put("model_name", answeredModel);
+    if (usage.isKnown()) {
+      CostCalculator.CostInput input = new CostCalculator.CostInput(answeredModel, backend.target().name(), usage);
+      for (CompiledConfig.ReadyCost cost : compiled.costs()) {
+        try {
+          values.put(cost.metadataKey(), cost.calculator().cost(input));
+        } catch (RuntimeException e) {
+          LOG.error("cost {} failed; not emitted", cost.metadataKey(), e);
+        }
+      }
+    }
+    return Map.of(config.metadataNamespace(), values);
+  }
+
+  /** A request that never reached a backend ends here with an error in the client's format. */
+  private PhaseResult fail(int status, String cause, String message) {
+    state = State.DONE;
+    listener.localReply(status, cause);
+    String type = clientApi() == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
+    byte[] body = ErrorFormats.render(clientApi(), status, type, message);
+    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"), body,
+        "tollgate_" + cause));
+  }
+
+  private PhaseResult outOfOrder(String phase) {
+    LOG.warn("{} arrived in state {}; ending the exchange", phase, state);
+    return fail(500, "protocol", "the gateway received the " + phase + " out of order");
+  }
+
+  private PhaseResult modelsReply() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("object", "list");
+    var data = root.putArray("data");
+    for (String m : compiled.router().declaredModels()) {
+      ObjectNode e = data.addObject();
+      e.put("id", m);
+      e.put("object", "model");
+      e.put("created", 0);
+      e.put("owned_by", "tollgate");
+    }
+    state = State.DONE;
+    try {
+      return PhaseResult.reply(new LocalReply(200, Headers.of("content-type", "application/json"),
+          JSON.writeValueAsBytes(root), "tollgate_models"));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static int parseStatus(String s) {
+    try {
+      return s == null ? 200 : Integer.parseInt(s.trim());
+    } catch (NumberFormatException e) {
+      return 502;
+    }
+  }
+
+  private static String sanitize(String path) {
+    if (path == null) {
+      return "(none)";
+    }
+    String p = path.length() > 200 ? path.substring(0, 200) + "…" : path;
+    return p.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+}

@@ -1,0 +1,25 @@
+package dev.tollgate.core.pipeline;
+
+import dev.tollgate.core.config.CompiledConfig;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The request pipeline's entry point: one {@link ExchangeSession} per proxied HTTP exchange,
+ * each bound to the config in force when the exchange began.
+ */
+public final class Gateway {
+  private final Supplier<CompiledConfig> config;
+  private final RandomGenerator random;
+  private final GatewayListener listener;
+
+  public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener) {
+    this.config = config;
+    this.random = random;
+    this.listener = listener;
+  }
+
+  public ExchangeSession newExchange() {
+    return new ExchangeSession(config.get(), random, listener);
+  }
+}

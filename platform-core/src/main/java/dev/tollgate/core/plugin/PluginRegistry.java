@@ -1,0 +1,85 @@
+package dev.tollgate.core.plugin;
+
+import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.CostCalculatorFactory;
+import dev.tollgate.api.spi.PromptGuardFactory;
+import dev.tollgate.api.spi.ProviderTranslator;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The extensions found at start-up, by name. Two extensions claiming the same name stop
+ * start-up with a message naming both origins.
+ */
+public final class PluginRegistry {
+  private final Map<String, ProviderTranslator> translators;
+  private final Map<String, BackendAuthFactory> auths;
+  private final Map<String, CostCalculatorFactory> costs;
+  private final Map<String, PromptGuardFactory> guards;
+
+  public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
+                        Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards) {
+    this.translators = Collections.unmodifiableMap(new TreeMap<>(translators));
+    this.auths = Collections.unmodifiableMap(new TreeMap<>(auths));
+    this.costs = Collections.unmodifiableMap(new TreeMap<>(costs));
+    this.guards = Collections.unmodifiableMap(new TreeMap<>(guards));
+  }
+
+  /** Collects the started plugins' extensions (and the class path's) from {@code manager}. */
+  public static PluginRegistry from(TollgatePluginManager manager) {
+    return new PluginRegistry(
+        index(manager, ProviderTranslator.class, ProviderTranslator::schema, "schema"),
+        index(manager, BackendAuthFactory.class, BackendAuthFactory::type, "auth type"),
+        index(manager, CostCalculatorFactory.class, CostCalculatorFactory::type, "cost type"),
+        index(manager, PromptGuardFactory.class, PromptGuardFactory::type, "guard type"));
+  }
+
+  private static <T> Map<String, T> index(TollgatePluginManager manager, Class<T> type, Function<T, String> name,
+                                          String what) {
+    Map<String, T> out = new TreeMap<>();
+    for (T ext : manager.getExtensions(type)) {
+      String key = name.apply(ext);
+      T earlier = out.putIfAbsent(key, ext);
+      if (earlier != null) {
+        throw new PluginLoadException("two plugins claim the " + what + " '" + key + "': "
+            + manager.origin(earlier) + " and " + manager.origin(ext) + "; remove one of them");
+      }
+    }
+    return out;
+  }
+
+  public Optional<ProviderTranslator> translator(String schema) {
+    return Optional.ofNullable(translators.get(schema));
+  }
+
+  public Optional<BackendAuthFactory> auth(String type) {
+    return Optional.ofNullable(auths.get(type));
+  }
+
+  public Optional<CostCalculatorFactory> cost(String type) {
+    return Optional.ofNullable(costs.get(type));
+  }
+
+  public Optional<PromptGuardFactory> guard(String type) {
+    return Optional.ofNullable(guards.get(type));
+  }
+
+  public Map<String, ProviderTranslator> translators() {
+    return translators;
+  }
+
+  public Map<String, BackendAuthFactory> auths() {
+    return auths;
+  }
+
+  public Map<String, CostCalculatorFactory> costs() {
+    return costs;
+  }
+
+  public Map<String, PromptGuardFactory> guards() {
+    return guards;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.tollgate.core.routing;
+
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Headers;
+import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
+import dev.tollgate.core.config.GatewayConfig.Rule;
+import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Picks a backend for a request: the standard routing header when enabled and allowed, otherwise
+ * the first rule whose header matches all hold, then a backend of that rule by weight.
+ */
+public final class Router {
+  /** The outcome: the rule (null when the routing header decided) and the backend's name. */
+  public record Route(String rule, String backend) {
+  }
+
+  private final GatewayConfig config;
+  private final Set<String> routingHeaderAllowed;
+
+  public Router(GatewayConfig config) {
+    this.config = config;
+    Set<String> allowed = new LinkedHashSet<>();
+    config.routingHeader().ifPresent(rh -> {
+      if (rh.allowed().isEmpty()) {
+        config.rules().forEach(r -> r.backends().forEach(b -> allowed.add(b.backend())));
+      } else {
+        allowed.addAll(rh.allowed());
+      }
+    });
+    this.routingHeaderAllowed = Set.copyOf(allowed);
+  }
+
+  /**
+   * @param headers the request headers, including the model header already written
+   * @throws GatewayException 404 when no rule matches, 400 when the routing header names a backend
+   *                          that may not be chosen that way
+   */
+  public Route route(Headers headers, RandomGenerator random) throws GatewayException {
+    if (config.routingHeader().isPresent()) {
+      String name = config.routingHeader().get().name();
+      String wanted = headers.value(name);
+      if (wanted != null && !wanted.isEmpty()) {
+        if (!routingHeaderAllowed.contains(wanted)) {
+          throw new GatewayException(400, "invalid_request_error",
+              "backend '" + wanted + "' named in header " + name + " is not available for direct routing");
+        }
+        return new Route(null, wanted);
+      }
+    }
+    for (Rule rule : config.rules()) {
+      if (matches(rule.matches(), headers)) {
+        return new Route(rule.name(), pick(rule.backends(), random));
+      }
+    }
+    String model = headers.value(config.modelHeader());
+    throw new GatewayException(404, "invalid_request_error", model == null
+        ? "no route matches this request"
+        : "model '" + model + "' is not served by this gateway (no route matches)");
+  }
+
+  private static boolean matches(List<HeaderMatch> matches, Headers headers) {
+    for (HeaderMatch m : matches) {
+      if (!m.matches(headers.value(m.header()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static String pick(List<WeightedBackend> backends, RandomGenerator random) {
+    if (backends.size() == 1) {
+      return backends.get(0).backend();
+    }
+    long total = 0;
+    for (WeightedBackend b : backends) {
+      total += b.weight();
+    }
+    long r = random.nextLong(total);
+    for (WeightedBackend b : backends) {
+      r -= b.weight();
+      if (r < 0) {
+        return b.backend();
+      }
+    }
+    throw new AssertionError("weights changed while picking");
+  }
+
+  /** Model names that some rule matches exactly on the model header, for {@code GET /v1/models}. */
+  public List<String> declaredModels() {
+    Set<String> models = new LinkedHashSet<>();
+    for (Rule r : config.rules()) {
+      for (HeaderMatch m : r.matches()) {
+        if (m.header().equals(config.modelHeader()) && m.type() == GatewayConfig.MatchType.EXACT) {
+          models.add(m.value());
+        }
+      }
+    }
+    return List.copyOf(models);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Tollgate's plugin API.
+ *
+ * <p>A plugin contributes one or more extensions, each annotated with {@code @org.pf4j.Extension}
+ * and implementing one of the extension points in {@link dev.tollgate.api.spi}:
+ * <ul>
+ *   <li>{@link dev.tollgate.api.spi.ProviderTranslator}: speaks one backend API schema;</li>
+ *   <li>{@link dev.tollgate.api.spi.BackendAuthFactory}: adds a backend's credentials;</li>
+ *   <li>{@link dev.tollgate.api.spi.PromptGuardFactory}: inspects prompts and answers;</li>
+ *   <li>{@link dev.tollgate.api.spi.CostCalculatorFactory}: turns token usage into a cost.</li>
+ * </ul>
+ * Extensions are created by the platform's injector: a public constructor annotated with
+ * {@code jakarta.inject.Inject} may ask for the {@link dev.tollgate.api.PlatformServices}.
+ * Everything that crosses the boundary is an immutable value of this package.
+ */
+package dev.tollgate.api;

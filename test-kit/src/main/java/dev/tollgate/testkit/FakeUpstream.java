@@ -1,0 +1,120 @@
+package dev.tollgate.testkit;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * A provider upstream on loopback: records every request it receives and answers through a
+ * handler. Streamed answers are written piece by piece with a flush after each, so the proxy
+ * sees them arrive separately.
+ */
+public final class FakeUpstream implements AutoCloseable {
+  /** A request as the upstream received it; header names lower case. */
+  public record Received(String method, String path, Map<String, String> headers, byte[] body) {
+    public String bodyText() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  /** An answer: status, headers, and the body in the pieces to write it in. */
+  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
+    public static Answer json(int status, String json) {
+      return new Answer(status, Map.of("content-type", "application/json"),
+          List.of(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public static Answer stream(String contentType, List<byte[]> pieces) {
+      return new Answer(200, Map.of("content-type", contentType), pieces);
+    }
+  }
+
+  private final HttpServer server;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile Function<Received, Answer> handler;
+
+  public FakeUpstream(Function<Received, Answer> handler) throws IOException {
+    this.handler = handler;
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "fake-upstream");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.createContext("/", ex -> {
+      try (ex) {
+        Map<String, String> headers = new TreeMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        String path = ex.getRequestURI().getRawPath()
+            + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
+        Received r = new Received(ex.getRequestMethod(), path, Map.copyOf(headers), ex.getRequestBody().readAllBytes());
+        received.add(r);
+        Answer a;
+        try {
+          a = this.handler.apply(r);
+        } catch (RuntimeException e) {
+          a = Answer.json(500, "{\"error\":{\"message\":\"fake upstream handler failed: " + e + "\"}}");
+        }
+        a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        boolean streamed = a.pieces().size() > 1;
+        long length = streamed ? 0 : a.pieces().stream().mapToLong(p -> p.length).sum();
+        ex.sendResponseHeaders(a.status(), length == 0 && !streamed ? -1 : length);
+        OutputStream out = ex.getResponseBody();
+        for (byte[] p : a.pieces()) {
+          out.write(p);
+          out.flush();
+          if (streamed) {
+            sleepQuietly();
+          }
+        }
+      }
+    });
+    server.start();
+  }
+
+  private static void sleepQuietly() {
+    try {
+      Thread.sleep(5);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public void handler(Function<Received, Answer> handler) {
+    this.handler = handler;
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  public List<Received> received() {
+    return List.copyOf(received);
+  }
+
+  public Received last() {
+    if (received.isEmpty()) {
+      throw new IllegalStateException("the upstream received nothing");
+    }
+    return received.get(received.size() - 1);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
