@@ -1,4 +1,4 @@
-package dev.tollgate.extproc;
+package dev.tollgate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,6 +9,7 @@ import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
+import dev.tollgate.testkit.TollgateHarness;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class OpenAiEndToEndTest {
   Path dir;
   FakeUpstream primary;
   FakeUpstream secondary;
-  GatewayHarness gateway;
+  TollgateHarness gateway;
   EnvoyLikeClient envoy;
 
   @BeforeEach
@@ -35,7 +36,7 @@ class OpenAiEndToEndTest {
     primary = new FakeUpstream(FakeOpenAi.handler("sk-primary", 11, 7));
     secondary = new FakeUpstream(FakeOpenAi.handler("sk-secondary", 11, 7));
     Files.writeString(dir.resolve("secondary.key"), "sk-secondary\n");
-    gateway = new GatewayHarness(dir, """
+    gateway = TollgateHarness.start(dir, Plugins.dir(), """
         uuid: e2e-1
         costs:
           - metadataKey: llm_input_token
