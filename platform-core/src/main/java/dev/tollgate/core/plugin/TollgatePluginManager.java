@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.ExtensionFactory;
-import org.pf4j.PluginAlreadyLoadedException;
+import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
@@ -23,6 +23,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(TollgatePluginManager.class);
   private final List<String> refused = new ArrayList<>();
+  private final List<String> duplicates = new ArrayList<>();
   private volatile Supplier<Injector> injector;
 
   public TollgatePluginManager(Path pluginsRoot) {
@@ -50,15 +51,34 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     };
   }
 
+  /**
+   * PF4J logs and skips a plugin it cannot load; Tollgate records why, so that a duplicate id
+   * stops start-up and a broken file is reported in one line.
+   */
+  @Override
+  protected PluginWrapper loadPluginFromPath(Path pluginPath) {
+    try {
+      String id = getPluginDescriptorFinder().find(pluginPath).getPluginId();
+      PluginWrapper first = id == null ? null : getPlugin(id);
+      if (first != null) {
+        duplicates.add("two plugins have the id '" + id + "': " + first.getPluginPath() + " and " + pluginPath
+            + "; remove one of them from " + getPluginsRoot());
+        return null;
+      }
+      return super.loadPluginFromPath(pluginPath);
+    } catch (PluginRuntimeException e) {
+      String msg = "cannot load plugin " + pluginPath + ": " + e.getMessage();
+      refused.add(msg);
+      LOG.error(msg);
+      return null;
+    }
+  }
+
   /** Loads and starts all plugins in the plugins directory. */
   public void loadAndStart() {
-    try {
-      loadPlugins();
-    } catch (PluginAlreadyLoadedException e) {
-      PluginWrapper first = getPlugin(e.getPluginId());
-      throw new PluginLoadException("two plugins have the id '" + e.getPluginId() + "': "
-          + (first == null ? "?" : first.getPluginPath()) + " and " + e.getPluginPath()
-          + "; remove one of them from " + getPluginsRoot());
+    loadPlugins();
+    if (!duplicates.isEmpty()) {
+      throw new PluginLoadException(String.join("; ", duplicates));
     }
     for (PluginWrapper p : getPlugins()) {
       if (p.getPluginState() == PluginState.DISABLED) {

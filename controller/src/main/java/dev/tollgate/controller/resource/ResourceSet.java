@@ -1,0 +1,19 @@
+package dev.tollgate.controller.resource;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The global view: every resource the controller knows, each list sorted by name.
+ */
+public record ResourceSet(List<Resource<AIGatewayRouteSpec>> routes, List<Resource<AIServiceBackendSpec>> backends,
+                          List<Resource<BackendSecurityPolicySpec>> securityPolicies,
+                          List<Resource<PromptPolicySpec>> promptPolicies, Map<String, SecretData> secrets) {
+  public ResourceSet {
+    routes = List.copyOf(routes);
+    backends = List.copyOf(backends);
+    securityPolicies = List.copyOf(securityPolicies);
+    promptPolicies = List.copyOf(promptPolicies);
+    secrets = Map.copyOf(secrets);
+  }
+}

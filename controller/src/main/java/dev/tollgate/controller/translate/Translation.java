@@ -1,0 +1,33 @@
+package dev.tollgate.controller.translate;
+
+import dev.tollgate.controller.envoy.EnvoyResources;
+import dev.tollgate.controller.envoy.EnvoyYaml;
+import java.util.List;
+
+/**
+ * Everything computed from one global view of the resources.
+ *
+ * @param gatewayConfigYaml    the gateway config extproc-server loads (accepted by ConfigParser)
+ * @param uuid                 its uuid, derived from its content
+ * @param containsSecrets      true when secret values are inlined (then it belongs in a Secret, not a ConfigMap)
+ * @param envoy                Envoy bootstrap and xDS resources
+ * @param promptPolicies       validated prompt policies (not emitted into the gateway config yet)
+ * @param warnings             things that were accepted but not (fully) expressed in the output
+ */
+public record Translation(String gatewayConfigYaml, String uuid, boolean containsSecrets, EnvoyResources envoy,
+                          List<PromptPolicyBinding> promptPolicies, List<String> warnings) {
+  public Translation {
+    promptPolicies = List.copyOf(promptPolicies);
+    warnings = List.copyOf(warnings);
+  }
+
+  /** The static Envoy bootstrap as YAML. */
+  public String envoyBootstrapYaml() {
+    return EnvoyYaml.toYaml(envoy.bootstrap());
+  }
+
+  @Override
+  public String toString() {
+    return "Translation[uuid " + uuid + ", " + envoy.clusters().size() + " clusters]";
+  }
+}

@@ -1,0 +1,255 @@
+package dev.tollgate.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.EnvoyLikeClient;
+import dev.tollgate.testkit.FakeOpenAi;
+import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.HttpExchange;
+import dev.tollgate.testkit.ProxyResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution as a user runs it: {@code bin/tollgate} started as a process, driven over
+ * TCP by the Envoy-like client.
+ */
+class DistributionIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
+  private static final Path DIST = Path.of(System.getProperty("tollgate.dist", "target/tollgate"));
+
+  @TempDir
+  Path dir;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (Process p : processes) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void pluginsCommandListsTheBuiltInPlugins() throws Exception {
+    Result r = runToEnd("plugins");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("schemas:").contains("OpenAI");
+    assertThat(r.out()).containsPattern("auth types: .*APIKey");
+    assertThat(r.out()).containsPattern("cost types: .*InputToken.*TotalToken");
+  }
+
+  @Test
+  void defaultConfigServesOpenAiWithTheClientsKeyAndEmitsTokenCounts() throws Exception {
+    try (FakeUpstream openai = new FakeUpstream(FakeOpenAi.handler("sk-client", 12, 30))) {
+      Running t = start("run", "--port", "0", "--host", "127.0.0.1");
+      EnvoyLikeClient envoy = envoy(t.port(), Map.of("openai", openai.uri()));
+
+      ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+          "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+          "authorization", "Bearer sk-client"));
+
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.cluster()).isEqualTo("openai");
+      assertThat(r.upstreamHeaders()).containsEntry("x-ai-eg-model", "gpt-4o-mini")
+          .containsEntry("x-ai-eg-selected-backend", "openai");
+      assertThat(openai.last().header("authorization")).isEqualTo("Bearer sk-client");
+      assertThat(JSON.readTree(r.body()).path("choices").get(0).path("message").path("content").asText())
+          .isEqualTo("Hello from the fake.");
+      assertThat(r.metadataNumber("io.envoy.ai_gateway", "llm_input_token")).isEqualTo(12);
+      assertThat(r.metadataNumber("io.envoy.ai_gateway", "llm_output_token")).isEqualTo(30);
+      assertThat(r.metadataNumber("io.envoy.ai_gateway", "llm_total_token")).isEqualTo(42);
+
+      ProxyResponse noKey = envoy.send(HttpExchange.postJson("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[]}"));
+      assertThat(noKey.status()).isEqualTo(401);
+      assertThat(JSON.readTree(noKey.body()).path("error").path("message").asText()).contains("authorization");
+
+      HealthCheckResponse health = HealthGrpc.newBlockingStub(channel(t.port()))
+          .check(HealthCheckRequest.newBuilder().setService("envoy.service.ext_proc.v3.ExternalProcessor").build());
+      assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+      t.process().destroy(); // SIGTERM: graceful shutdown
+      assertThat(t.process().waitFor(15, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+    }
+  }
+
+  @Test
+  void editedConfigIsReloadedAndABrokenOneIsReportedWhileTheLastGoodOneServes() throws Exception {
+    try (FakeUpstream upstream = new FakeUpstream(FakeOpenAi.handler("sk-inline", 1, 1))) {
+      Path config = dir.resolve("gateway.yaml");
+      Files.writeString(config, config("model-a"));
+      Running t = start("run", "--port", "0", "--host", "127.0.0.1", "--config", config.toString(),
+          "--reload-interval", "PT0.2S");
+      EnvoyLikeClient envoy = envoy(t.port(), Map.of("local", upstream.uri()));
+      assertThat(envoy.send(chat("model-a")).status()).isEqualTo(200);
+      assertThat(envoy.send(chat("model-b")).status()).isEqualTo(404);
+
+      Files.writeString(config, config("model-b"));
+      awaitStatus(envoy, "model-b", 200);
+      assertThat(envoy.send(chat("model-a")).status()).isEqualTo(404);
+
+      Files.writeString(config, config("model-c").replace("weight: 1", "weight: -4"));
+      String line = t.awaitLine("not reloaded");
+      assertThat(line).contains(config.toString()).contains("rules[0].backends[0].weight");
+      assertThat(envoy.send(chat("model-b")).status()).as("last good config still serves").isEqualTo(200);
+    }
+  }
+
+  @Test
+  void invalidConfigStopsStartUpWithTheFileAndField() throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, """
+        rules:
+          - backends: [{name: nowhere}]
+        backends:
+          - name: somewhere
+            schema: {name: OpenAI}
+        """);
+    Result r = runToEnd("run", "--port", "0", "--config", config.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains(config.toString()).contains("rules[0].backends[0].name")
+        .contains("'nowhere' is not defined").doesNotContain("Exception");
+  }
+
+  private static String config(String model) {
+    return """
+        uuid: %s
+        rules:
+          - headers: [{name: x-ai-eg-model, type: Exact, value: %s}]
+            backends:
+              - name: local
+                weight: 1
+        backends:
+          - name: local
+            schema: {name: OpenAI}
+            auth: {type: APIKey, key: sk-inline}
+        """.formatted(model, model);
+  }
+
+  private static HttpExchange chat(String model) {
+    return HttpExchange.postJson("/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[]}");
+  }
+
+  private static void awaitStatus(EnvoyLikeClient envoy, String model, int status) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    int last = -1;
+    while (System.nanoTime() < deadline) {
+      last = envoy.send(chat(model)).status();
+      if (last == status) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("model " + model + " still answers " + last + ", expected " + status);
+  }
+
+  private EnvoyLikeClient envoy(int port, Map<String, java.net.URI> clusters) {
+    return new EnvoyLikeClient(channel(port), EnvoyLikeClient.FilterConfig.tollgateDefault(), clusters,
+        "x-ai-eg-selected-backend");
+  }
+
+  private ManagedChannel channel(int port) {
+    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    channels.add(c);
+    return c;
+  }
+
+  private record Result(int exit, String out, String err) {
+  }
+
+  private record Running(Process process, int port, BlockingQueue<String> lines) {
+    String awaitLine(String containing) throws InterruptedException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (System.nanoTime() < deadline) {
+        String l = lines.poll(100, TimeUnit.MILLISECONDS);
+        if (l != null && l.contains(containing)) {
+          return l;
+        }
+      }
+      throw new AssertionError("no output line containing '" + containing + "'");
+    }
+  }
+
+  private ProcessBuilder command(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(DIST.resolve("bin/tollgate").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("TOLLGATE_JAVA_OPTS", "-Xmx256m");
+    return pb;
+  }
+
+  private Result runToEnd(String... args) throws IOException, InterruptedException {
+    Process p = command(args).start();
+    processes.add(p);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+
+  /** Starts a long-running command and waits for its "listening on" line; stderr lines are collected. */
+  private Running start(String... args) throws Exception {
+    Process p = command(args).start();
+    processes.add(p);
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    pump(p.getErrorStream(), lines);
+    pump(p.getInputStream(), lines);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    List<String> seen = new ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      String l = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (l != null) {
+        seen.add(l);
+        Matcher m = LISTENING.matcher(l);
+        if (m.find()) {
+          return new Running(p, Integer.parseInt(m.group(1)), lines);
+        }
+      }
+      if (!p.isAlive() && lines.isEmpty()) {
+        throw new AssertionError("tollgate exited with " + p.exitValue() + ": " + seen);
+      }
+    }
+    throw new AssertionError("tollgate did not start listening: " + seen);
+  }
+
+  private static void pump(java.io.InputStream in, BlockingQueue<String> lines) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          lines.add(l);
+        }
+      } catch (IOException e) {
+        // process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+}
