@@ -1,0 +1,622 @@
+package dev.tollgate.controller.translate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.controller.envoy.EnvoyCluster;
+import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
+import dev.tollgate.controller.envoy.EnvoyResources;
+import dev.tollgate.controller.resource.AIGatewayRouteSpec;
+import dev.tollgate.controller.resource.AIServiceBackendSpec;
+import dev.tollgate.controller.resource.BackendSecurityPolicySpec;
+import dev.tollgate.controller.resource.InvalidResourcesException;
+import dev.tollgate.controller.resource.Problem;
+import dev.tollgate.controller.resource.PromptPolicySpec;
+import dev.tollgate.controller.resource.Resource;
+import dev.tollgate.controller.resource.ResourceSet;
+import dev.tollgate.controller.resource.SecretData;
+import dev.tollgate.controller.resource.SecretKeyRef;
+import dev.tollgate.core.config.ConfigParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Turns the global view of the resources into the gateway config and Envoy configuration. Checks
+ * every reference between resources; any problem fails the whole translation (the caller keeps
+ * its last good output).
+ */
+public final class Translator {
+  /** Backend schemas the built-in plugins serve. */
+  public static final Set<String> BACKEND_SCHEMAS = Set.of("OpenAI", "AWSBedrock", "Anthropic", "GCPAnthropic",
+      "AWSAnthropic", "GCPVertexAI", "AzureOpenAI");
+  private static final Set<String> CLIENT_SCHEMAS = Set.of("OpenAI", "Anthropic");
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+  private final GatewaySettings settings;
+
+  public Translator(GatewaySettings settings) {
+    this.settings = settings;
+  }
+
+  /** Translates; throws with every problem found. */
+  public Translation translate(ResourceSet set) throws InvalidResourcesException {
+    Run run = new Run(set);
+    return run.translate();
+  }
+
+  private final class Run {
+    private final ResourceSet set;
+    private final List<Problem> problems = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private boolean containsSecrets;
+
+    Run(ResourceSet set) {
+      this.set = set;
+    }
+
+    Translation translate() throws InvalidResourcesException {
+      Map<String, Resource<BackendSecurityPolicySpec>> policies = new HashMap<>();
+      set.securityPolicies().forEach(p -> policies.put(p.name(), p));
+      Map<String, Resource<AIServiceBackendSpec>> backendsByName = new HashMap<>();
+      set.backends().forEach(b -> backendsByName.put(b.name(), b));
+
+      List<Map<String, Object>> backends = new ArrayList<>();
+      List<EnvoyCluster> clusters = new ArrayList<>();
+      for (Resource<AIServiceBackendSpec> b : set.backends()) {
+        backend(b, policies, backends, clusters);
+      }
+
+      String clientSchema = null;
+      String clientSchemaFrom = null;
+      List<Map<String, Object>> rules = new ArrayList<>();
+      Map<String, List<String>> rulesByRoute = new LinkedHashMap<>();
+      Map<String, Map<String, Object>> costs = new LinkedHashMap<>();
+      Map<String, String> costOrigin = new HashMap<>();
+      Set<String> ruleNames = new HashSet<>();
+      for (Resource<AIGatewayRouteSpec> route : set.routes()) {
+        AIGatewayRouteSpec spec = route.spec();
+        if (spec.schema() != null) {
+          String name = spec.schema().name();
+          if (name == null || !CLIENT_SCHEMAS.contains(name)) {
+            problems.add(new Problem(route.origin(), "spec.schema.name", "must be OpenAI or Anthropic, not '" + name + "'"));
+          } else if (clientSchema != null && !clientSchema.equals(name)) {
+            problems.add(new Problem(route.origin(), "spec.schema.name", "is " + name + " but " + clientSchemaFrom
+                + " says " + clientSchema + "; all routes of one gateway serve the same client API"));
+          } else {
+            clientSchema = name;
+            clientSchemaFrom = route.origin();
+          }
+        }
+        if (spec.rules() == null || spec.rules().isEmpty()) {
+          problems.add(new Problem(route.origin(), "spec.rules", "a route needs at least one rule"));
+          continue;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < spec.rules().size(); i++) {
+          Map<String, Object> rule = rule(route, i, spec.rules().get(i), backendsByName, ruleNames);
+          if (rule != null) {
+            rules.add(rule);
+            names.add((String) rule.get("name"));
+          }
+        }
+        rulesByRoute.put(route.name(), names);
+        List<AIGatewayRouteSpec.Cost> routeCosts = spec.llmRequestCosts() == null ? List.of() : spec.llmRequestCosts();
+        for (int i = 0; i < routeCosts.size(); i++) {
+          cost(route, i, routeCosts.get(i), costs, costOrigin);
+        }
+      }
+
+      List<PromptPolicyBinding> promptPolicies = new ArrayList<>();
+      for (Resource<PromptPolicySpec> p : set.promptPolicies()) {
+        PromptPolicyBinding binding = promptPolicy(p, rulesByRoute);
+        if (binding != null) {
+          promptPolicies.add(binding);
+        }
+      }
+      if (!promptPolicies.isEmpty()) {
+        warnings.add(promptPolicies.size() + " prompt policies are validated but not yet written to the gateway config,"
+            + " whose format has no promptPolicies key yet");
+      }
+      if (!problems.isEmpty()) {
+        throw new InvalidResourcesException(problems);
+      }
+
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("uuid", "");
+      root.put("schema", Map.of("name", clientSchema == null ? "OpenAI" : clientSchema));
+      root.put("modelNameHeaderKey", settings.modelHeader());
+      root.put("selectedBackendHeaderKey", settings.selectedBackendHeader());
+      root.put("metadataNamespace", settings.metadataNamespace());
+      root.put("costs", new ArrayList<>(costs.values()));
+      root.put("rules", rules);
+      root.put("backends", backends);
+      String uuid = UUID.nameUUIDFromBytes(write(root).getBytes(StandardCharsets.UTF_8)).toString();
+      root.put("uuid", uuid);
+      String yaml = write(root);
+      try {
+        ConfigParser.parse(yaml);
+      } catch (InvalidConfigException e) {
+        throw new InvalidResourcesException(List.of(new Problem("(generated gateway config)", e.field(),
+            e.getMessage() + " (the resources passed the controller's checks: please report this)")));
+      }
+      EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy())
+          .build(clusters, settings.selectedBackendHeader(), settings.metadataNamespace());
+      return new Translation(yaml, uuid, containsSecrets, envoy, promptPolicies, warnings);
+    }
+
+    private void backend(Resource<AIServiceBackendSpec> b, Map<String, Resource<BackendSecurityPolicySpec>> policies,
+                         List<Map<String, Object>> out, List<EnvoyCluster> clusters) {
+      AIServiceBackendSpec spec = b.spec();
+      int before = problems.size();
+      Map<String, Object> backend = new LinkedHashMap<>();
+      backend.put("name", b.name());
+      String schema = spec.schema() == null ? null : spec.schema().name();
+      if (schema == null) {
+        problems.add(new Problem(b.origin(), "spec.schema.name", "is missing; use one of " + sorted(BACKEND_SCHEMAS)));
+      } else if (!BACKEND_SCHEMAS.contains(schema)) {
+        problems.add(new Problem(b.origin(), "spec.schema.name",
+            "'" + schema + "' is not a known schema; use one of " + sorted(BACKEND_SCHEMAS)));
+      } else {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("name", schema);
+        if (spec.schema().version() != null && !spec.schema().version().isBlank()) {
+          s.put("version", spec.schema().version());
+        }
+        backend.put("schema", s);
+      }
+      if (spec.modelNameOverride() != null && !spec.modelNameOverride().isBlank()) {
+        backend.put("modelNameOverride", spec.modelNameOverride());
+      }
+      if (spec.provider() != null && !spec.provider().isEmpty()) {
+        backend.put("provider", spec.provider());
+      }
+      EnvoyCluster cluster = endpoint(b);
+      if (spec.backendSecurityPolicyRef() != null) {
+        String ref = spec.backendSecurityPolicyRef().name();
+        Resource<BackendSecurityPolicySpec> policy = ref == null ? null : policies.get(ref);
+        if (policy == null) {
+          problems.add(new Problem(b.origin(), "spec.backendSecurityPolicyRef.name",
+              "BackendSecurityPolicy '" + ref + "' is not defined"));
+        } else {
+          Map<String, Object> auth = auth(policy);
+          if (auth != null) {
+            backend.put("auth", auth);
+          }
+        }
+      }
+      if (problems.size() == before) {
+        out.add(backend);
+        clusters.add(cluster);
+      }
+    }
+
+    private EnvoyCluster endpoint(Resource<AIServiceBackendSpec> b) {
+      AIServiceBackendSpec.Endpoint e = b.spec().endpoint();
+      if (e == null || e.host() == null || e.host().isBlank()) {
+        problems.add(new Problem(b.origin(), "spec.endpoint.host", "is missing"));
+        return null;
+      }
+      if (e.host().contains("/") || e.host().contains(":") && !e.host().startsWith("[")) {
+        problems.add(new Problem(b.origin(), "spec.endpoint.host",
+            "'" + e.host() + "' must be a bare host name or IP address (put the port under endpoint.port, no scheme)"));
+        return null;
+      }
+      boolean tls = e.tls() == null || e.tls();
+      int port = e.port() == null ? (tls ? 443 : 80) : e.port();
+      if (port < 1 || port > 65535) {
+        problems.add(new Problem(b.origin(), "spec.endpoint.port", "must be between 1 and 65535"));
+        return null;
+      }
+      String sni = e.sni() == null || e.sni().isBlank() ? e.host() : e.sni();
+      return new EnvoyCluster(b.name(), e.host(), port, tls, sni);
+    }
+
+    private Map<String, Object> auth(Resource<BackendSecurityPolicySpec> p) {
+      BackendSecurityPolicySpec s = p.spec();
+      Map<String, Object> auth = new LinkedHashMap<>();
+      String type = s.type();
+      Map<String, Object> blocks = new LinkedHashMap<>();
+      blocks.put("APIKey", s.apiKey());
+      blocks.put("AWSCredentials", s.awsCredentials());
+      blocks.put("AzureCredentials", s.azureCredentials());
+      blocks.put("GCPCredentials", s.gcpCredentials());
+      Map<String, String> field = Map.of("APIKey", "apiKey", "AWSCredentials", "awsCredentials",
+          "AzureCredentials", "azureCredentials", "GCPCredentials", "gcpCredentials");
+      if (type == null || !blocks.containsKey(type)) {
+        problems.add(new Problem(p.origin(), "spec.type",
+            "must be one of APIKey, AWSCredentials, AzureCredentials or GCPCredentials, not '" + type + "'"));
+        return null;
+      }
+      boolean ok = true;
+      for (Map.Entry<String, Object> e : blocks.entrySet()) {
+        if (e.getKey().equals(type) && e.getValue() == null) {
+          problems.add(new Problem(p.origin(), "spec." + field.get(type), "is required for type " + type));
+          ok = false;
+        } else if (!e.getKey().equals(type) && e.getValue() != null) {
+          problems.add(new Problem(p.origin(), "spec." + field.get(e.getKey()),
+              "does not belong to type " + type + "; remove it or change spec.type"));
+          ok = false;
+        }
+      }
+      if (!ok) {
+        return null;
+      }
+      auth.put("type", type);
+      int before = problems.size();
+      switch (type) {
+        case "APIKey" -> apiKey(p, s.apiKey(), auth);
+        case "AWSCredentials" -> aws(p, s.awsCredentials(), auth);
+        case "AzureCredentials" -> azure(p, s.azureCredentials(), auth);
+        default -> gcp(p, s.gcpCredentials(), auth);
+      }
+      return problems.size() == before ? auth : null;
+    }
+
+    private void apiKey(Resource<?> p, BackendSecurityPolicySpec.ApiKey k, Map<String, Object> auth) {
+      String f = "spec.apiKey";
+      boolean passthrough = Boolean.TRUE.equals(k.passthrough());
+      int sources = count(k.secretRef(), k.file(), k.env(), k.inline()) + (passthrough ? 1 : 0);
+      if (sources != 1) {
+        problems.add(new Problem(p.origin(), f, "set exactly one of secretRef, file, env, inline or passthrough: true"));
+        return;
+      }
+      if (k.secretRef() != null) {
+        secret(p, f + ".secretRef", k.secretRef(), "apiKey").ifPresent(v -> secretValue(auth, "key", v));
+      } else if (k.file() != null) {
+        auth.put("file", nonBlank(p, f + ".file", k.file()));
+      } else if (k.env() != null) {
+        auth.put("env", nonBlank(p, f + ".env", k.env()));
+      } else if (k.inline() != null) {
+        secretValue(auth, "key", nonBlank(p, f + ".inline", k.inline()));
+      } else {
+        auth.put("passthrough", true);
+      }
+      if (k.header() != null) {
+        if (!HEADER_NAME.matcher(k.header()).matches()) {
+          problems.add(new Problem(p.origin(), f + ".header", "'" + k.header() + "' is not an HTTP header name"));
+        } else {
+          auth.put("header", k.header().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    }
+
+    private void aws(Resource<?> p, BackendSecurityPolicySpec.AwsCredentials a, Map<String, Object> auth) {
+      String f = "spec.awsCredentials";
+      if (a.region() == null || a.region().isBlank()) {
+        problems.add(new Problem(p.origin(), f + ".region", "is missing, e.g. us-east-1"));
+        return;
+      }
+      auth.put("region", a.region());
+      if (a.service() != null) {
+        auth.put("service", nonBlank(p, f + ".service", a.service()));
+      }
+      boolean env = Boolean.TRUE.equals(a.fromEnvironment());
+      if (count(a.credentialsFile(), a.secretRef()) + (env ? 1 : 0) != 1) {
+        problems.add(new Problem(p.origin(), f, "set exactly one of credentialsFile, secretRef or fromEnvironment: true"));
+        return;
+      }
+      if (a.credentialsFile() != null) {
+        auth.put("credentialsFile", nonBlank(p, f + ".credentialsFile", a.credentialsFile()));
+      } else if (env) {
+        auth.put("env", true);
+      } else {
+        SecretKeyRef ref = a.secretRef();
+        if (ref.key() != null) {
+          problems.add(new Problem(p.origin(), f + ".secretRef.key",
+              "is not used here: the Secret must hold the keys accessKeyId and secretAccessKey (and optionally sessionToken)"));
+          return;
+        }
+        secret(p, f + ".secretRef", ref, "accessKeyId").ifPresent(v -> secretValue(auth, "accessKeyId", v));
+        secret(p, f + ".secretRef", ref, "secretAccessKey").ifPresent(v -> secretValue(auth, "secretAccessKey", v));
+        SecretData data = set.secrets().get(ref.name());
+        if (data != null && data.data().containsKey("sessionToken")) {
+          secretValue(auth, "sessionToken", data.data().get("sessionToken"));
+        }
+      }
+    }
+
+    private void azure(Resource<?> p, BackendSecurityPolicySpec.AzureCredentials a, Map<String, Object> auth) {
+      String f = "spec.azureCredentials";
+      if (count(a.apiKey(), a.tokenFile()) != 1) {
+        problems.add(new Problem(p.origin(), f, "set exactly one of apiKey or tokenFile"));
+        return;
+      }
+      if (a.tokenFile() != null) {
+        auth.put("tokenFile", nonBlank(p, f + ".tokenFile", a.tokenFile()));
+        return;
+      }
+      BackendSecurityPolicySpec.KeySource k = a.apiKey();
+      if (count(k.secretRef(), k.file(), k.env(), k.inline()) != 1) {
+        problems.add(new Problem(p.origin(), f + ".apiKey", "set exactly one of secretRef, file, env or inline"));
+        return;
+      }
+      Map<String, Object> key = new LinkedHashMap<>();
+      if (k.secretRef() != null) {
+        secret(p, f + ".apiKey.secretRef", k.secretRef(), "apiKey").ifPresent(v -> secretValue(key, "key", v));
+      } else if (k.file() != null) {
+        key.put("file", nonBlank(p, f + ".apiKey.file", k.file()));
+      } else if (k.env() != null) {
+        key.put("env", nonBlank(p, f + ".apiKey.env", k.env()));
+      } else {
+        secretValue(key, "key", nonBlank(p, f + ".apiKey.inline", k.inline()));
+      }
+      auth.put("apiKey", key);
+    }
+
+    private void gcp(Resource<?> p, BackendSecurityPolicySpec.GcpCredentials g, Map<String, Object> auth) {
+      String f = "spec.gcpCredentials";
+      if (count(g.tokenFile(), g.serviceAccountKeyFile()) != 1) {
+        problems.add(new Problem(p.origin(), f, "set exactly one of tokenFile or serviceAccountKeyFile"));
+        return;
+      }
+      if (g.tokenFile() != null) {
+        auth.put("tokenFile", nonBlank(p, f + ".tokenFile", g.tokenFile()));
+      } else {
+        auth.put("serviceAccountKeyFile", nonBlank(p, f + ".serviceAccountKeyFile", g.serviceAccountKeyFile()));
+      }
+    }
+
+    private void secretValue(Map<String, Object> target, String key, String value) {
+      if (value != null) {
+        target.put(key, value);
+        containsSecrets = true;
+      }
+    }
+
+    private java.util.Optional<String> secret(Resource<?> p, String field, SecretKeyRef ref, String defaultKey) {
+      String key = ref.key() == null ? defaultKey : ref.key();
+      SecretData data = ref.name() == null ? null : set.secrets().get(ref.name());
+      if (data == null) {
+        problems.add(new Problem(p.origin(), field + ".name", "Secret '" + ref.name() + "' is not defined"));
+        return java.util.Optional.empty();
+      }
+      String value = data.data().get(key);
+      if (value == null || value.isBlank()) {
+        problems.add(new Problem(p.origin(), field + (ref.key() == null ? "" : ".key"),
+            "Secret '" + ref.name() + "' has no key '" + key + "'"));
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(value.trim());
+    }
+
+    private String nonBlank(Resource<?> p, String field, String value) {
+      if (value.isBlank()) {
+        problems.add(new Problem(p.origin(), field, "must not be empty"));
+      }
+      return value;
+    }
+
+    private Map<String, Object> rule(Resource<AIGatewayRouteSpec> route, int index, AIGatewayRouteSpec.Rule r,
+                                     Map<String, Resource<AIServiceBackendSpec>> backends, Set<String> ruleNames) {
+      String f = "spec.rules[" + index + "]";
+      int before = problems.size();
+      Map<String, Object> rule = new LinkedHashMap<>();
+      String name = r.name() == null || r.name().isBlank() ? route.name() + "-" + index : r.name();
+      if (!ruleNames.add(name)) {
+        problems.add(new Problem(route.origin(), f + ".name", "rule name '" + name + "' is used twice"));
+      }
+      rule.put("name", name);
+      List<Map<String, Object>> headers = new ArrayList<>();
+      if (r.model() != null && r.modelPattern() != null) {
+        problems.add(new Problem(route.origin(), f + ".modelPattern", "set model or modelPattern, not both"));
+      } else if (r.model() != null) {
+        headers.add(match(settings.modelHeader(), "Exact", r.model()));
+      } else if (r.modelPattern() != null && regex(route, f + ".modelPattern", r.modelPattern())) {
+        headers.add(match(settings.modelHeader(), "RegularExpression", r.modelPattern()));
+      }
+      List<AIGatewayRouteSpec.HeaderMatch> hs = r.headers() == null ? List.of() : r.headers();
+      for (int i = 0; i < hs.size(); i++) {
+        AIGatewayRouteSpec.HeaderMatch h = hs.get(i);
+        String hf = f + ".headers[" + i + "]";
+        if (h.name() == null || !HEADER_NAME.matcher(h.name()).matches()) {
+          problems.add(new Problem(route.origin(), hf + ".name", "'" + h.name() + "' is not an HTTP header name"));
+          continue;
+        }
+        if (h.value() == null) {
+          problems.add(new Problem(route.origin(), hf + ".value", "is missing"));
+          continue;
+        }
+        String type = h.type() == null ? "Exact" : h.type();
+        if (!type.equals("Exact") && !type.equals("RegularExpression")) {
+          problems.add(new Problem(route.origin(), hf + ".type", "must be Exact or RegularExpression, not '" + type + "'"));
+          continue;
+        }
+        if (type.equals("RegularExpression") && !regex(route, hf + ".value", h.value())) {
+          continue;
+        }
+        headers.add(match(h.name().toLowerCase(java.util.Locale.ROOT), type, h.value()));
+      }
+      if (!headers.isEmpty()) {
+        rule.put("headers", headers);
+      }
+      List<AIGatewayRouteSpec.BackendRef> refs = r.backendRefs() == null ? List.of() : r.backendRefs();
+      if (refs.isEmpty()) {
+        problems.add(new Problem(route.origin(), f + ".backendRefs", "a rule needs at least one backend"));
+        return null;
+      }
+      int best = Integer.MAX_VALUE;
+      for (int i = 0; i < refs.size(); i++) {
+        AIGatewayRouteSpec.BackendRef ref = refs.get(i);
+        String rf = f + ".backendRefs[" + i + "]";
+        if (ref.name() == null || !backends.containsKey(ref.name())) {
+          problems.add(new Problem(route.origin(), rf + ".name", "AIServiceBackend '" + ref.name() + "' is not defined"));
+        }
+        int weight = ref.weight() == null ? 1 : ref.weight();
+        if (weight < 0 || weight > 1_000_000) {
+          problems.add(new Problem(route.origin(), rf + ".weight", "must be between 0 and 1000000"));
+        }
+        int priority = ref.priority() == null ? 0 : ref.priority();
+        if (priority < 0) {
+          problems.add(new Problem(route.origin(), rf + ".priority", "must be 0 (primary) or more (fallback)"));
+        }
+        best = Math.min(best, priority);
+      }
+      List<Map<String, Object>> out = new ArrayList<>();
+      List<String> fallbacks = new ArrayList<>();
+      long total = 0;
+      for (AIGatewayRouteSpec.BackendRef ref : refs) {
+        int priority = ref.priority() == null ? 0 : ref.priority();
+        if (priority != best) {
+          fallbacks.add(ref.name());
+          continue;
+        }
+        int weight = ref.weight() == null ? 1 : ref.weight();
+        total += weight;
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("name", ref.name());
+        b.put("weight", weight);
+        out.add(b);
+      }
+      if (total == 0 && problems.size() == before) {
+        problems.add(new Problem(route.origin(), f + ".backendRefs",
+            "at least one backend of priority " + best + " needs a weight above 0"));
+      }
+      if (!fallbacks.isEmpty()) {
+        warnings.add(route.origin() + ": " + f + ": fallback backends " + fallbacks
+            + " get Envoy clusters but no traffic: the gateway config has no priorities yet");
+      }
+      rule.put("backends", out);
+      return problems.size() == before ? rule : null;
+    }
+
+    private boolean regex(Resource<?> r, String field, String value) {
+      try {
+        Pattern.compile(value);
+        return true;
+      } catch (PatternSyntaxException e) {
+        problems.add(new Problem(r.origin(), field, "is not a valid regular expression (" + e.getDescription() + ")"));
+        return false;
+      }
+    }
+
+    private void cost(Resource<AIGatewayRouteSpec> route, int i, AIGatewayRouteSpec.Cost c,
+                      Map<String, Map<String, Object>> costs, Map<String, String> origin) {
+      String f = "spec.llmRequestCosts[" + i + "]";
+      if (c.metadataKey() == null || c.metadataKey().isBlank()) {
+        problems.add(new Problem(route.origin(), f + ".metadataKey", "is missing"));
+        return;
+      }
+      if (c.type() == null || c.type().isBlank()) {
+        problems.add(new Problem(route.origin(), f + ".type", "is missing, e.g. InputToken, OutputToken, TotalToken, CEL"));
+        return;
+      }
+      Map<String, Object> cost = new LinkedHashMap<>();
+      cost.put("metadataKey", c.metadataKey());
+      cost.put("type", c.type());
+      if (c.settings() != null) {
+        for (Map.Entry<String, Object> e : c.settings().entrySet()) {
+          if (cost.containsKey(e.getKey())) {
+            problems.add(new Problem(route.origin(), f + ".settings." + e.getKey(), "is set outside settings already"));
+            return;
+          }
+          cost.put(e.getKey(), e.getValue());
+        }
+      }
+      Map<String, Object> existing = costs.get(c.metadataKey());
+      if (existing != null && !Objects.equals(existing, cost)) {
+        problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
+            + "' is defined differently by " + origin.get(c.metadataKey()) + "; costs are global, use another key"));
+        return;
+      }
+      costs.put(c.metadataKey(), cost);
+      origin.putIfAbsent(c.metadataKey(), route.origin());
+    }
+
+    private PromptPolicyBinding promptPolicy(Resource<PromptPolicySpec> p, Map<String, List<String>> rulesByRoute) {
+      PromptPolicySpec s = p.spec();
+      int before = problems.size();
+      List<String> routes = new ArrayList<>();
+      List<String> rules = new ArrayList<>();
+      if (s.targetRefs() == null || s.targetRefs().isEmpty()) {
+        problems.add(new Problem(p.origin(), "spec.targetRefs", "name at least one AIGatewayRoute"));
+      } else {
+        for (int i = 0; i < s.targetRefs().size(); i++) {
+          String name = s.targetRefs().get(i).name();
+          if (!rulesByRoute.containsKey(name)) {
+            problems.add(new Problem(p.origin(), "spec.targetRefs[" + i + "].name", "AIGatewayRoute '" + name + "' is not defined"));
+          } else {
+            routes.add(name);
+            rules.addAll(rulesByRoute.get(name));
+          }
+        }
+      }
+      List<PromptPolicySpec.Guard> guards = s.guards() == null ? List.of() : s.guards();
+      for (int i = 0; i < guards.size(); i++) {
+        PromptPolicySpec.Guard g = guards.get(i);
+        if (g.type() == null || g.type().isBlank()) {
+          problems.add(new Problem(p.origin(), "spec.guards[" + i + "].type", "is missing"));
+        }
+        if (g.phase() != null && !Set.of("Request", "Response", "Both").contains(g.phase())) {
+          problems.add(new Problem(p.origin(), "spec.guards[" + i + "].phase", "must be Request, Response or Both"));
+        }
+      }
+      if (s.enrichment() != null) {
+        if (s.enrichment().systemPrompt() == null || s.enrichment().systemPrompt().isBlank()) {
+          problems.add(new Problem(p.origin(), "spec.enrichment.systemPrompt", "is missing"));
+        }
+        String pos = s.enrichment().position();
+        if (pos != null && !pos.equals("Prepend") && !pos.equals("Append")) {
+          problems.add(new Problem(p.origin(), "spec.enrichment.position", "must be Prepend or Append"));
+        }
+      }
+      if (s.defaults() != null) {
+        PromptPolicySpec.Defaults d = s.defaults();
+        if (d.temperature() != null && (d.temperature() < 0 || d.temperature() > 2)) {
+          problems.add(new Problem(p.origin(), "spec.defaults.temperature", "must be between 0 and 2"));
+        }
+        if (d.topP() != null && (d.topP() <= 0 || d.topP() > 1)) {
+          problems.add(new Problem(p.origin(), "spec.defaults.topP", "must be above 0 and at most 1"));
+        }
+        if (d.maxTokens() != null && d.maxTokens() <= 0) {
+          problems.add(new Problem(p.origin(), "spec.defaults.maxTokens", "must be positive"));
+        }
+      }
+      return problems.size() == before ? new PromptPolicyBinding(p.name(), routes, rules, s) : null;
+    }
+  }
+
+  private static Map<String, Object> match(String header, String type, String value) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", header);
+    m.put("type", type);
+    m.put("value", value);
+    return m;
+  }
+
+  private static int count(Object... values) {
+    int n = 0;
+    for (Object v : values) {
+      if (v != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static String sorted(Set<String> names) {
+    return String.join(", ", new java.util.TreeSet<>(names));
+  }
+
+  private static String write(Object tree) {
+    try {
+      return YAML.writeValueAsString(tree);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.tollgate.plugins.azureopenai;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.BackendTarget;
+import dev.tollgate.api.ClientRequest;
+import dev.tollgate.api.Endpoint;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Headers;
+import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.ProviderTranslator;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+import org.pf4j.Extension;
+
+/**
+ * Schema {@code AzureOpenAI}: OpenAI requests to an Azure OpenAI resource. The deployment is the
+ * upstream model name (the backend's {@code modelNameOverride}, else the client's model) and the
+ * {@code api-version} is the backend's schema version, which is required:
+ * {@code /openai/deployments/{deployment}/chat/completions?api-version={version}} (likewise
+ * {@code /completions} and {@code /embeddings}). The body goes as the client sent it (with the
+ * model replaced when overridden); answers are OpenAI-shaped and pass through while their usage is
+ * read (see {@link OpenAiAnswer}).
+ */
+@Extension
+public final class AzureOpenAiTranslator implements ProviderTranslator {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern API_VERSION = Pattern.compile("[A-Za-z0-9._-]+");
+
+  @Override
+  public String schema() {
+    return "AzureOpenAI";
+  }
+
+  @Override
+  public boolean supports(Endpoint endpoint) {
+    return endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS
+        || endpoint == Endpoint.EMBEDDINGS;
+  }
+
+  @Override
+  public Exchange start(ClientRequest request, BackendTarget backend) throws GatewayException {
+    String version = apiVersion(backend);
+    String deployment = backend.upstreamModel(request.model());
+    byte[] body = request.body();
+    if (!deployment.equals(request.model())) {
+      ObjectNode json = request.json();
+      json.put("model", deployment);
+      try {
+        body = JSON.writeValueAsBytes(json);
+      } catch (IOException e) {
+        throw new GatewayException(500, "server_error", "cannot write the request body");
+      }
+    }
+    String operation = request.endpoint().path().substring("/v1".length());
+    String path = "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8).replace("+", "%20")
+        + operation + "?api-version=" + version;
+    UpstreamRequest upstream = UpstreamRequest.post(path, Headers.of("content-type", "application/json"), body);
+    return new OpenAiAnswer(upstream, deployment);
+  }
+
+  /**
+   * The backend's api-version. The SPI offers translators no config-load hook, so a missing one is
+   * reported on the first request, as a 500 that tells the operator what to set.
+   */
+  static String apiVersion(BackendTarget backend) throws GatewayException {
+    String v = backend.schemaVersion().trim();
+    if (v.isEmpty()) {
+      throw new GatewayException(500, "server_error", "backend '" + backend.name() + "' (schema AzureOpenAI) has no "
+          + "api-version: set schema.version to an Azure OpenAI API version, e.g. 2024-10-21");
+    }
+    if (!API_VERSION.matcher(v).matches()) {
+      throw new GatewayException(500, "server_error", "backend '" + backend.name() + "' (schema AzureOpenAI): "
+          + "schema.version '" + v + "' is not an Azure OpenAI API version such as 2024-10-21");
+    }
+    return v;
+  }
+}

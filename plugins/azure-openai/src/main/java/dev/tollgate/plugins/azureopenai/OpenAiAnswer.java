@@ -1,0 +1,141 @@
+package dev.tollgate.plugins.azureopenai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.ClientApi;
+import dev.tollgate.api.ErrorFormats;
+import dev.tollgate.api.Headers;
+import dev.tollgate.api.SseDecoder;
+import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.openai.Usage;
+import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.ResponseHead;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * An OpenAI-shaped answer (Azure OpenAI's): successful bodies and SSE streams pass through
+ * unchanged while the model and usage are read; errors are normalised into OpenAI's error shape
+ * (Azure's lack {@code type}; non-JSON errors from proxies are wrapped) with the upstream status.
+ */
+final class OpenAiAnswer implements ProviderTranslator.Exchange {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final UpstreamRequest request;
+  private String model;
+  private TokenUsage usage = TokenUsage.NONE;
+  private int status;
+  private boolean sse;
+  private SseDecoder decoder;
+  private final ByteArrayOutputStream whole = new ByteArrayOutputStream();
+
+  OpenAiAnswer(UpstreamRequest request, String model) {
+    this.request = request;
+    this.model = model;
+  }
+
+  @Override
+  public UpstreamRequest request() {
+    return request;
+  }
+
+  @Override
+  public ResponseHead onResponseHeaders(int status, Headers headers) {
+    this.status = status;
+    sse = status < 400 && headers.get("content-type").orElse("").startsWith("text/event-stream");
+    if (sse) {
+      decoder = new SseDecoder();
+      return ResponseHead.unchanged(true);
+    }
+    if (status >= 400) {
+      // The error body is rewritten, so its length changes.
+      return new ResponseHead(Headers.of("content-type", "application/json"), Set.of("content-length"), false);
+    }
+    return ResponseHead.unchanged(false);
+  }
+
+  @Override
+  public byte[] onResponseBody(byte[] chunk, boolean endOfStream) {
+    if (sse) {
+      for (SseDecoder.Event e : decoder.feed(chunk)) {
+        if (!e.data().isEmpty() && !e.data().equals("[DONE]")) {
+          read(parse(e.data().getBytes(StandardCharsets.UTF_8)));
+        }
+      }
+      return chunk;
+    }
+    whole.writeBytes(chunk);
+    if (status >= 400) {
+      return endOfStream ? error(whole.toByteArray()) : new byte[0];
+    }
+    if (endOfStream) {
+      read(parse(whole.toByteArray()));
+    }
+    return chunk;
+  }
+
+  /** Model and usage from a whole answer or one chunk; usage reported again supersedes. */
+  private void read(JsonNode root) {
+    if (root == null || !root.isObject()) {
+      return;
+    }
+    if (root.hasNonNull("model") && !root.get("model").asText().isEmpty()) {
+      model = root.get("model").asText();
+    }
+    JsonNode u = root.get("usage");
+    if (u != null && u.isObject()) {
+      try {
+        usage = usage.max(JSON.treeToValue(u, Usage.class).toTokenUsage());
+      } catch (IOException | IllegalArgumentException e) {
+        // usage we cannot read is not counted; the answer still goes through
+      }
+    }
+  }
+
+  private byte[] error(byte[] body) {
+    JsonNode root = parse(body);
+    if (root != null && root.path("error").isObject()) {
+      ObjectNode err = (ObjectNode) root.get("error");
+      if (!err.hasNonNull("type")) {
+        err.put("type", ErrorFormats.openAiType(status));
+      }
+      if (!err.has("param")) {
+        err.putNull("param");
+      }
+      if (!err.hasNonNull("message")) {
+        err.put("message", "Azure OpenAI returned HTTP " + status);
+      }
+      try {
+        return JSON.writeValueAsBytes(root);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    String text = new String(body, StandardCharsets.UTF_8).trim();
+    String message = "Azure OpenAI returned HTTP " + status + (text.isEmpty() ? ""
+        : ": " + (text.length() > 500 ? text.substring(0, 500) : text));
+    return ErrorFormats.render(ClientApi.OPENAI, status, ErrorFormats.openAiType(status), message);
+  }
+
+  private static JsonNode parse(byte[] bytes) {
+    try {
+      return JSON.readTree(bytes);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public TokenUsage usage() {
+    return usage;
+  }
+
+  @Override
+  public String responseModel() {
+    return model;
+  }
+}
