@@ -59,14 +59,13 @@ class BedrockEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     SigV4Verifier verifier = new SigV4Verifier(HOST, "eu-west-1", "bedrock", AK, SK, TOKEN);
-    bedrock = new FakeUpstream(FakeBedrock.handler(verifier, r -> {
-      if (r.path().endsWith("/converse")) {
-        sdkParsed.add(SdkConverseModel.converse(r.body()));
-      } else if (r.path().endsWith("/converse-stream")) {
-        sdkParsed.add(SdkConverseModel.converseStream(r.body()));
+    bedrock = new FakeUpstream(r -> {
+      try {
+        return FakeBedrock.handler(verifier, this::answer).apply(r);
+      } catch (Error e) { // the fake upstream reports runtime exceptions as 500s; make errors visible too
+        throw new IllegalStateException(e);
       }
-      return answers.apply(r);
-    }));
+    });
     gateway = TollgateHarness.startFromClasspath(dir, """
         costs:
           - {metadataKey: llm_input_token, type: InputToken}
@@ -89,6 +88,19 @@ class BedrockEndToEndTest {
             auth: {type: AWSCredentials, region: eu-west-1, accessKeyId: %s, secretAccessKey: %s, sessionToken: %s}
         """.formatted(AK, SK, TOKEN, AK, SK, TOKEN));
     envoy = gateway.envoy(Map.of("bedrock", bedrock.uri(), "bedrock-renamed", bedrock.uri()));
+  }
+
+  private Answer answer(Received r) {
+    try {
+      if (r.path().endsWith("/converse")) {
+        sdkParsed.add(SdkConverseModel.converse(r.body()));
+      } else if (r.path().endsWith("/converse-stream")) {
+        sdkParsed.add(SdkConverseModel.converseStream(r.body()));
+      }
+    } catch (IllegalArgumentException e) {
+      return FakeBedrock.error(400, "ValidationException", e.getMessage());
+    }
+    return answers.apply(r);
   }
 
   @AfterEach

@@ -31,6 +31,7 @@ final class SdkConverseModel {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonProtocolUnmarshaller UNMARSHALLER = JsonProtocolUnmarshaller.builder()
       .parser(JsonNodeParser.create())
+      .protocolUnmarshallDependencies(JsonProtocolUnmarshaller.defaultProtocolUnmarshallDependencies())
       .defaultTimestampFormats(Map.of(MarshallLocation.PAYLOAD, TimestampFormatTrait.Format.UNIX_TIMESTAMP))
       .build();
 
@@ -138,13 +139,16 @@ final class SdkConverseModel {
     }
   }
 
-  /** Converse unions (ContentBlock, ToolChoice, SystemContentBlock, ...) are the shapes with a {@code type()}. */
+  /** Converse unions (ContentBlock, ToolChoice, ...) are the shapes whose {@code type()} is their own nested {@code Type} enum. */
   private static boolean unionShape(SdkPojo builder) {
+    if (!(builder instanceof software.amazon.awssdk.utils.builder.SdkBuilder<?, ?> b)) {
+      return false;
+    }
     try {
-      Object built = builder.getClass().getMethod("build").invoke(builder);
-      built.getClass().getMethod("type");
-      return true;
-    } catch (ReflectiveOperationException e) {
+      Class<?> shape = b.build().getClass();
+      Class<?> type = shape.getMethod("type").getReturnType();
+      return type.getEnclosingClass() == shape && type.getSimpleName().equals("Type");
+    } catch (NoSuchMethodException e) {
       return false;
     }
   }

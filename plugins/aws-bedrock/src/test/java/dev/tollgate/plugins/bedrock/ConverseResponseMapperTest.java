@@ -1,0 +1,75 @@
+package dev.tollgate.plugins.bedrock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.Headers;
+import dev.tollgate.api.TokenUsage;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Converse answers → OpenAI, from the response syntax in the Amazon Bedrock API Reference. */
+class ConverseResponseMapperTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void textAnswerWithCachedUsage() throws Exception {
+    JsonNode converse = JSON.readTree("""
+        {"output":{"message":{"role":"assistant","content":[{"text":"Hello"},{"text":" there"}]}},
+         "stopReason":"end_turn",
+         "usage":{"inputTokens":5,"outputTokens":2,"totalTokens":107,"cacheReadInputTokens":100,"cacheWriteInputTokens":0},
+         "metrics":{"latencyMs":120}}
+        """);
+    JsonNode out = JSON.readTree(
+        ConverseResponseMapper.toChatCompletion(converse, "chatcmpl-1", 1700000000L, "m").toString());
+    assertThat(out).isEqualTo(JSON.readTree("""
+        {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m",
+         "choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],
+         "usage":{"prompt_tokens":105,"completion_tokens":2,"total_tokens":107,
+                  "prompt_tokens_details":{"cached_tokens":100}}}
+        """));
+    assertThat(ConverseResponseMapper.usage(converse.get("usage"))).isEqualTo(new TokenUsage(105, 2, 107, 100, 0));
+  }
+
+  @Test
+  void toolUseOnlyAnswerHasNullContent() throws Exception {
+    JsonNode converse = JSON.readTree("""
+        {"output":{"message":{"role":"assistant","content":[
+           {"toolUse":{"toolUseId":"t1","name":"top_song","input":{"sign":"WZPZ"}}}]}},
+         "stopReason":"tool_use","usage":{"inputTokens":10,"outputTokens":5,"totalTokens":15}}
+        """);
+    JsonNode msg = ConverseResponseMapper.toChatCompletion(converse, "x", 0, "m").path("choices").get(0);
+    assertThat(msg.path("finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(msg.path("message").path("content").isNull()).isTrue();
+    assertThat(msg.path("message").path("tool_calls")).isEqualTo(JSON.readTree("""
+        [{"id":"t1","type":"function","function":{"name":"top_song","arguments":"{\\"sign\\":\\"WZPZ\\"}"}}]
+        """));
+  }
+
+  @Test
+  void stopReasons() {
+    assertThat(ConverseResponseMapper.finishReason("end_turn")).isEqualTo("stop");
+    assertThat(ConverseResponseMapper.finishReason("stop_sequence")).isEqualTo("stop");
+    assertThat(ConverseResponseMapper.finishReason("max_tokens")).isEqualTo("length");
+    assertThat(ConverseResponseMapper.finishReason("tool_use")).isEqualTo("tool_calls");
+    assertThat(ConverseResponseMapper.finishReason("content_filtered")).isEqualTo("content_filter");
+    assertThat(ConverseResponseMapper.finishReason("guardrail_intervened")).isEqualTo("content_filter");
+  }
+
+  @Test
+  void awsErrors() throws Exception {
+    JsonNode e = JSON.readTree(ConverseResponseMapper.error(403,
+        Headers.of("x-amzn-errortype", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
+        "{\"message\":\"You don't have access to the model with the specified model ID.\"}"
+            .getBytes(StandardCharsets.UTF_8)));
+    assertThat(e).isEqualTo(JSON.readTree("""
+        {"error":{"message":"You don't have access to the model with the specified model ID.",
+                  "type":"permission_error","param":null,"code":"AccessDeniedException"}}
+        """));
+    JsonNode plain = JSON.readTree(ConverseResponseMapper.error(502, Headers.empty(),
+        "Bad Gateway".getBytes(StandardCharsets.UTF_8)));
+    assertThat(plain.path("error").path("message").asText()).isEqualTo("Bad Gateway");
+    assertThat(plain.path("error").path("code").asText()).isEqualTo("502");
+  }
+}
