@@ -256,6 +256,35 @@ class AnthropicEndToEndTest {
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
   }
 
+  @ParameterizedTest(name = "seed {0}")
+  @CsvSource({"51,1", "52,6", "53,300"})
+  void openAiClientStreamFromBedrockEventStreamBecomesChatChunks(long seed, int maxPiece) throws Exception {
+    upstream.handler(FakeAnthropic.handler(null, FakeAnthropic.text(BEDROCK_MODEL, "Olá", " mundo", 30, 0, 9)));
+    envoy.splitResponseChunks(new RandomSplitter(seed, maxPiece));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
+        {"model":"claude-bedrock","stream":true,"stream_options":{"include_usage":true},
+         "messages":[{"role":"user","content":"Oi"}]}""", "accept-encoding", "gzip"));
+    FakeUpstream.Received got = upstream.last();
+    assertThat(got.path()).isEqualTo("/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke-with-response-stream");
+    assertThat(got.header("accept-encoding")).isNull();
+    List<String> data = dataLines(r.body());
+    StringBuilder text = new StringBuilder();
+    JsonNode usage = null;
+    for (String d : data.subList(0, data.size() - 1)) {
+      JsonNode c = JSON.readTree(d);
+      if (c.path("choices").size() > 0) {
+        text.append(c.path("choices").get(0).path("delta").path("content").asText(""));
+      }
+      if (c.hasNonNull("usage")) {
+        usage = c.get("usage");
+      }
+    }
+    assertThat(text.toString()).isEqualTo("Olá mundo");
+    assertThat(usage.path("total_tokens").asInt()).isEqualTo(39);
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    assertThat(r.metadata(NS, "model_name").getStringValue()).isEqualTo(BEDROCK_MODEL);
+  }
+
   @Test
   void openAiClientGetsAnErrorChunkWhenTheStreamFailsMidway() throws Exception {
     List<String> events = new ArrayList<>(FakeAnthropic.text("claude-x", "Hel", "lo", 3, 0, 2).events().subList(0, 4));
@@ -466,8 +495,6 @@ class AnthropicEndToEndTest {
     assertThat(r.bodyText()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 
     // Bedrock's own validation error shape
-    r = envoy.send(HttpExchange.postJson("/v1/messages",
-        "{\"model\":\"claude-bedrock\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
     upstream.handler(req -> new Answer(400, Map.of("content-type", "application/json"),
         List.of("{\"message\":\"Malformed input request: #: extraneous key [foo] is not permitted\"}".getBytes(StandardCharsets.UTF_8))));
     r = envoy.send(HttpExchange.postJson("/v1/messages",
