@@ -13,10 +13,58 @@ import java.util.Optional;
  * handler, each cost's calculator, all created once at load.
  */
 public record CompiledConfig(GatewayConfig config, Router router, Map<String, ReadyBackend> backends,
-                             List<ReadyCost> costs) {
+                             List<ReadyCost> costs, Map<String, List<ReadyCost>> ruleCosts,
+                             List<ReadyPolicy> policies) {
   public CompiledConfig {
     backends = Map.copyOf(backends);
     costs = List.copyOf(costs);
+    ruleCosts = Map.copyOf(ruleCosts);
+    policies = List.copyOf(policies);
+  }
+
+  /** The global costs followed by the rule's own. */
+  public List<ReadyCost> costsFor(String rule) {
+    List<ReadyCost> own = rule == null ? null : ruleCosts.get(rule);
+    if (own == null || own.isEmpty()) {
+      return costs;
+    }
+    List<ReadyCost> all = new java.util.ArrayList<>(costs);
+    all.addAll(own);
+    return all;
+  }
+
+  /** The guards and enrichers that apply to a request routed by {@code rule} to {@code backend}, in config order. */
+  public AppliedPolicies policiesFor(String rule, String backend) {
+    if (policies.isEmpty()) {
+      return AppliedPolicies.NONE;
+    }
+    List<ReadyGuard> guards = new java.util.ArrayList<>();
+    List<dev.tollgate.api.spi.RequestEnricher> enrichers = new java.util.ArrayList<>();
+    for (ReadyPolicy p : policies) {
+      if (p.spec().appliesTo(rule, backend)) {
+        guards.addAll(p.guards());
+        enrichers.addAll(p.enrichers());
+      }
+    }
+    return new AppliedPolicies(guards, enrichers);
+  }
+
+  /** A policy with its guards and enrichers created. */
+  public record ReadyPolicy(GatewayConfig.Policy spec, List<ReadyGuard> guards,
+                            List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
+  }
+
+  /** A guard and the directions it inspects. */
+  public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse) {
+  }
+
+  /** What applies to one exchange. */
+  public record AppliedPolicies(List<ReadyGuard> guards, List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
+    public static final AppliedPolicies NONE = new AppliedPolicies(List.of(), List.of());
+
+    public boolean guardsResponses() {
+      return guards.stream().anyMatch(ReadyGuard::onResponse);
+    }
   }
 
   /** A backend with its translator and (optional) auth handler. */

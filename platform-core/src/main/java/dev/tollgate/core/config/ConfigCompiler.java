@@ -8,6 +8,11 @@ import dev.tollgate.api.spi.CostCalculatorFactory;
 import dev.tollgate.api.spi.ProviderTranslator;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.CompiledConfig.ReadyCost;
+import dev.tollgate.core.config.CompiledConfig.ReadyGuard;
+import dev.tollgate.core.config.CompiledConfig.ReadyPolicy;
+import dev.tollgate.api.spi.PromptGuardFactory;
+import dev.tollgate.api.spi.RequestEnricher;
+import dev.tollgate.api.spi.RequestEnricherFactory;
 import dev.tollgate.core.plugin.PluginRegistry;
 import dev.tollgate.core.routing.Router;
 import java.io.IOException;
@@ -74,15 +79,51 @@ public final class ConfigCompiler {
           new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(), b.provider()),
           translator, auth));
     }
+    List<ReadyCost> costs = costs(config.costs(), "costs");
+    Map<String, List<ReadyCost>> ruleCosts = new LinkedHashMap<>();
+    for (int i = 0; i < config.rules().size(); i++) {
+      GatewayConfig.Rule r = config.rules().get(i);
+      ruleCosts.put(r.name(), costs(r.costs(), "rules[" + i + "].costs"));
+    }
+    List<ReadyPolicy> policies = new ArrayList<>();
+    for (int i = 0; i < config.policies().size(); i++) {
+      policies.add(policy(config.policies().get(i), "policies[" + i + "]"));
+    }
+    return new CompiledConfig(config, new Router(config), backends, costs, ruleCosts, policies);
+  }
+
+  private List<ReadyCost> costs(List<GatewayConfig.CostSpec> specs, String at) throws InvalidConfigException {
     List<ReadyCost> costs = new ArrayList<>();
-    for (int i = 0; i < config.costs().size(); i++) {
-      GatewayConfig.CostSpec c = config.costs().get(i);
-      String at = "costs[" + i + "]";
+    for (int i = 0; i < specs.size(); i++) {
+      GatewayConfig.CostSpec c = specs.get(i);
+      String field = at + "[" + i + "].type";
       CostCalculatorFactory factory = plugins.cost(c.type()).orElseThrow(() ->
-          new InvalidConfigException(at + ".type", "no installed plugin provides cost type '" + c.type()
+          new InvalidConfigException(field, "no installed plugin provides cost type '" + c.type()
               + "'; installed: " + plugins.costs().keySet()));
       costs.add(new ReadyCost(c.metadataKey(), factory.create(c.settings())));
     }
-    return new CompiledConfig(config, new Router(config), backends, costs);
+    return costs;
+  }
+
+  private ReadyPolicy policy(GatewayConfig.Policy p, String at) throws InvalidConfigException {
+    List<ReadyGuard> guards = new ArrayList<>();
+    for (int i = 0; i < p.guards().size(); i++) {
+      GatewayConfig.GuardSpec g = p.guards().get(i);
+      String field = at + ".guards[" + i + "].type";
+      PromptGuardFactory factory = plugins.guard(g.type()).orElseThrow(() ->
+          new InvalidConfigException(field, "no installed plugin provides guard type '" + g.type()
+              + "'; installed: " + plugins.guards().keySet()));
+      guards.add(new ReadyGuard(g.type(), factory.create(g.settings()), g.onRequest(), g.onResponse()));
+    }
+    List<RequestEnricher> enrichers = new ArrayList<>();
+    for (int i = 0; i < p.enrichment().size(); i++) {
+      GatewayConfig.EnricherSpec e = p.enrichment().get(i);
+      String field = at + ".enrichment[" + i + "].type";
+      RequestEnricherFactory factory = plugins.enricher(e.type()).orElseThrow(() ->
+          new InvalidConfigException(field, "no installed plugin provides enrichment type '" + e.type()
+              + "'; installed: " + plugins.enrichers().keySet()));
+      enrichers.add(factory.create(e.settings()));
+    }
+    return new ReadyPolicy(p, guards, enrichers);
   }
 }

@@ -9,6 +9,9 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.core.config.GatewayConfig.AuthSpec;
 import dev.tollgate.core.config.GatewayConfig.Backend;
 import dev.tollgate.core.config.GatewayConfig.CostSpec;
+import dev.tollgate.core.config.GatewayConfig.EnricherSpec;
+import dev.tollgate.core.config.GatewayConfig.GuardSpec;
+import dev.tollgate.core.config.GatewayConfig.Policy;
 import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
 import dev.tollgate.core.config.GatewayConfig.MatchType;
 import dev.tollgate.core.config.GatewayConfig.RoutingHeader;
@@ -61,7 +64,7 @@ public final class ConfigParser {
 
   static GatewayConfig parse(Settings s) throws InvalidConfigException {
     s.allowOnly(Set.of("uuid", "schema", "modelNameHeaderKey", "selectedBackendHeaderKey", "metadataNamespace",
-        "unknownPaths", "maxRequestBodyBytes", "routingHeader", "costs", "rules", "backends"));
+        "unknownPaths", "maxRequestBodyBytes", "routingHeader", "costs", "rules", "backends", "policies"));
     String uuid = s.string("uuid", "unset");
     ClientApi clientSchema = clientSchema(s);
     String modelHeader = headerName(s, "modelNameHeaderKey", GatewayConfig.DEFAULT_MODEL_HEADER);
@@ -109,21 +112,90 @@ public final class ConfigParser {
       }
     }
 
-    List<CostSpec> costs = new ArrayList<>();
-    Set<String> costKeys = new HashSet<>();
-    for (Settings c : s.children("costs")) {
-      String key = c.string("metadataKey");
-      if (!costKeys.add(key)) {
-        throw new InvalidConfigException(c.field("metadataKey"), "'" + key + "' is used by two costs");
+    List<CostSpec> costs = costs(s.children("costs"), new HashSet<>());
+    Set<String> globalKeys = new HashSet<>();
+    costs.forEach(c -> globalKeys.add(c.metadataKey()));
+    for (int i = 0; i < rules.size(); i++) {
+      Settings r = ruleSettings.get(i);
+      for (Settings c : r.children("costs")) {
+        if (globalKeys.contains(c.string("metadataKey"))) {
+          throw new InvalidConfigException(c.field("metadataKey"), "'" + c.string("metadataKey")
+              + "' is already a global cost; a rule's costs add new keys");
+        }
       }
-      String type = c.string("type");
-      Map<String, Object> rest = new LinkedHashMap<>(c.asMap());
-      rest.remove("metadataKey");
-      rest.remove("type");
-      costs.add(new CostSpec(key, type, Settings.of(c.path(), rest)));
+    }
+    Set<String> ruleNames = new HashSet<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (!ruleNames.add(rules.get(i).name())) {
+        throw new InvalidConfigException(ruleSettings.get(i).field("name"), "rule '" + rules.get(i).name() + "' is defined twice");
+      }
+    }
+    List<Policy> policies = new ArrayList<>();
+    for (Settings p : s.children("policies")) {
+      policies.add(policy(p, ruleNames, backendNames));
     }
     return new GatewayConfig(uuid, clientSchema, modelHeader, selectedHeader, namespace, unknownPaths, maxBody,
-        routingHeader, costs, rules, backends);
+        routingHeader, costs, rules, backends, policies);
+  }
+
+  private static List<CostSpec> costs(List<Settings> list, Set<String> keys) throws InvalidConfigException {
+    List<CostSpec> costs = new ArrayList<>();
+    for (Settings c : list) {
+      String key = c.string("metadataKey");
+      if (!keys.add(key)) {
+        throw new InvalidConfigException(c.field("metadataKey"), "'" + key + "' is used by two costs");
+      }
+      costs.add(new CostSpec(key, c.string("type"), without(c, "metadataKey", "type")));
+    }
+    return costs;
+  }
+
+  /** The block without the platform's own keys: what the plugin gets. */
+  private static Settings without(Settings s, String... keys) {
+    Map<String, Object> rest = new LinkedHashMap<>(s.asMap());
+    for (String k : keys) {
+      rest.remove(k);
+    }
+    return Settings.of(s.path(), rest);
+  }
+
+  private static Policy policy(Settings p, Set<String> ruleNames, Set<String> backendNames) throws InvalidConfigException {
+    p.allowOnly(Set.of("name", "rules", "backends", "guards", "enrichment"));
+    String name = p.string("name");
+    List<String> rules = p.strings("rules");
+    for (int i = 0; i < rules.size(); i++) {
+      if (!ruleNames.contains(rules.get(i))) {
+        throw new InvalidConfigException(p.field("rules") + "[" + i + "]", "rule '" + rules.get(i) + "' is not defined under rules");
+      }
+    }
+    List<String> backends = p.strings("backends");
+    for (int i = 0; i < backends.size(); i++) {
+      if (!backendNames.contains(backends.get(i))) {
+        throw new InvalidConfigException(p.field("backends") + "[" + i + "]", "backend '" + backends.get(i) + "' is not defined under backends");
+      }
+    }
+    List<GuardSpec> guards = new ArrayList<>();
+    for (Settings g : p.children("guards")) {
+      List<String> on = g.has("on") ? g.strings("on") : List.of("Request", "Response");
+      boolean req = false;
+      boolean resp = false;
+      for (int i = 0; i < on.size(); i++) {
+        switch (on.get(i)) {
+          case "Request" -> req = true;
+          case "Response" -> resp = true;
+          default -> throw new InvalidConfigException(g.field("on") + "[" + i + "]", "must be Request or Response, not '" + on.get(i) + "'");
+        }
+      }
+      if (!req && !resp) {
+        throw new InvalidConfigException(g.field("on"), "name Request, Response or both");
+      }
+      guards.add(new GuardSpec(g.string("type"), req, resp, without(g, "type", "on")));
+    }
+    List<EnricherSpec> enrichment = new ArrayList<>();
+    for (Settings e : p.children("enrichment")) {
+      enrichment.add(new EnricherSpec(e.string("type"), without(e, "type")));
+    }
+    return new Policy(name, Set.copyOf(rules), Set.copyOf(backends), guards, enrichment);
   }
 
   private static ClientApi clientSchema(Settings s) throws InvalidConfigException {
@@ -156,16 +228,13 @@ public final class ConfigParser {
     Optional<AuthSpec> auth = Optional.empty();
     if (b.has("auth")) {
       Settings a = b.child("auth");
-      String type = a.string("type");
-      Map<String, Object> rest = new LinkedHashMap<>(a.asMap());
-      rest.remove("type");
-      auth = Optional.of(new AuthSpec(type, Settings.of(a.path(), rest)));
+      auth = Optional.of(new AuthSpec(a.string("type"), without(a, "type")));
     }
     return new Backend(name, schemaName, version, override, b.child("provider"), auth);
   }
 
   private static Rule rule(Settings r, int index, Set<String> backendNames) throws InvalidConfigException {
-    r.allowOnly(Set.of("name", "headers", "backends"));
+    r.allowOnly(Set.of("name", "headers", "backends", "costs"));
     String name = r.string("name", "rule-" + index);
     List<HeaderMatch> matches = new ArrayList<>();
     for (Settings h : r.children("headers")) {
@@ -208,6 +277,6 @@ public final class ConfigParser {
     if (totalWeight == 0) {
       throw new InvalidConfigException(r.field("backends"), "at least one backend needs a weight above 0");
     }
-    return new Rule(name, matches, refs);
+    return new Rule(name, matches, refs, costs(r.children("costs"), new HashSet<>()));
   }
 }

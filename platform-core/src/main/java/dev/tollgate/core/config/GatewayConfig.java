@@ -21,11 +21,12 @@ import java.util.regex.Pattern;
  * @param costs                 costs computed at the end of every exchange
  * @param rules                 routing rules, first match wins
  * @param backends              the backends, by unique name
+ * @param policies              prompt guards and request enrichment, scoped to rules and backends
  */
 public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHeader, String selectedBackendHeader,
                             String metadataNamespace, UnknownPaths unknownPaths, long maxRequestBodyBytes,
                             Optional<RoutingHeader> routingHeader, List<CostSpec> costs, List<Rule> rules,
-                            List<Backend> backends) {
+                            List<Backend> backends, List<Policy> policies) {
   public static final String DEFAULT_MODEL_HEADER = "x-ai-eg-model";
   public static final String DEFAULT_SELECTED_BACKEND_HEADER = "x-ai-eg-selected-backend";
   public static final String DEFAULT_METADATA_NAMESPACE = "io.envoy.ai_gateway";
@@ -34,6 +35,7 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
     costs = List.copyOf(costs);
     rules = List.copyOf(rules);
     backends = List.copyOf(backends);
+    policies = List.copyOf(policies);
   }
 
   public Optional<Backend> backend(String name) {
@@ -57,12 +59,42 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
   public record CostSpec(String metadataKey, String type, Settings settings) {
   }
 
-  /** A routing rule: all header matches must hold; then one backend is picked by weight. */
-  public record Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends) {
+  /**
+   * A routing rule: all header matches must hold; then one backend is picked by weight. Its
+   * {@code costs} are emitted in addition to the global ones for requests it routes.
+   */
+  public record Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs) {
     public Rule {
       matches = List.copyOf(matches);
       backends = List.copyOf(backends);
+      costs = List.copyOf(costs);
     }
+  }
+
+  /**
+   * Guards and enrichment for the requests routed by one of {@code rules} to one of
+   * {@code backends} (an empty set means any).
+   */
+  public record Policy(String name, java.util.Set<String> rules, java.util.Set<String> backends,
+                       List<GuardSpec> guards, List<EnricherSpec> enrichment) {
+    public Policy {
+      rules = java.util.Set.copyOf(rules);
+      backends = java.util.Set.copyOf(backends);
+      guards = List.copyOf(guards);
+      enrichment = List.copyOf(enrichment);
+    }
+
+    public boolean appliesTo(String rule, String backend) {
+      return (rules.isEmpty() || (rule != null && rules.contains(rule))) && (backends.isEmpty() || backends.contains(backend));
+    }
+  }
+
+  /** A prompt guard: {@code type} names a guard plugin; it inspects requests, responses or both. */
+  public record GuardSpec(String type, boolean onRequest, boolean onResponse, Settings settings) {
+  }
+
+  /** A request enricher: {@code type} names an enrichment plugin. */
+  public record EnricherSpec(String type, Settings settings) {
   }
 
   /** A header match, {@code Exact} or {@code RegularExpression} (the whole value must match). */

@@ -13,6 +13,8 @@ import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.CostCalculator;
+import dev.tollgate.api.spi.PromptGuard;
+import dev.tollgate.api.spi.RequestEnricher;
 import dev.tollgate.api.spi.ProviderTranslator;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.core.config.CompiledConfig;
@@ -24,6 +26,7 @@ import dev.tollgate.core.routing.Router;
 import java.io.ByteArrayOutputStream;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -54,6 +57,11 @@ public final class ExchangeSession {
   private ProviderTranslator.Exchange exchange;
   private int responseStatus;
   private boolean responseStreaming;
+  private String rule;
+  private CompiledConfig.AppliedPolicies policies = CompiledConfig.AppliedPolicies.NONE;
+  private boolean guardAnswer;
+  private Guarding.HeldStream heldStream;
+  private final ByteArrayOutputStream heldBody = new ByteArrayOutputStream();
 
   ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener) {
     this.compiled = compiled;
@@ -132,9 +140,9 @@ public final class ExchangeSession {
       throw GatewayException.badRequest("the request body has no model; set \"model\" to one of the gateway's models");
     }
     model = modelNode.asText();
-    boolean stream = parsed.path("stream").asBoolean(false);
     Headers routed = requestHeaders.with(config.modelHeader(), model);
     Router.Route route = compiled.router().route(routed, random);
+    rule = route.rule();
     backend = compiled.backends().get(route.backend());
     if (backend == null) {
       throw new GatewayException(500, "server_error", "backend '" + route.backend() + "' is not configured");
@@ -143,6 +151,12 @@ public final class ExchangeSession {
       throw GatewayException.badRequest("backend '" + backend.target().name() + "' (schema " + backend.target().schema()
           + ") does not serve " + endpoint.path());
     }
+    policies = compiled.policiesFor(rule, backend.target().name());
+    if (!policies.guards().isEmpty() || !policies.enrichers().isEmpty()) {
+      parsed = applyRequestPolicies(parsed);
+      body = Guarding.write(parsed);
+    }
+    boolean stream = parsed.path("stream").asBoolean(false);
     ClientRequest request = new ClientRequest(endpoint, routed, body, parsed, model, stream);
     exchange = backend.translator().start(request, backend.target());
     UpstreamRequest upstream = exchange.request();
@@ -160,6 +174,24 @@ public final class ExchangeSession {
     remove.removeAll(set.asMap().keySet());
     state = State.RESPONSE_HEADERS;
     return new PhaseResult(set, remove, upstream.body(), true, null, null, Map.of(), null);
+  }
+
+  /** Request-side guards, then enrichment; returns the body to translate. */
+  private ObjectNode applyRequestPolicies(ObjectNode parsed) throws GatewayException {
+    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST,
+        PromptTexts.ofRequest(endpoint, parsed));
+    if (reject != null) {
+      throw new GatewayException(reject.status(), "guard_rejected_request", reject.message());
+    }
+    ObjectNode body = parsed;
+    for (RequestEnricher e : policies.enrichers()) {
+      body = e.enrich(endpoint, body);
+    }
+    JsonNode m = body.get("model");
+    if (m == null || !m.asText().equals(model)) {
+      throw new GatewayException(500, "server_error", "request enrichment may not change the model");
+    }
+    return body;
   }
 
   private static ObjectNode parse(byte[] body) throws GatewayException {
@@ -200,6 +232,14 @@ public final class ExchangeSession {
       return fail(502, "plugin_error", "internal error while reading the upstream's answer");
     }
     responseStreaming = head.streaming();
+    guardAnswer = responseStatus < 400 && policies.guardsResponses();
+    if (guardAnswer) {
+      // a mask may change the length; a rejection replaces the body
+      Set<String> remove = new HashSet<>(head.removeHeaders());
+      remove.add("content-length");
+      head = new ResponseHead(head.setHeaders(), remove, head.streaming());
+      heldStream = responseStreaming ? new Guarding.HeldStream(endpoint) : null;
+    }
     if (endOfStream) {
       state = State.DONE;
       return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null, null, finish(), null);
@@ -231,12 +271,54 @@ public final class ExchangeSession {
           e.toString());
       out = chunk;
     }
+    if (guardAnswer) {
+      PhaseResult guarded = guardAnswer(out, endOfStream);
+      if (guarded != null) {
+        return guarded;
+      }
+      out = endOfStream ? guardedBody : new byte[0];
+    }
     Map<String, Map<String, Object>> md = Map.of();
     if (endOfStream) {
       state = State.DONE;
       md = finish();
     }
     return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, md, null);
+  }
+
+  private byte[] guardedBody;
+
+  /**
+   * Holds the translated answer until its end, then runs the response guards. Returns a local
+   * reply for a rejected whole answer; otherwise null, with {@link #guardedBody} set at the end.
+   */
+  private PhaseResult guardAnswer(byte[] out, boolean endOfStream) {
+    if (heldStream != null) {
+      heldStream.add(out);
+      if (endOfStream) {
+        guardedBody = heldStream.finish(policies.guards());
+      }
+      return null;
+    }
+    heldBody.writeBytes(out);
+    if (!endOfStream) {
+      return null;
+    }
+    byte[] whole = heldBody.toByteArray();
+    ObjectNode json = Guarding.parseObject(whole);
+    if (json == null) {
+      guardedBody = whole;
+      return null;
+    }
+    PromptTexts texts = PromptTexts.ofResponse(endpoint, json);
+    List<String> before = texts.texts();
+    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.RESPONSE, texts);
+    if (reject != null) {
+      Map<String, Map<String, Object>> md = finish();
+      return fail(reject.status(), "guard_rejected_response", reject.message()).withMetadata(md);
+    }
+    guardedBody = texts.texts().equals(before) ? whole : Guarding.write(json);
+    return null;
   }
 
   /** Computes the costs and tells the listener; returns the dynamic metadata to emit. */
@@ -249,7 +331,7 @@ public final class ExchangeSession {
     values.put("model_name", answeredModel);
     if (usage.isKnown()) {
       CostCalculator.CostInput input = new CostCalculator.CostInput(answeredModel, backend.target().name(), usage);
-      for (CompiledConfig.ReadyCost cost : compiled.costs()) {
+      for (CompiledConfig.ReadyCost cost : compiled.costsFor(rule)) {
         try {
           values.put(cost.metadataKey(), cost.calculator().cost(input));
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import dev.tollgate.api.spi.BackendAuthFactory;
 import dev.tollgate.api.spi.CostCalculatorFactory;
 import dev.tollgate.api.spi.PromptGuardFactory;
 import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.RequestEnricherFactory;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
@@ -19,13 +20,16 @@ public final class PluginRegistry {
   private final Map<String, BackendAuthFactory> auths;
   private final Map<String, CostCalculatorFactory> costs;
   private final Map<String, PromptGuardFactory> guards;
+  private final Map<String, RequestEnricherFactory> enrichers;
 
   public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
-                        Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards) {
+                        Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards,
+                        Map<String, RequestEnricherFactory> enrichers) {
     this.translators = Collections.unmodifiableMap(new TreeMap<>(translators));
     this.auths = Collections.unmodifiableMap(new TreeMap<>(auths));
     this.costs = Collections.unmodifiableMap(new TreeMap<>(costs));
     this.guards = Collections.unmodifiableMap(new TreeMap<>(guards));
+    this.enrichers = Collections.unmodifiableMap(new TreeMap<>(enrichers));
   }
 
   /** Collects the started plugins' extensions (and the class path's) from {@code manager}. */
@@ -34,7 +38,8 @@ public final class PluginRegistry {
         index(manager, ProviderTranslator.class, ProviderTranslator::schema, "schema"),
         index(manager, BackendAuthFactory.class, BackendAuthFactory::type, "auth type"),
         index(manager, CostCalculatorFactory.class, CostCalculatorFactory::type, "cost type"),
-        index(manager, PromptGuardFactory.class, PromptGuardFactory::type, "guard type"));
+        index(manager, PromptGuardFactory.class, PromptGuardFactory::type, "guard type"),
+        index(manager, RequestEnricherFactory.class, RequestEnricherFactory::type, "enrichment type"));
   }
 
   private static <T> Map<String, T> index(TollgatePluginManager manager, Class<T> type, Function<T, String> name,
@@ -65,6 +70,14 @@ public final class PluginRegistry {
 
   public Optional<PromptGuardFactory> guard(String type) {
     return Optional.ofNullable(guards.get(type));
+  }
+
+  public Optional<RequestEnricherFactory> enricher(String type) {
+    return Optional.ofNullable(enrichers.get(type));
+  }
+
+  public Map<String, RequestEnricherFactory> enrichers() {
+    return enrichers;
   }
 
   public Map<String, ProviderTranslator> translators() {
