@@ -75,9 +75,10 @@ public final class ConfigCompiler {
                 + "'; installed: " + plugins.auths().keySet()));
         auth = Optional.of(factory.create(spec.settings()));
       }
-      backends.put(b.name(), new ReadyBackend(
-          new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(), b.provider()),
-          translator, auth));
+      BackendTarget target = new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(),
+          b.provider());
+      translator.validate(target, at);
+      backends.put(b.name(), new ReadyBackend(target, translator, auth));
     }
     List<ReadyCost> costs = costs(config.costs(), "costs");
     Map<String, List<ReadyCost>> ruleCosts = new LinkedHashMap<>();

@@ -16,6 +16,16 @@ public interface ProviderTranslator extends ExtensionPoint {
   /** The backend schema name used in the gateway config, e.g. {@code OpenAI}. Unique across plugins. */
   String schema();
 
+  /**
+   * Checks a backend of this schema when the config is loaded, so that a missing or wrong
+   * provider setting stops the load instead of failing requests. The default accepts anything.
+   *
+   * @param backend the backend as configured
+   * @param at      its place in the config, e.g. {@code backends[2]}, for error fields
+   */
+  default void validate(BackendTarget backend, String at) throws dev.tollgate.api.InvalidConfigException {
+  }
+
   /** Whether requests arriving at the client {@code endpoint} can be sent to this schema. */
   boolean supports(Endpoint endpoint);
 
