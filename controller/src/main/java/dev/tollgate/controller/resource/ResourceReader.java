@@ -51,7 +51,8 @@ public final class ResourceReader {
       Object metadata = tree.get("metadata");
       String name = metadata instanceof Map<?, ?> m ? str(m.get("name")) : null;
       String namespace = metadata instanceof Map<?, ?> m ? str(m.get("namespace")) : null;
-      String origin = doc.origin() + (kindName != null && name != null ? " (" + kindName + " " + name + ")" : "");
+      boolean named = kindName != null && name != null && !doc.origin().startsWith(kindName + " ");
+      String origin = doc.origin() + (named ? " (" + kindName + " " + name + ")" : "");
       if (kindName == null) {
         problems.add(new Problem(doc.origin(), "kind", "is missing; use one of " + kinds() + " or Secret"));
         continue;

@@ -9,12 +9,13 @@ import java.util.List;
  *
  * @param gatewayConfigYaml    the gateway config extproc-server loads (accepted by ConfigParser)
  * @param uuid                 its uuid, derived from its content
+ * @param version              derived from the gateway config and the Envoy configuration together (the xDS version)
  * @param containsSecrets      true when secret values are inlined (then it belongs in a Secret, not a ConfigMap)
  * @param envoy                Envoy bootstrap and xDS resources
  * @param promptPolicies       validated prompt policies (not emitted into the gateway config yet)
  * @param warnings             things that were accepted but not (fully) expressed in the output
  */
-public record Translation(String gatewayConfigYaml, String uuid, boolean containsSecrets, EnvoyResources envoy,
+public record Translation(String gatewayConfigYaml, String uuid, String version, boolean containsSecrets, EnvoyResources envoy,
                           List<PromptPolicyBinding> promptPolicies, List<String> warnings) {
   public Translation {
     promptPolicies = List.copyOf(promptPolicies);

@@ -64,6 +64,7 @@ public final class Translator {
     private final List<Problem> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private boolean containsSecrets;
+    private final Set<String> secretPolicies = new HashSet<>();
 
     Run(ResourceSet set) {
       this.set = set;
@@ -71,14 +72,26 @@ public final class Translator {
 
     Translation translate() throws InvalidResourcesException {
       Map<String, Resource<BackendSecurityPolicySpec>> policies = new HashMap<>();
-      set.securityPolicies().forEach(p -> policies.put(p.name(), p));
+      Map<String, Map<String, Object>> auths = new HashMap<>();
+      for (Resource<BackendSecurityPolicySpec> p : set.securityPolicies()) {
+        policies.put(p.name(), p);
+        containsSecrets = false;
+        Map<String, Object> auth = auth(p); // every policy is checked, referenced or not
+        if (auth != null) {
+          auths.put(p.name(), auth);
+          if (containsSecrets) {
+            secretPolicies.add(p.name());
+          }
+        }
+      }
+      containsSecrets = false;
       Map<String, Resource<AIServiceBackendSpec>> backendsByName = new HashMap<>();
       set.backends().forEach(b -> backendsByName.put(b.name(), b));
 
       List<Map<String, Object>> backends = new ArrayList<>();
       List<EnvoyCluster> clusters = new ArrayList<>();
       for (Resource<AIServiceBackendSpec> b : set.backends()) {
-        backend(b, policies, backends, clusters);
+        backend(b, policies, auths, backends, clusters);
       }
 
       String clientSchema = null;
@@ -156,11 +169,14 @@ public final class Translator {
       }
       EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy())
           .build(clusters, settings.selectedBackendHeader(), settings.metadataNamespace());
-      return new Translation(yaml, uuid, containsSecrets, envoy, promptPolicies, warnings);
+      String version = UUID.nameUUIDFromBytes((yaml + envoy.bootstrap() + envoy.xdsListeners() + envoy.xdsRoutes())
+          .getBytes(StandardCharsets.UTF_8)).toString();
+      return new Translation(yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings);
     }
 
     private void backend(Resource<AIServiceBackendSpec> b, Map<String, Resource<BackendSecurityPolicySpec>> policies,
-                         List<Map<String, Object>> out, List<EnvoyCluster> clusters) {
+                         Map<String, Map<String, Object>> auths, List<Map<String, Object>> out,
+                         List<EnvoyCluster> clusters) {
       AIServiceBackendSpec spec = b.spec();
       int before = problems.size();
       Map<String, Object> backend = new LinkedHashMap<>();
@@ -192,11 +208,11 @@ public final class Translator {
         if (policy == null) {
           problems.add(new Problem(b.origin(), "spec.backendSecurityPolicyRef.name",
               "BackendSecurityPolicy '" + ref + "' is not defined"));
+        } else if (auths.containsKey(ref)) {
+          backend.put("auth", auths.get(ref));
+          containsSecrets |= secretPolicies.contains(ref);
         } else {
-          Map<String, Object> auth = auth(policy);
-          if (auth != null) {
-            backend.put("auth", auth);
-          }
+          return; // the policy's own problems are reported
         }
       }
       if (problems.size() == before) {

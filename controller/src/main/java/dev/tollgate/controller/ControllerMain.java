@@ -1,0 +1,253 @@
+package dev.tollgate.controller;
+
+import dev.tollgate.controller.envoy.EnvoySettings;
+import dev.tollgate.controller.resource.InvalidResourcesException;
+import dev.tollgate.controller.resource.Problem;
+import dev.tollgate.controller.resource.ResourceReader;
+import dev.tollgate.controller.sink.ConfigSink;
+import dev.tollgate.controller.sink.FileSink;
+import dev.tollgate.controller.sink.KubernetesConfigSink;
+import dev.tollgate.controller.sink.XdsServer;
+import dev.tollgate.controller.source.DirectorySource;
+import dev.tollgate.controller.source.DirectoryWatcher;
+import dev.tollgate.controller.source.KubernetesSource;
+import dev.tollgate.controller.translate.GatewaySettings;
+import dev.tollgate.controller.translate.Translation;
+import dev.tollgate.controller.translate.Translator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tollgate translate DIR}, {@code tollgate controller} and {@code tollgate crds}.
+ * Exit codes: 0 ok, 1 runtime failure, 2 invalid resources or usage.
+ */
+@Command(name = "tollgate", mixinStandardHelpOptions = true,
+    description = "Turns AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy and PromptPolicy resources into "
+        + "Tollgate's gateway config and Envoy configuration.",
+    subcommands = {ControllerMain.Translate.class, ControllerMain.Run.class, ControllerMain.Crds.class})
+public final class ControllerMain implements Runnable {
+  /** Exit code for invalid resources or usage errors. */
+  public static final int INVALID = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns the exit code. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command line, for callers that want to redirect output. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new ControllerMain()).setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println(ex.getMessage());
+      ex.getCommandLine().usage(ex.getCommandLine().getErr());
+      return INVALID;
+    });
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Options shared by the subcommands that generate configuration. */
+  static final class OutputOptions {
+    @Option(names = "--listener-port", defaultValue = "1975", description = "Envoy's client listener port (default ${DEFAULT-VALUE})")
+    int listenerPort;
+    @Option(names = "--listener-address", defaultValue = "0.0.0.0", description = "Envoy's client listener address (default ${DEFAULT-VALUE})")
+    String listenerAddress;
+    @Option(names = "--admin-port", defaultValue = "9901", description = "Envoy admin port on 127.0.0.1, 0 for none (default ${DEFAULT-VALUE})")
+    int adminPort;
+    @Option(names = "--extproc-host", defaultValue = "127.0.0.1", description = "Tollgate's ext_proc host as Envoy reaches it (default ${DEFAULT-VALUE})")
+    String extprocHost;
+    @Option(names = "--extproc-port", defaultValue = "1063", description = "Tollgate's ext_proc port (default ${DEFAULT-VALUE})")
+    int extprocPort;
+    @Option(names = "--route-timeout", defaultValue = "PT300S", description = "upstream timeout per request, ISO-8601 (default ${DEFAULT-VALUE}); PT0S for none")
+    Duration routeTimeout;
+
+    GatewaySettings settings() {
+      EnvoySettings d = EnvoySettings.defaults();
+      return GatewaySettings.defaults().withEnvoy(new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost,
+          extprocPort, d.messageTimeout(), routeTimeout));
+    }
+  }
+
+  @Command(name = "translate", mixinStandardHelpOptions = true,
+      description = "Prints the gateway config, a line '---', then the Envoy bootstrap for the resources in DIR.")
+  static final class Translate implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Parameters(paramLabel = "DIR", description = "directory of resource YAML files")
+    Path dir;
+    @Mixin
+    OutputOptions output = new OutputOptions();
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try {
+        Translation t = new Translator(output.settings())
+            .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+        t.warnings().forEach(w -> err.println("warning: " + w));
+        out.print(t.gatewayConfigYaml());
+        out.println("---");
+        out.print(t.envoyBootstrapYaml());
+        out.flush();
+        return 0;
+      } catch (InvalidResourcesException e) {
+        for (Problem p : e.problems()) {
+          err.println(p);
+        }
+        err.flush();
+        return INVALID;
+      } catch (IOException e) {
+        err.println(dir + ": " + e.getMessage());
+        err.flush();
+        return INVALID;
+      }
+    }
+  }
+
+  @Command(name = "controller", mixinStandardHelpOptions = true,
+      description = "Watches resources (a directory, or Kubernetes) and keeps the gateway config and Envoy "
+          + "configuration up to date. Invalid resources are reported; the last good output stays.")
+  static final class Run implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    SourceOptions source;
+    @Option(names = "--namespace", description = "with --kubernetes: the namespace to watch and write to (default: the client's)")
+    String namespace;
+    @Option(names = "--output-name", defaultValue = "tollgate-gateway-config",
+        description = "with --kubernetes: ConfigMap/Secret holding the gateway config (default ${DEFAULT-VALUE}); the Envoy bootstrap goes to NAME-envoy")
+    String outputName;
+    @Option(names = "--gateway-config-out", paramLabel = "FILE", description = "write the gateway config here")
+    Path gatewayConfigOut;
+    @Option(names = "--envoy-bootstrap-out", paramLabel = "FILE", description = "write the Envoy bootstrap here")
+    Path envoyBootstrapOut;
+    @Option(names = "--xds-port", paramLabel = "N", description = "serve xDS (ADS) on this port")
+    Integer xdsPort;
+    @Option(names = "--xds-address", defaultValue = "0.0.0.0", description = "xDS listen address (default ${DEFAULT-VALUE})")
+    String xdsAddress;
+    @Option(names = "--poll-interval", defaultValue = "PT1S", description = "directory poll interval, ISO-8601 (default ${DEFAULT-VALUE})")
+    Duration pollInterval;
+    @Mixin
+    OutputOptions output = new OutputOptions();
+
+    static final class SourceOptions {
+      @Option(names = "--resources", paramLabel = "DIR", required = true, description = "directory of resource YAML files")
+      Path resources;
+      @Option(names = "--kubernetes", required = true, description = "read resources from Kubernetes (in-cluster or kubeconfig)")
+      boolean kubernetes;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter err = spec.commandLine().getErr();
+      if (source.resources != null && gatewayConfigOut == null && envoyBootstrapOut == null && xdsPort == null) {
+        err.println("nothing to write: give --gateway-config-out, --envoy-bootstrap-out and/or --xds-port");
+        err.flush();
+        return INVALID;
+      }
+      List<AutoCloseable> closeables = new ArrayList<>();
+      List<ConfigSink> sinks = new ArrayList<>();
+      if (gatewayConfigOut != null || envoyBootstrapOut != null) {
+        sinks.add(new FileSink(gatewayConfigOut, envoyBootstrapOut));
+      }
+      try {
+        if (xdsPort != null) {
+          XdsServer xds = new XdsServer(xdsAddress, xdsPort);
+          closeables.add(xds);
+          sinks.add(xds);
+          err.println("serving xDS on " + xdsAddress + ":" + xds.port());
+        }
+        if (source.kubernetes) {
+          KubernetesClient client = new KubernetesClientBuilder().build();
+          closeables.add(client);
+          String ns = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
+          KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName);
+          sinks.add(k8sSink);
+          Controller controller = new Controller(new Translator(output.settings()), sinks);
+          closeables.add(0, new KubernetesSource(client, ns, controller, Set.of(k8sSink.name())).start());
+        } else {
+          Set<Path> excluded = new HashSet<>();
+          if (gatewayConfigOut != null) {
+            excluded.add(gatewayConfigOut);
+          }
+          if (envoyBootstrapOut != null) {
+            excluded.add(envoyBootstrapOut);
+          }
+          Controller controller = new Controller(new Translator(output.settings()), sinks);
+          closeables.add(0, new DirectoryWatcher(new DirectorySource(source.resources, excluded), controller)
+              .start(pollInterval));
+        }
+        err.flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "tollgate-controller-shutdown"));
+        stop.await();
+        return 0;
+      } finally {
+        for (AutoCloseable c : closeables) {
+          try {
+            c.close();
+          } catch (Exception e) {
+            // shutting down
+          }
+        }
+      }
+    }
+  }
+
+  @Command(name = "crds", mixinStandardHelpOptions = true,
+      description = "Prints the CustomResourceDefinitions of the Tollgate kinds (for kubectl apply -f -).")
+  static final class Crds implements Callable<Integer> {
+    static final List<String> FILES = List.of("aigatewayroutes", "aiservicebackends", "backendsecuritypolicies",
+        "promptpolicies");
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      boolean first = true;
+      for (String f : FILES) {
+        String name = "/META-INF/fabric8/" + f + "." + dev.tollgate.controller.resource.ResourceKind.GROUP + "-v1.yml";
+        try (InputStream in = ControllerMain.class.getResourceAsStream(name)) {
+          if (in == null) {
+            throw new IOException(name + " is missing from the controller jar");
+          }
+          if (!first) {
+            out.println("---");
+          }
+          first = false;
+          out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.tollgate.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
+import dev.tollgate.controller.envoy.EnvoyYaml;
+import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.config.ConfigParser;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code tollgate translate DIR}: gateway config accepted by ConfigParser, bootstrap parsed by Envoy's protos. */
+class TranslateCommandTest {
+  record Run(int exit, String out, String err) {
+  }
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = ControllerMain.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int exit = cl.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void examplesTranslateToAGatewayConfigAndABootstrap() throws Exception {
+    Run run = run("translate", TestFiles.EXAMPLES.toString(), "--extproc-port", "50051");
+    assertThat(run.exit()).as(run.err()).isZero();
+    String[] parts = run.out().split("(?m)^---$\n", 2);
+    assertThat(parts).hasSize(2);
+
+    GatewayConfig config = ConfigParser.parse(parts[0]);
+    assertThat(config.selectedBackendHeader()).isEqualTo("x-ai-eg-selected-backend");
+    assertThat(config.rules()).hasSize(2);
+    assertThat(config.rules().get(0).name()).isEqualTo("openai");
+    assertThat(config.rules().get(0).matches().get(0).header()).isEqualTo("x-ai-eg-model");
+    assertThat(config.rules().get(0).matches().get(0).matches("gpt-4o-mini")).isTrue();
+    assertThat(config.rules().get(1).matches().get(0).matches("anthropic.claude-3-haiku")).isTrue();
+    assertThat(config.rules().get(1).backends()).containsExactly(new GatewayConfig.WeightedBackend("bedrock", 1));
+    GatewayConfig.Backend openai = config.backend("openai").orElseThrow();
+    assertThat(openai.schema()).isEqualTo("OpenAI");
+    assertThat(openai.auth().orElseThrow().type()).isEqualTo("APIKey");
+    assertThat(openai.auth().orElseThrow().settings().string("file")).isEqualTo("/etc/tollgate/secrets/openai-api-key");
+    GatewayConfig.Backend bedrock = config.backend("bedrock").orElseThrow();
+    assertThat(bedrock.schema()).isEqualTo("AWSBedrock");
+    assertThat(bedrock.provider().string("region")).isEqualTo("us-east-1");
+    assertThat(bedrock.auth().orElseThrow().type()).isEqualTo("AWSCredentials");
+    assertThat(bedrock.auth().orElseThrow().settings().string("credentialsFile")).isEqualTo("/etc/tollgate/secrets/aws-credentials");
+    assertThat(config.costs()).extracting(GatewayConfig.CostSpec::metadataKey)
+        .containsExactly("llm_input_token", "llm_output_token", "llm_total_token");
+
+    Bootstrap bootstrap = EnvoyYaml.parseBootstrap(parts[1]);
+    Listener listener = bootstrap.getStaticResources().getListeners(0);
+    assertThat(listener.getAddress().getSocketAddress().getPortValue()).isEqualTo(1975);
+    HttpConnectionManager hcm = listener.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+    assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName())
+        .containsExactly("envoy.filters.http.ext_proc", "envoy.filters.http.router");
+    ExternalProcessor extProc = hcm.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class);
+    assertThat(extProc.getGrpcService().getEnvoyGrpc().getClusterName()).isEqualTo(EnvoyConfigBuilder.EXTPROC_CLUSTER);
+    assertThat(extProc.getProcessingMode().getRequestBodyMode()).isEqualTo(ProcessingMode.BodySendMode.BUFFERED);
+    assertThat(extProc.getProcessingMode().getResponseHeaderMode()).isEqualTo(ProcessingMode.HeaderSendMode.SEND);
+    assertThat(extProc.getAllowModeOverride()).isTrue();
+    assertThat(extProc.getMutationRules().getAllowAllRouting().getValue()).isTrue();
+    assertThat(extProc.getMessageTimeout().getSeconds()).isEqualTo(30);
+    assertThat(extProc.getMetadataOptions().getReceivingNamespaces().getUntypedList()).containsExactly("io.envoy.ai_gateway");
+
+    Map<String, Route> routes = hcm.getRouteConfig().getVirtualHosts(0).getRoutesList().stream()
+        .collect(Collectors.toMap(Route::getName, r -> r));
+    assertThat(routes).containsOnlyKeys("openai", "bedrock");
+    Route openaiRoute = routes.get("openai");
+    assertThat(openaiRoute.getMatch().getHeaders(0).getName()).isEqualTo("x-ai-eg-selected-backend");
+    assertThat(openaiRoute.getMatch().getHeaders(0).getStringMatch().getExact()).isEqualTo("openai");
+    assertThat(openaiRoute.getRoute().getCluster()).isEqualTo("tollgate-backend-openai");
+    assertThat(openaiRoute.getRoute().getHostRewriteLiteral()).isEqualTo("api.openai.com");
+
+    Map<String, Cluster> clusters = bootstrap.getStaticResources().getClustersList().stream()
+        .collect(Collectors.toMap(Cluster::getName, c -> c));
+    assertThat(clusters).containsOnlyKeys("tollgate-extproc", "tollgate-backend-openai", "tollgate-backend-bedrock");
+    Cluster extprocCluster = clusters.get("tollgate-extproc");
+    assertThat(extprocCluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+        .getSocketAddress().getPortValue()).isEqualTo(50051);
+    assertThat(extprocCluster.getTypedExtensionProtocolOptionsOrThrow("envoy.extensions.upstreams.http.v3.HttpProtocolOptions")
+        .unpack(HttpProtocolOptions.class).getExplicitHttpConfig().hasHttp2ProtocolOptions()).isTrue();
+    Cluster bedrockCluster = clusters.get("tollgate-backend-bedrock");
+    assertThat(bedrockCluster.getType()).isEqualTo(Cluster.DiscoveryType.LOGICAL_DNS);
+    assertThat(bedrockCluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
+        .getSocketAddress().getAddress()).isEqualTo("bedrock-runtime.us-east-1.amazonaws.com");
+    assertThat(bedrockCluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getSni())
+        .isEqualTo("bedrock-runtime.us-east-1.amazonaws.com");
+  }
+
+  @Test
+  void translationIsDeterministic() {
+    Run a = run("translate", TestFiles.EXAMPLES.toString());
+    Run b = run("translate", TestFiles.EXAMPLES.toString());
+    assertThat(a.out()).isEqualTo(b.out());
+    assertThat(a.out()).startsWith("uuid: ");
+  }
+
+  @Test
+  void invalidResourcesExitWith2AndFileFieldMessage(@TempDir Path dir) throws Exception {
+    TestFiles.copyExamples(dir);
+    Files.writeString(dir.resolve("openai.yaml"),
+        Files.readString(dir.resolve("openai.yaml")).replace("port: 443", "port: 0"));
+    Run run = run("translate", dir.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err().strip()).isEqualTo(
+        "openai.yaml (document 1) (AIServiceBackend openai): spec.endpoint.port: must be between 1 and 65535");
+  }
+
+  @Test
+  void missingDirectoryExitsWith2(@TempDir Path dir) {
+    Run run = run("translate", dir.resolve("nope").toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.err()).contains("is not a directory");
+  }
+
+  @Test
+  void controllerNeedsAnOutputAndOneSource(@TempDir Path dir) {
+    Run nothing = run("controller", "--resources", dir.toString());
+    assertThat(nothing.exit()).isEqualTo(2);
+    assertThat(nothing.err()).contains("nothing to write");
+    Run both = run("controller", "--resources", dir.toString(), "--kubernetes");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err()).contains("mutually exclusive");
+  }
+
+  @Test
+  void crdsArePrinted() {
+    Run run = run("crds");
+    assertThat(run.exit()).isZero();
+    assertThat(run.out()).contains("kind: \"AIGatewayRoute\"", "kind: \"AIServiceBackend\"",
+        "kind: \"BackendSecurityPolicy\"", "kind: \"PromptPolicy\"", "group: \"aigateway.tollgate.dev\"");
+  }
+}
