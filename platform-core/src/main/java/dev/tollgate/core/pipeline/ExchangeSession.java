@@ -26,7 +26,6 @@ import dev.tollgate.core.routing.Router;
 import java.io.ByteArrayOutputStream;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -62,6 +61,10 @@ public final class ExchangeSession {
   private boolean guardAnswer;
   private Guarding.HeldStream heldStream;
   private final ByteArrayOutputStream heldBody = new ByteArrayOutputStream();
+  // streamed-answer timings for the listener (System.nanoTime); 0 = not yet
+  private long sentNanos;
+  private long firstChunkNanos;
+  private long lastChunkNanos;
 
   ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener) {
     this.compiled = compiled;
@@ -147,13 +150,13 @@ public final class ExchangeSession {
     if (backend == null) {
       throw new GatewayException(500, "server_error", "backend '" + route.backend() + "' is not configured");
     }
+    listener.routed(rule, route.backend(), model);
     if (!backend.translator().supports(endpoint)) {
       throw GatewayException.badRequest("backend '" + backend.target().name() + "' (schema " + backend.target().schema()
           + ") does not serve " + endpoint.path());
     }
     policies = compiled.policiesFor(rule, backend.target().name());
-    if (!policies.guards().isEmpty() || !policies.enrichers().isEmpty()) {
-      parsed = applyRequestPolicies(parsed);
+    if (applyRequestPolicies(parsed)) {
       body = Guarding.write(parsed);
     }
     boolean stream = parsed.path("stream").asBoolean(false);
@@ -173,25 +176,32 @@ public final class ExchangeSession {
     Set<String> remove = new HashSet<>(upstream.removeHeaders());
     remove.removeAll(set.asMap().keySet());
     state = State.RESPONSE_HEADERS;
+    sentNanos = System.nanoTime();
     return new PhaseResult(set, remove, upstream.body(), true, null, null, Map.of(), null);
   }
 
-  /** Request-side guards, then enrichment; returns the body to translate. */
-  private ObjectNode applyRequestPolicies(ObjectNode parsed) throws GatewayException {
-    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST,
-        PromptTexts.ofRequest(endpoint, parsed));
+  /**
+   * Request-side guards (masks are written into {@code parsed}), then enrichment, which changes
+   * {@code parsed} in place. Returns whether the body changed.
+   */
+  private boolean applyRequestPolicies(ObjectNode parsed) throws GatewayException {
+    PromptTexts texts = PromptTexts.ofRequest(endpoint, parsed);
+    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST, texts);
     if (reject != null) {
       throw new GatewayException(reject.status(), "guard_rejected_request", reject.message());
     }
-    ObjectNode body = parsed;
     for (RequestEnricher e : policies.enrichers()) {
-      body = e.enrich(endpoint, body);
+      ObjectNode enriched = e.enrich(endpoint, parsed);
+      if (enriched != parsed) {
+        parsed.removeAll();
+        parsed.setAll(enriched);
+      }
     }
-    JsonNode m = body.get("model");
+    JsonNode m = parsed.get("model");
     if (m == null || !m.asText().equals(model)) {
       throw new GatewayException(500, "server_error", "request enrichment may not change the model");
     }
-    return body;
+    return texts.changed() || !policies.enrichers().isEmpty();
   }
 
   private static ObjectNode parse(byte[] body) throws GatewayException {
@@ -271,6 +281,12 @@ public final class ExchangeSession {
           e.toString());
       out = chunk;
     }
+    if (responseStreaming && out.length > 0) {
+      lastChunkNanos = System.nanoTime();
+      if (firstChunkNanos == 0) {
+        firstChunkNanos = lastChunkNanos;
+      }
+    }
     if (guardAnswer) {
       PhaseResult guarded = guardAnswer(out, endOfStream);
       if (guarded != null) {
@@ -311,13 +327,12 @@ public final class ExchangeSession {
       return null;
     }
     PromptTexts texts = PromptTexts.ofResponse(endpoint, json);
-    List<String> before = texts.texts();
     PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.RESPONSE, texts);
     if (reject != null) {
       Map<String, Map<String, Object>> md = finish();
       return fail(reject.status(), "guard_rejected_response", reject.message()).withMetadata(md);
     }
-    guardedBody = texts.texts().equals(before) ? whole : Guarding.write(json);
+    guardedBody = texts.changed() ? Guarding.write(json) : whole;
     return null;
   }
 
@@ -325,7 +340,13 @@ public final class ExchangeSession {
   private Map<String, Map<String, Object>> finish() {
     TokenUsage usage = exchange.usage();
     String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
-    listener.completed(backend.target().name(), answeredModel, responseStatus, usage);
+    if (responseStreaming) {
+      listener.streamed(backend.target().name(), answeredModel,
+          firstChunkNanos == 0 ? null : java.time.Duration.ofNanos(firstChunkNanos - sentNanos),
+          firstChunkNanos == 0 ? java.time.Duration.ZERO : java.time.Duration.ofNanos(lastChunkNanos - firstChunkNanos),
+          usage);
+    }
+    listener.completed(backend.target().name(), model, answeredModel, responseStatus, usage);
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("backend_name", backend.target().name());
     values.put("model_name", answeredModel);

@@ -1,8 +1,9 @@
 package dev.tollgate.core.pipeline;
 
 import dev.tollgate.api.TokenUsage;
+import java.time.Duration;
 
-/** Observes finished exchanges (metrics, access logs). Called on the exchange's thread; keep it quick. */
+/** Observes exchanges (metrics, access logs, explain). Called on the exchange's thread; keep it quick. */
 public interface GatewayListener {
   GatewayListener NONE = new GatewayListener() { };
 
@@ -10,7 +11,31 @@ public interface GatewayListener {
   default void localReply(int status, String cause) {
   }
 
+  /** A request was routed: {@code rule} (null when the routing header chose) selected {@code backend}. */
+  default void routed(String rule, String backend, String model) {
+  }
+
   /** An exchange that reached a backend finished. */
   default void completed(String backend, String model, int status, TokenUsage usage) {
+  }
+
+  /**
+   * An exchange that reached a backend finished; {@code requestModel} is the client's model,
+   * {@code responseModel} the one that answered. The default calls {@link #completed(String, String, int, TokenUsage)}.
+   */
+  default void completed(String backend, String requestModel, String responseModel, int status, TokenUsage usage) {
+    completed(backend, responseModel, status, usage);
+  }
+
+  /**
+   * A streamed answer finished (called just before {@link #completed}).
+   *
+   * @param timeToFirstChunk from the moment the translated request was handed to the proxy to the
+   *                         first non-empty piece passed on to the client; null when none was
+   * @param generation       from that first piece to the last non-empty one
+   * @param usage            the exchange's token usage, for time per output token
+   */
+  default void streamed(String backend, String model, Duration timeToFirstChunk, Duration generation,
+                        TokenUsage usage) {
   }
 }

@@ -115,10 +115,10 @@ final class Guarding {
       if (reject != null) {
         return errorEvent(reject);
       }
-      List<String> masked = view.texts();
-      if (masked.equals(texts)) {
+      if (!view.changed()) {
         return all;
       }
+      List<String> masked = view.texts();
       for (int k = 0; k < order.size(); k++) {
         List<PromptTexts.Delta> deltas = byIndex.get(order.get(k));
         deltas.get(0).set(masked.get(k));

@@ -30,6 +30,7 @@ final class PromptTexts {
   }
 
   private final List<Slot> slots = new ArrayList<>();
+  private boolean changed;
 
   private PromptTexts() {
   }
@@ -174,7 +175,16 @@ final class PromptTexts {
       throw new IllegalArgumentException("a guard returned " + texts.size() + " texts for " + slots.size());
     }
     for (int i = 0; i < slots.size(); i++) {
-      slots.get(i).set(texts.get(i));
+      Slot slot = slots.get(i);
+      if (!slot.get().equals(texts.get(i))) {
+        slot.set(texts.get(i));
+        changed = true;
+      }
     }
+  }
+
+  /** Whether a mask changed any text. */
+  boolean changed() {
+    return changed;
   }
 }
