@@ -7,6 +7,7 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
+import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
 import jakarta.inject.Inject;
 import java.util.Set;
@@ -17,7 +18,8 @@ import org.pf4j.Extension;
  * {@code POST /v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:rawPredict}
  * ({@code :streamRawPredict} when streaming). The body is an Anthropic Messages body without
  * {@code model} and with {@code anthropic_version} (the backend's schema version, else
- * {@value #DEFAULT_VERSION}). Provider settings: {@code project} and {@code region}, both required.
+ * {@value #DEFAULT_VERSION}). Provider settings: {@code project} and {@code region}, both required
+ * (checked when the config is loaded).
  * The Google credential is added by the backend's auth handler; the client's {@code authorization},
  * {@code x-api-key} and {@code anthropic-*} headers are not sent on.
  */
@@ -36,6 +38,15 @@ public final class GcpAnthropicTranslator extends AnthropicFamilyTranslator {
     return "GCPAnthropic";
   }
 
+  /** {@code provider.project} and {@code provider.region} are required; no other provider settings exist. */
+  @Override
+  public void validate(BackendTarget backend, String at) throws InvalidConfigException {
+    Settings s = backend.settings();
+    s.allowOnly(Set.of("project", "region"));
+    s.string("project");
+    s.string("region");
+  }
+
   @Override
   UpstreamRequest upstream(ClientRequest request, BackendTarget backend, String model, ObjectNode body,
                            boolean changed) throws GatewayException {
@@ -45,8 +56,9 @@ public final class GcpAnthropicTranslator extends AnthropicFamilyTranslator {
       project = backend.settings().string("project");
       region = backend.settings().string("region");
     } catch (InvalidConfigException e) {
+      // validate() refused this config at load; kept for translators called without it
       throw new GatewayException(500, "server_error", "backend '" + backend.name()
-          + "' (schema GCPAnthropic) is misconfigured: " + e.getMessage() + "; set provider.project and provider.region");
+          + "' (schema GCPAnthropic) is misconfigured: " + e.getMessage());
     }
     boolean stream = streaming(body);
     adjustForCloud(body, backend.version().orElse(DEFAULT_VERSION), request);

@@ -1,10 +1,12 @@
 package dev.tollgate.plugins.anthropic;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.api.SseDecoder;
+import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeAnthropic;
 import dev.tollgate.testkit.FakeUpstream;
@@ -57,8 +59,6 @@ class AnthropicEndToEndTest {
             backends: [{name: vertex}]
           - headers: [{name: x-ai-eg-model, type: Exact, value: claude-bedrock}]
             backends: [{name: bedrock}]
-          - headers: [{name: x-ai-eg-model, type: Exact, value: claude-vertex-broken}]
-            backends: [{name: vertex-broken}]
           - headers: [{name: x-ai-eg-model, type: RegularExpression, value: "claude-.*"}]
             backends: [{name: anthropic}]
         backends:
@@ -69,14 +69,11 @@ class AnthropicEndToEndTest {
             schema: {name: GCPAnthropic}
             modelNameOverride: %s
             provider: {project: my-project, region: us-east5}
-          - name: vertex-broken
-            schema: {name: GCPAnthropic}
           - name: bedrock
             schema: {name: AWSAnthropic}
             modelNameOverride: %s
         """.formatted(KEY, VERTEX_MODEL, BEDROCK_MODEL));
-    envoy = gateway.envoy(Map.of("anthropic", upstream.uri(), "vertex", upstream.uri(), "bedrock", upstream.uri(),
-        "vertex-broken", upstream.uri()));
+    envoy = gateway.envoy(Map.of("anthropic", upstream.uri(), "vertex", upstream.uri(), "bedrock", upstream.uri()));
   }
 
   @AfterEach
@@ -476,14 +473,33 @@ class AnthropicEndToEndTest {
   }
 
   @Test
-  void gcpBackendWithoutProjectIsAnOperatorError() throws Exception {
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
-        "{\"model\":\"claude-vertex-broken\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
-    assertThat(r.localReply()).isTrue();
-    assertThat(r.status()).isEqualTo(500);
-    JsonNode root = JSON.readTree(r.body());
-    assertThat(root.path("type").asText()).as("Anthropic error format").isEqualTo("error");
-    assertThat(root.path("error").path("message").asText()).contains("provider.project");
+  void gcpBackendWithoutProjectStopsTheConfigLoadNamingTheField(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: vertex-broken}]
+        backends:
+          - name: anthropic
+            schema: {name: Anthropic}
+          - name: vertex-broken
+            schema: {name: GCPAnthropic}
+            provider: {region: us-east5}
+        """).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backends[1].provider.project").hasMessageContaining("is required");
+  }
+
+  @Test
+  void gcpBackendWithAMisspelledSettingStopsTheConfigLoad(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: vertex}]
+        backends:
+          - name: vertex
+            schema: {name: GCPAnthropic}
+            provider: {project: p, region: us-east5, regoin: europe-west1}
+        """).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backends[0].provider.regoin");
   }
 
   @Test

@@ -7,7 +7,9 @@ import dev.tollgate.api.ClientRequest;
 import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
+import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.anthropic.AnthropicChatBridge;
 import dev.tollgate.api.spi.ProviderTranslator;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -22,7 +24,12 @@ import org.pf4j.Extension;
  * {@code /openai/deployments/{deployment}/chat/completions?api-version={version}} (likewise
  * {@code /completions} and {@code /embeddings}). The body goes as the client sent it (with the
  * model replaced when overridden); answers are OpenAI-shaped and pass through while their usage is
- * read (see {@link OpenAiAnswer}).
+ * read (see {@link OpenAiAnswer}). The api-version is checked when the config is loaded.
+ *
+ * <p>Anthropic Messages clients ({@code /v1/messages}) go to the deployment's
+ * {@code /chat/completions}: the request is converted and the answer converted back by the plugin
+ * API's {@link AnthropicChatBridge} (Anthropic message, stream events or error with the upstream's
+ * status).
  */
 @Extension
 public final class AzureOpenAiTranslator implements ProviderTranslator {
@@ -37,13 +44,32 @@ public final class AzureOpenAiTranslator implements ProviderTranslator {
   @Override
   public boolean supports(Endpoint endpoint) {
     return endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS
-        || endpoint == Endpoint.EMBEDDINGS;
+        || endpoint == Endpoint.EMBEDDINGS || endpoint == Endpoint.MESSAGES;
+  }
+
+  /** {@code schema.version} is the api-version: required, and safe to put in a query string. */
+  @Override
+  public void validate(BackendTarget backend, String at) throws InvalidConfigException {
+    String v = backend.schemaVersion().trim();
+    if (v.isEmpty()) {
+      throw new InvalidConfigException(at + ".schema.version", "is required for schema AzureOpenAI: it is the "
+          + "api-version, e.g. 2024-10-21");
+    }
+    if (!API_VERSION.matcher(v).matches()) {
+      throw new InvalidConfigException(at + ".schema.version", "'" + v + "' is not an Azure OpenAI api-version "
+          + "such as 2024-10-21 or 2025-01-01-preview");
+    }
   }
 
   @Override
   public Exchange start(ClientRequest request, BackendTarget backend) throws GatewayException {
     String version = apiVersion(backend);
     String deployment = backend.upstreamModel(request.model());
+    if (request.endpoint() == Endpoint.MESSAGES) {
+      ObjectNode chat = AnthropicChatBridge.toChatRequest(request.parsed(), deployment);
+      return AnthropicChatBridge.exchange(AnthropicChatBridge.upstreamRequest(
+          deploymentPath(deployment, Endpoint.CHAT_COMPLETIONS, version), chat), deployment);
+    }
     byte[] body = request.body();
     if (!deployment.equals(request.model())) {
       ObjectNode json = request.json();
@@ -54,16 +80,19 @@ public final class AzureOpenAiTranslator implements ProviderTranslator {
         throw new GatewayException(500, "server_error", "cannot write the request body");
       }
     }
-    String operation = request.endpoint().path().substring("/v1".length());
-    String path = "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8).replace("+", "%20")
-        + operation + "?api-version=" + version;
+    String path = deploymentPath(deployment, request.endpoint(), version);
     UpstreamRequest upstream = UpstreamRequest.post(path, Headers.of("content-type", "application/json"), body);
     return new OpenAiAnswer(upstream, deployment);
   }
 
+  private static String deploymentPath(String deployment, Endpoint endpoint, String version) {
+    return "/openai/deployments/" + URLEncoder.encode(deployment, StandardCharsets.UTF_8).replace("+", "%20")
+        + endpoint.path().substring("/v1".length()) + "?api-version=" + version;
+  }
+
   /**
-   * The backend's api-version. The SPI offers translators no config-load hook, so a missing one is
-   * reported on the first request, as a 500 that tells the operator what to set.
+   * The backend's api-version. {@link #validate} refuses a config without a good one; this check
+   * remains for callers that skip validation, as a 500 that tells the operator what to set.
    */
   static String apiVersion(BackendTarget backend) throws GatewayException {
     String v = backend.schemaVersion().trim();

@@ -1,9 +1,11 @@
 package dev.tollgate.plugins.azureopenai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeAzureOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
@@ -48,8 +50,6 @@ class AzureOpenAiEndToEndTest {
         rules:
           - headers: [{name: x-ai-eg-model, value: house-model}]
             backends: [{name: azure-renamed}]
-          - headers: [{name: x-ai-eg-model, value: unversioned}]
-            backends: [{name: azure-unversioned}]
           - backends: [{name: azure}]
         backends:
           - name: azure
@@ -59,11 +59,8 @@ class AzureOpenAiEndToEndTest {
             schema: {name: AzureOpenAI, version: 2025-01-01-preview}
             modelNameOverride: prod-gpt4o
             auth: {type: APIKey, key: azure-secret, header: api-key}
-          - name: azure-unversioned
-            schema: {name: AzureOpenAI}
-            auth: {type: APIKey, key: azure-secret, header: api-key}
         """);
-    envoy = gw.envoy(Map.of("azure", azure.uri(), "azure-renamed", azure.uri(), "azure-unversioned", azure.uri()));
+    envoy = gw.envoy(Map.of("azure", azure.uri(), "azure-renamed", azure.uri()));
   }
 
   @AfterEach
@@ -173,13 +170,75 @@ class AzureOpenAiEndToEndTest {
   }
 
   @Test
-  void missingApiVersionIsA500ThatSaysWhatToSet() throws Exception {
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"unversioned\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.localReply()).isTrue();
-    assertThat(r.status()).isEqualTo(500);
-    assertThat(JSON.readTree(r.body()).path("error").path("message").asText())
-        .contains("azure-unversioned").contains("schema.version").contains("api-version");
-    assertThat(azure.received()).isEmpty();
+  void missingApiVersionStopsTheConfigLoadNamingTheField(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: azure}]
+        backends:
+          - name: azure
+            schema: {name: AzureOpenAI, version: 2024-10-21}
+          - name: azure-unversioned
+            schema: {name: AzureOpenAI}
+        """).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backends[1].schema.version").hasMessageContaining("api-version");
+  }
+
+  @Test
+  void malformedApiVersionStopsTheConfigLoad(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: azure}]
+        backends:
+          - name: azure
+            schema: {name: AzureOpenAI, version: "2024-10-21&foo=bar"}
+        """).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backends[0].schema.version").hasMessageContaining("2024-10-21&foo=bar");
+  }
+
+  @Test
+  void anthropicClientIsServedFromTheDeploymentsChatCompletions() throws Exception {
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
+        "{\"model\":\"gpt-4o\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+        "x-api-key", "client-key", "anthropic-version", "2023-06-01"));
+    assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+    FakeUpstream.Received got = azure.last();
+    assertThat(got.path()).isEqualTo("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21");
+    assertThat(got.header("api-key")).isEqualTo("azure-secret");
+    assertThat(got.header("x-api-key")).isNull();
+    assertThat(got.header("anthropic-version")).isNull();
+    assertThat(JSON.readTree(got.body()).path("messages").get(0).path("content").asText()).isEqualTo("Hi");
+    JsonNode msg = JSON.readTree(r.body());
+    assertThat(msg.path("type").asText()).isEqualTo("message");
+    assertThat(msg.path("content").get(0).path("text").asText()).isEqualTo("Hello from Azure.");
+    assertThat(r.metadataNumber(NS, "llm_total_token")).isEqualTo(18);
+  }
+
+  @Test
+  void anthropicClientStreamsAndGetsAzureErrorsInItsFormat() throws Exception {
+    envoy.splitResponseChunks(new RandomSplitter(5, 7));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
+        "{\"model\":\"gpt-4o\",\"max_tokens\":256,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+    assertThat(r.bodyText()).startsWith("event: message_start\n").endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+    StringBuilder text = new StringBuilder();
+    for (dev.tollgate.api.SseDecoder.Event e : new dev.tollgate.api.SseDecoder().feed(r.body())) {
+      text.append(JSON.readTree(e.data()).path("delta").path("text").asText(""));
+    }
+    assertThat(text.toString()).isEqualTo("Hello from Azure.");
+    JsonNode start = JSON.readTree(new dev.tollgate.api.SseDecoder().feed(r.body()).get(0).data()).path("message");
+    assertThat(start.path("model").asText()).as("Azure's first chunk names no model").isEqualTo("gpt-4o");
+    assertThat(r.metadata(NS, "model_name").getStringValue()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(r.metadataNumber(NS, "llm_input_token")).isEqualTo(13);
+    assertThat(r.metadataNumber(NS, "llm_output_token")).isEqualTo(5);
+
+    r = envoy.send(HttpExchange.postJson("/v1/messages",
+        "{\"model\":\"gpt-5-nowhere\",\"max_tokens\":256,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    assertThat(r.status()).isEqualTo(404);
+    JsonNode err = JSON.readTree(r.body());
+    assertThat(err.path("type").asText()).isEqualTo("error");
+    assertThat(err.path("error").path("type").asText()).isEqualTo("not_found_error");
+    assertThat(err.path("error").path("message").asText()).startsWith("The API deployment for this resource does not exist");
   }
 }

@@ -27,7 +27,8 @@ import org.pf4j.Extension;
  * {@code region} come from the backend's {@code provider} block; the schema version, when set,
  * replaces {@code v1} (e.g. {@code v1beta1}). The body is rewritten into a Gemini
  * {@code GenerateContentRequest} (see {@link GeminiRequestBuilder}); answers come back as OpenAI
- * chat completions or chunks (see {@link GeminiExchange}).
+ * chat completions or chunks (see {@link GeminiExchange}). The settings are checked when the
+ * config is loaded ({@link #validate}).
  */
 @Extension
 public final class GcpVertexTranslator implements ProviderTranslator {
@@ -81,27 +82,41 @@ public final class GcpVertexTranslator implements ProviderTranslator {
   record Location(String version, String project, String region) {
   }
 
-  /** Reads the backend's settings; a wrong config is the operator's problem (500), named by field. */
+  /**
+   * {@code provider.project} and {@code provider.region} are required and must be safe path
+   * segments; no other provider settings exist; {@code schema.version}, when set, must be an API
+   * version such as {@code v1beta1}.
+   */
+  @Override
+  public void validate(BackendTarget backend, String at) throws InvalidConfigException {
+    read(backend, at + ".schema.version");
+  }
+
+  /** Reads the backend's settings; {@link #validate} has refused wrong ones at config load. */
   static Location location(BackendTarget backend) throws GatewayException {
-    Settings s = backend.settings();
     try {
-      s.allowOnly(Set.of("project", "region"));
-      String project = s.string("project");
-      String region = s.string("region");
-      if (!SEGMENT.matcher(project).matches()) {
-        throw new InvalidConfigException(s.field("project"), "'" + project + "' is not a GCP project id");
-      }
-      if (!SEGMENT.matcher(region).matches()) {
-        throw new InvalidConfigException(s.field("region"), "'" + region + "' is not a GCP region");
-      }
-      String version = backend.schemaVersion().isEmpty() ? "v1" : backend.schemaVersion().replaceAll("^/+|/+$", "");
-      if (!VERSION.matcher(version).matches()) {
-        throw new InvalidConfigException("schema.version", "'" + version + "' is not a Vertex AI API version such as v1");
-      }
-      return new Location(version, project, region);
+      return read(backend, "schema.version");
     } catch (InvalidConfigException e) {
       throw new GatewayException(500, "server_error", "backend '" + backend.name() + "' (schema GCPVertexAI) is "
           + "misconfigured: " + e.getMessage());
     }
+  }
+
+  private static Location read(BackendTarget backend, String versionField) throws InvalidConfigException {
+    Settings s = backend.settings();
+    s.allowOnly(Set.of("project", "region"));
+    String project = s.string("project");
+    String region = s.string("region");
+    if (!SEGMENT.matcher(project).matches()) {
+      throw new InvalidConfigException(s.field("project"), "'" + project + "' is not a GCP project id");
+    }
+    if (!SEGMENT.matcher(region).matches()) {
+      throw new InvalidConfigException(s.field("region"), "'" + region + "' is not a GCP region");
+    }
+    String version = backend.schemaVersion().isEmpty() ? "v1" : backend.schemaVersion().replaceAll("^/+|/+$", "");
+    if (!VERSION.matcher(version).matches()) {
+      throw new InvalidConfigException(versionField, "'" + version + "' is not a Vertex AI API version such as v1");
+    }
+    return new Location(version, project, region);
   }
 }

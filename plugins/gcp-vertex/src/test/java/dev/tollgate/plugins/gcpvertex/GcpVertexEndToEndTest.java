@@ -1,9 +1,11 @@
 package dev.tollgate.plugins.gcpvertex;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeGemini;
 import dev.tollgate.testkit.FakeUpstream;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -58,8 +61,6 @@ class GcpVertexEndToEndTest {
         rules:
           - headers: [{name: x-ai-eg-model, value: house-gemini}]
             backends: [{name: vertex-beta}]
-          - headers: [{name: x-ai-eg-model, value: no-region}]
-            backends: [{name: broken}]
           - backends: [{name: vertex}]
         backends:
           - name: vertex
@@ -69,11 +70,8 @@ class GcpVertexEndToEndTest {
             schema: {name: GCPVertexAI, version: v1beta1}
             modelNameOverride: gemini-2.5-pro
             provider: {project: other-project, region: europe-west4}
-          - name: broken
-            schema: {name: GCPVertexAI}
-            provider: {project: my-project}
         """);
-    envoy = gw.envoy(Map.of("vertex", gemini.uri(), "vertex-beta", gemini.uri(), "broken", gemini.uri()));
+    envoy = gw.envoy(Map.of("vertex", gemini.uri(), "vertex-beta", gemini.uri()));
   }
 
   @AfterEach
@@ -315,14 +313,53 @@ class GcpVertexEndToEndTest {
   }
 
   @Test
-  void missingRegionIsAServerErrorNamingTheField() throws Exception {
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"no-region\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.localReply()).isTrue();
-    assertThat(r.status()).isEqualTo(500);
-    assertThat(JSON.readTree(r.body()).path("error").path("message").asText())
-        .contains("backends[2].provider.region").contains("broken");
-    assertThat(gemini.received()).isEmpty();
+  void missingRegionStopsTheConfigLoadNamingTheField(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: vertex}]
+        backends:
+          - name: vertex
+            schema: {name: GCPVertexAI}
+            provider: {project: my-project, region: us-central1}
+          - name: vertex-2
+            schema: {name: GCPVertexAI}
+            provider: {project: my-project, region: us-central1}
+          - name: broken
+            schema: {name: GCPVertexAI}
+            provider: {project: my-project}
+        """).close())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backends[2].provider.region").hasMessageContaining("is required");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "{project: my-project, region: us-central1, zone: a}                     | backends[0].provider.zone",
+      "{project: 'my project/..', region: us-central1}                          | backends[0].provider.project",
+      "{region: us-central1}                                                    | backends[0].provider.project"})
+  void badProviderSettingsStopTheConfigLoad(String provider, String field, @TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: vertex}]
+        backends:
+          - name: vertex
+            schema: {name: GCPVertexAI}
+            provider: %s
+        """.formatted(provider)).close())
+        .isInstanceOf(ConfigException.class).hasMessageContaining(field);
+  }
+
+  @Test
+  void badSchemaVersionStopsTheConfigLoad(@TempDir Path other) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+        rules:
+          - backends: [{name: vertex}]
+        backends:
+          - name: vertex
+            schema: {name: GCPVertexAI, version: "v1?x=y"}
+            provider: {project: my-project, region: us-central1}
+        """).close())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("backends[0].schema.version");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tollgate.plugins.anthropic;
+package dev.tollgate.api.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -6,36 +6,77 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.ErrorFormats;
 import dev.tollgate.api.GatewayException;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
-import java.io.ByteArrayOutputStream;
-import java.util.HashMap;
-import java.util.Map;
+import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.ProviderTranslator;
+import java.util.Set;
 
 /**
- * Anthropic Messages clients in front of OpenAI chat completions backends: the other direction
- * of {@link ChatToMessages} and {@link MessagesToChat}. Not wired to any schema here: the
- * {@code OpenAI} schema (plugins/openai) would call it for {@code Endpoint.MESSAGES}; see the
- * plugin's report for the proposed wiring. Kept package-private and free of plugin state so it
- * can be moved as one file.
+ * Serves Anthropic Messages clients ({@code Endpoint.MESSAGES}) from OpenAI chat completions
+ * backends. Stateless conversions plus a ready-made {@link ProviderTranslator.Exchange}:
+ * <pre>{@code
+ * ObjectNode chat = AnthropicChatBridge.toChatRequest(request.parsed(), model);
+ * return AnthropicChatBridge.exchange(AnthropicChatBridge.upstreamRequest(path, chat), model);
+ * }</pre>
  * <ul>
- *   <li>{@link #toChatRequest}: system, text, images (base64 and URL), PDFs (base64), tool_use,
- *       tool_result (as {@code tool} messages placed before the rest of the user turn), tools,
- *       tool_choice, max_tokens, stop_sequences, temperature, top_p, metadata.user_id, stream
- *       (with {@code stream_options.include_usage} so the usage can be reported). Dropped because
- *       chat completions have no equivalent: {@code top_k}, {@code thinking}, thinking blocks,
- *       {@code cache_control}. Server tools and other block types are refused with 400.</li>
- *   <li>{@link #toMessage}: a {@code chat.completion} as an Anthropic {@code message}.</li>
- *   <li>{@link Stream}: {@code chat.completion.chunk}s as Anthropic stream events.</li>
- *   <li>{@link #toAnthropicError}: an OpenAI error body as an Anthropic one.</li>
+ *   <li>{@link #toChatRequest}: the request;</li>
+ *   <li>{@link #toMessage}: a whole {@code chat.completion} as an Anthropic {@code message};</li>
+ *   <li>{@link ChatStreamConverter}: {@code chat.completion.chunk}s as Anthropic stream events;</li>
+ *   <li>{@link #toAnthropicError}: an upstream error body in Anthropic's error shape;</li>
+ *   <li>{@link #exchange}: all of the answer side at once, with token usage.</li>
  * </ul>
+ * Thread-safe; every method is pure except the per-stream converter and exchange.
  */
-final class OpenAiBridge {
-  private OpenAiBridge() {
+public final class AnthropicChatBridge {
+  /**
+   * Headers of an Anthropic client that must not reach an OpenAI-compatible backend: its
+   * Anthropic credential and version headers, and {@code accept-encoding} (the answer is rewritten
+   * here, so it must arrive uncompressed).
+   */
+  public static final Set<String> ANTHROPIC_CLIENT_HEADERS =
+      Set.of("x-api-key", "anthropic-version", "anthropic-beta", "accept-encoding");
+
+  private AnthropicChatBridge() {
   }
 
-  static ObjectNode toChatRequest(JsonNode req, String model) throws GatewayException {
-    ObjectNode out = Json.object();
+  /**
+   * A POST of {@code chatRequest} to {@code path} (query included), as JSON, with the
+   * {@link #ANTHROPIC_CLIENT_HEADERS} removed. The backend's auth handler adds its credential later.
+   */
+  public static UpstreamRequest upstreamRequest(String path, ObjectNode chatRequest) {
+    return new UpstreamRequest("POST", path, Headers.of("content-type", "application/json"),
+        ANTHROPIC_CLIENT_HEADERS, BridgeJson.bytes(chatRequest));
+  }
+
+  /**
+   * The exchange for an Anthropic client whose request went upstream as {@code upstream} (a chat
+   * completions request): answers come back as an Anthropic message, as Anthropic SSE events when
+   * the upstream streams, and errors as Anthropic errors with the upstream's status. Token usage
+   * and the answering model are read on the way. One per exchange; not thread-safe.
+   *
+   * @param model the model asked for upstream, reported until the answer names its own
+   */
+  public static ProviderTranslator.Exchange exchange(UpstreamRequest upstream, String model) {
+    return new MessagesOverChatExchange(upstream, model);
+  }
+
+  /**
+   * The chat completions request for an Anthropic Messages request: system, text, images (base64
+   * and URL), PDFs (base64), tool_use, tool_result (as {@code tool} messages placed before the rest
+   * of the user turn), tools, tool_choice, max_tokens, stop_sequences, temperature, top_p,
+   * metadata.user_id and stream (with {@code stream_options.include_usage}, so usage can be counted).
+   * Dropped, as chat completions have no equivalent: {@code top_k}, {@code thinking}, thinking
+   * blocks, {@code cache_control}.
+   *
+   * @param req   the client's Messages request; not modified
+   * @param model the model to name in the chat request (the backend's, after any override)
+   * @return a new chat completions request body
+   * @throws GatewayException 400 for what an OpenAI-compatible backend cannot express (server
+   *                          tools, other block types, malformed messages), naming the field
+   */
+  public static ObjectNode toChatRequest(JsonNode req, String model) throws GatewayException {
+    ObjectNode out = BridgeJson.object();
     out.put("model", model);
     ArrayNode messages = out.putArray("messages");
     JsonNode system = req.get("system");
@@ -107,7 +148,7 @@ final class OpenAiBridge {
   }
 
   private static void user(ArrayNode messages, JsonNode content, String at) throws GatewayException {
-    ArrayNode parts = Json.MAPPER.createArrayNode();
+    ArrayNode parts = BridgeJson.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       String where = at + ".content." + j;
@@ -156,7 +197,7 @@ final class OpenAiBridge {
 
   private static void assistant(ArrayNode messages, JsonNode content, String at) throws GatewayException {
     StringBuilder text = new StringBuilder();
-    ArrayNode calls = Json.MAPPER.createArrayNode();
+    ArrayNode calls = BridgeJson.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       switch (b.path("type").asText()) {
@@ -165,7 +206,7 @@ final class OpenAiBridge {
           ObjectNode call = calls.addObject();
           call.put("id", b.path("id").asText()).put("type", "function");
           call.putObject("function").put("name", b.path("name").asText())
-              .put("arguments", Json.string(b.has("input") ? b.get("input") : Json.object()));
+              .put("arguments", BridgeJson.string(b.has("input") ? b.get("input") : BridgeJson.object()));
         }
         case "thinking", "redacted_thinking" -> {
           // chat completions cannot carry them back
@@ -220,8 +261,8 @@ final class OpenAiBridge {
     }
   }
 
-  /** Anthropic's stop_reason for an OpenAI finish_reason. */
-  static String stopReason(String finishReason) {
+  /** Anthropic's {@code stop_reason} for an OpenAI {@code finish_reason}; null for null. */
+  public static String stopReason(String finishReason) {
     if (finishReason == null) {
       return null;
     }
@@ -233,11 +274,14 @@ final class OpenAiBridge {
     };
   }
 
-  /** Anthropic usage for OpenAI usage: input_tokens excludes the cached part, which is reported as cache reads. */
-  static ObjectNode usage(JsonNode openAiUsage) {
+  /**
+   * Anthropic {@code usage} for OpenAI {@code usage}: {@code input_tokens} excludes the cached part,
+   * which is reported as {@code cache_read_input_tokens}.
+   */
+  public static ObjectNode anthropicUsage(JsonNode openAiUsage) {
     long prompt = openAiUsage.path("prompt_tokens").asLong(0);
     long cached = openAiUsage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-    ObjectNode u = Json.object();
+    ObjectNode u = BridgeJson.object();
     u.put("input_tokens", Math.max(0, prompt - cached));
     u.put("cache_creation_input_tokens", 0);
     u.put("cache_read_input_tokens", cached);
@@ -245,8 +289,14 @@ final class OpenAiBridge {
     return u;
   }
 
-  static ObjectNode toMessage(JsonNode completion, String fallbackModel) {
-    ObjectNode out = Json.object();
+  /**
+   * An Anthropic {@code message} for a {@code chat.completion}: text and tool calls as content
+   * blocks, the finish reason as {@code stop_reason}, the usage converted.
+   *
+   * @param fallbackModel the model to report when the completion names none
+   */
+  public static ObjectNode toMessage(JsonNode completion, String fallbackModel) {
+    ObjectNode out = BridgeJson.object();
     out.put("id", completion.path("id").asText("msg"));
     out.put("type", "message");
     out.put("role", "assistant");
@@ -261,22 +311,27 @@ final class OpenAiBridge {
     for (JsonNode call : msg.path("tool_calls")) {
       ObjectNode use = content.addObject().put("type", "tool_use").put("id", call.path("id").asText())
           .put("name", call.path("function").path("name").asText());
-      JsonNode input = Json.tryParse(call.path("function").path("arguments").asText("{}"));
-      use.set("input", input != null && input.isObject() ? input : Json.object());
+      JsonNode input = BridgeJson.tryParse(call.path("function").path("arguments").asText("{}"));
+      use.set("input", input != null && input.isObject() ? input : BridgeJson.object());
     }
     out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
     out.putNull("stop_sequence");
-    out.set("usage", usage(completion.path("usage")));
+    out.set("usage", anthropicUsage(completion.path("usage")));
     return out;
   }
 
-  static byte[] toAnthropicError(int status, byte[] openAiErrorBody) {
+  /**
+   * An Anthropic error body ({@code {"type":"error","error":{"type":..,"message":..}}}) for an
+   * upstream error: the type follows the HTTP status, the message is the upstream's (OpenAI,
+   * Azure and most compatible shapes; plain text is quoted, shortened).
+   */
+  public static byte[] toAnthropicError(int status, byte[] openAiErrorBody) {
     return ErrorFormats.render(ClientApi.ANTHROPIC, status, ErrorFormats.anthropicType(status),
-        ErrorText.message(status, openAiErrorBody));
+        BridgeJson.errorMessage(status, openAiErrorBody));
   }
 
-  /** The token usage an OpenAI usage object reports. */
-  static TokenUsage tokenUsage(JsonNode openAiUsage) {
+  /** The token usage an OpenAI {@code usage} object reports (cached and reasoning tokens included). */
+  public static TokenUsage tokenUsage(JsonNode openAiUsage) {
     long prompt = openAiUsage.path("prompt_tokens").asLong(0);
     long completion = openAiUsage.path("completion_tokens").asLong(0);
     long total = openAiUsage.path("total_tokens").asLong(prompt + completion);
@@ -285,144 +340,4 @@ final class OpenAiBridge {
         openAiUsage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
   }
 
-  /**
-   * OpenAI chunks to Anthropic SSE events for one stream: message_start on the first chunk, a text
-   * block or tool_use block per run of deltas, message_delta (stop_reason, usage) and message_stop
-   * at {@code [DONE]} (or at the end of the body, so the client's stream always completes).
-   */
-  static final class Stream {
-    private final Map<Integer, Integer> blockByToolIndex = new HashMap<>();
-    private String model;
-    private boolean started;
-    private boolean finished;
-    private int openBlock = -1;
-    private boolean openIsText;
-    private int nextBlock;
-    private String stopReason;
-    private JsonNode usage;
-
-    Stream(String model) {
-      this.model = model;
-    }
-
-    /** The SSE bytes for one upstream SSE data payload (a chunk JSON or {@code [DONE]}). */
-    byte[] onData(String data) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      if (finished) {
-        return out.toByteArray();
-      }
-      if (data.equals("[DONE]")) {
-        finish(out);
-        return out.toByteArray();
-      }
-      JsonNode chunk = Json.tryParse(data);
-      if (chunk == null || !chunk.isObject()) {
-        return out.toByteArray();
-      }
-      if (chunk.has("error")) {
-        ObjectNode e = Json.object().put("type", "error");
-        e.putObject("error").put("type", "api_error")
-            .put("message", chunk.path("error").path("message").asText("upstream error"));
-        emit(out, e);
-        finished = true;
-        return out.toByteArray();
-      }
-      if (!started) {
-        started = true;
-        model = chunk.path("model").asText(model);
-        ObjectNode e = Json.object().put("type", "message_start");
-        ObjectNode m = e.putObject("message");
-        m.put("id", chunk.path("id").asText("msg")).put("type", "message").put("role", "assistant").put("model", model);
-        m.putArray("content");
-        m.putNull("stop_reason");
-        m.putNull("stop_sequence");
-        m.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
-        emit(out, e);
-      }
-      if (chunk.hasNonNull("usage")) {
-        usage = chunk.get("usage");
-      }
-      for (JsonNode choice : chunk.path("choices")) {
-        JsonNode delta = choice.path("delta");
-        String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
-        if (!text.isEmpty()) {
-          if (openBlock < 0 || !openIsText) {
-            open(out, Json.object().put("type", "text").put("text", ""), true);
-          }
-          ObjectNode e = Json.object().put("type", "content_block_delta").put("index", openBlock);
-          e.putObject("delta").put("type", "text_delta").put("text", text);
-          emit(out, e);
-        }
-        for (JsonNode call : delta.path("tool_calls")) {
-          int toolIndex = call.path("index").asInt(0);
-          Integer block = blockByToolIndex.get(toolIndex);
-          if (block == null) {
-            ObjectNode use = Json.object().put("type", "tool_use").put("id", call.path("id").asText())
-                .put("name", call.path("function").path("name").asText());
-            use.putObject("input");
-            open(out, use, false);
-            blockByToolIndex.put(toolIndex, openBlock);
-            block = openBlock;
-          }
-          String args = call.path("function").path("arguments").asText("");
-          if (!args.isEmpty() && block == openBlock) {
-            ObjectNode e = Json.object().put("type", "content_block_delta").put("index", block);
-            e.putObject("delta").put("type", "input_json_delta").put("partial_json", args);
-            emit(out, e);
-          }
-        }
-        if (choice.hasNonNull("finish_reason")) {
-          stopReason = stopReason(choice.get("finish_reason").asText());
-        }
-      }
-      return out.toByteArray();
-    }
-
-    /** At the end of the upstream body: completes a stream that had no {@code [DONE]}. */
-    byte[] finish() {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      if (!finished && started) {
-        finish(out);
-      }
-      return out.toByteArray();
-    }
-
-    TokenUsage usage() {
-      return usage == null ? TokenUsage.NONE : tokenUsage(usage);
-    }
-
-    String model() {
-      return model;
-    }
-
-    private void open(ByteArrayOutputStream out, ObjectNode block, boolean text) {
-      close(out);
-      openBlock = nextBlock++;
-      openIsText = text;
-      ObjectNode e = Json.object().put("type", "content_block_start").put("index", openBlock);
-      e.set("content_block", block);
-      emit(out, e);
-    }
-
-    private void close(ByteArrayOutputStream out) {
-      if (openBlock >= 0) {
-        emit(out, Json.object().put("type", "content_block_stop").put("index", openBlock));
-        openBlock = -1;
-      }
-    }
-
-    private void finish(ByteArrayOutputStream out) {
-      close(out);
-      ObjectNode e = Json.object().put("type", "message_delta");
-      e.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
-      e.set("usage", usage == null ? Json.object().put("output_tokens", 0) : OpenAiBridge.usage(usage));
-      emit(out, e);
-      emit(out, Json.object().put("type", "message_stop"));
-      finished = true;
-    }
-
-    private static void emit(ByteArrayOutputStream out, ObjectNode event) {
-      out.writeBytes(SseDecoder.encode(event.path("type").asText(), Json.string(event)));
-    }
-  }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.SseDecoder;
+import dev.tollgate.api.anthropic.AnthropicChatBridge;
+import dev.tollgate.api.anthropic.ChatStreamConverter;
 import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.RandomSplitter;
 import java.io.ByteArrayOutputStream;
@@ -16,8 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Anthropic Messages clients in front of OpenAI backends: the conversions, without a schema to wire them to. */
-class OpenAiBridgeTest {
+/**
+ * The plugin API's Anthropic-to-chat bridge (used by the OpenAI schemas for Anthropic clients), checked
+ * here because this plugin holds the opposite conversion to round-trip against.
+ */
+class AnthropicChatBridgeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -35,7 +40,7 @@ class OpenAiBridgeTest {
               {"type":"tool_use","id":"toolu_1","name":"get_weather","input":{"city":"Oslo"}}]},
            {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"-3C"},
               {"type":"text","text":"And tomorrow?"}]}]}""");
-    ObjectNode chat = OpenAiBridge.toChatRequest(req, "gpt-4o");
+    ObjectNode chat = AnthropicChatBridge.toChatRequest(req, "gpt-4o");
 
     assertThat(chat.path("model").asText()).isEqualTo("gpt-4o");
     assertThat(chat.path("max_completion_tokens").asInt()).isEqualTo(1024);
@@ -71,7 +76,7 @@ class OpenAiBridgeTest {
     JsonNode req = JSON.readTree("""
         {"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],
          "tools":[{"type":"web_search_20250305","name":"web_search"}]}""");
-    assertThatThrownBy(() -> OpenAiBridge.toChatRequest(req, "m"))
+    assertThatThrownBy(() -> AnthropicChatBridge.toChatRequest(req, "m"))
         .isInstanceOf(GatewayException.class).hasMessageContaining("web_search_20250305");
   }
 
@@ -82,7 +87,7 @@ class OpenAiBridgeTest {
          "message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
            "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},"finish_reason":"tool_calls"}],
          "usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":64}}}""");
-    ObjectNode msg = OpenAiBridge.toMessage(completion, "gpt-4o");
+    ObjectNode msg = AnthropicChatBridge.toMessage(completion, "gpt-4o");
     assertThat(msg.path("type").asText()).isEqualTo("message");
     assertThat(msg.path("stop_reason").asText()).isEqualTo("tool_use");
     assertThat(msg.path("content").get(0).path("type").asText()).isEqualTo("tool_use");
@@ -96,7 +101,7 @@ class OpenAiBridgeTest {
   void openAiStreamBecomesAnthropicEventsAtAnySplit() throws Exception {
     byte[] upstream = concat(FakeOpenAi.streamChunks("gpt-4o", 11, 7, true));
     for (long seed = 1; seed <= 5; seed++) {
-      OpenAiBridge.Stream stream = new OpenAiBridge.Stream("gpt-4o");
+      ChatStreamConverter stream = new ChatStreamConverter("gpt-4o");
       SseDecoder in = new SseDecoder();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       for (byte[] piece : RandomSplitter.split(upstream, seed, (int) seed)) {
@@ -126,8 +131,27 @@ class OpenAiBridgeTest {
   }
 
   @Test
+  void streamWithoutAnyChunkEndsWithAnErrorEventAndEmptyModelsAreIgnored() throws Exception {
+    ChatStreamConverter empty = new ChatStreamConverter("gpt-4o");
+    List<SseDecoder.Event> events = new SseDecoder().feed(empty.onData("[DONE]"));
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0).event()).isEqualTo("error");
+    assertThat(JSON.readTree(events.get(0).data()).path("error").path("type").asText()).isEqualTo("api_error");
+    assertThat(empty.finish()).as("nothing after the end").isEmpty();
+
+    // Azure opens with a chunk whose id and model are empty
+    ChatStreamConverter azure = new ChatStreamConverter("my-deployment");
+    byte[] start = azure.onData("{\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\"}");
+    JsonNode message = JSON.readTree(new SseDecoder().feed(start).get(0).data()).path("message");
+    assertThat(message.path("model").asText()).isEqualTo("my-deployment");
+    assertThat(message.path("id").asText()).isNotEmpty();
+    azure.onData("{\"id\":\"c\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}");
+    assertThat(azure.model()).isEqualTo("gpt-4o-2024-08-06");
+  }
+
+  @Test
   void openAiErrorBecomesAnAnthropicError() throws Exception {
-    byte[] err = OpenAiBridge.toAnthropicError(401,
+    byte[] err = AnthropicChatBridge.toAnthropicError(401,
         "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\"}}".getBytes(StandardCharsets.UTF_8));
     JsonNode root = JSON.readTree(err);
     assertThat(root.path("type").asText()).isEqualTo("error");

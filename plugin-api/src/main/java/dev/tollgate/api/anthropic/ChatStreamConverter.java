@@ -1,0 +1,168 @@
+package dev.tollgate.api.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.SseDecoder;
+import dev.tollgate.api.TokenUsage;
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Converts one stream of OpenAI {@code chat.completion.chunk}s into Anthropic Messages stream
+ * events: {@code message_start} on the first chunk, a {@code text} or {@code tool_use} content
+ * block per run of deltas, then {@code message_delta} (stop reason, usage) and
+ * {@code message_stop} at {@code [DONE]} (or at {@link #finish()}, so the client's stream always
+ * completes). An error chunk becomes an Anthropic {@code error} event. Feed it the {@code data} of
+ * each upstream SSE event in order (e.g. from a {@link dev.tollgate.api.SseDecoder}). One per
+ * stream; not thread-safe.
+ */
+public final class ChatStreamConverter {
+  private final Map<Integer, Integer> blockByToolIndex = new HashMap<>();
+  private String model;
+  private boolean started;
+  private boolean finished;
+  private int openBlock = -1;
+  private boolean openIsText;
+  private int nextBlock;
+  private String stopReason;
+  private JsonNode usage;
+
+  /** @param model the model to report until the first chunk names one */
+  public ChatStreamConverter(String model) {
+    this.model = model;
+  }
+
+  /** The SSE bytes for one upstream SSE data payload (a chunk JSON or {@code [DONE]}). */
+  public byte[] onData(String data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (finished) {
+      return out.toByteArray();
+    }
+    if (data.equals("[DONE]")) {
+      return finish();
+    }
+    JsonNode chunk = BridgeJson.tryParse(data);
+    if (chunk == null || !chunk.isObject()) {
+      return out.toByteArray();
+    }
+    if (chunk.has("error")) {
+      ObjectNode e = BridgeJson.object().put("type", "error");
+      e.putObject("error").put("type", "api_error")
+          .put("message", chunk.path("error").path("message").asText("upstream error"));
+      emit(out, e);
+      finished = true;
+      return out.toByteArray();
+    }
+    String named = chunk.path("model").asText("");
+    if (!named.isEmpty()) {
+      model = named; // Azure opens with a chunk whose model and id are empty
+    }
+    if (!started) {
+      started = true;
+      String id = chunk.path("id").asText("");
+      ObjectNode e = BridgeJson.object().put("type", "message_start");
+      ObjectNode m = e.putObject("message");
+      m.put("id", id.isEmpty() ? "msg" : id).put("type", "message").put("role", "assistant").put("model", model);
+      m.putArray("content");
+      m.putNull("stop_reason");
+      m.putNull("stop_sequence");
+      m.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
+      emit(out, e);
+    }
+    if (chunk.hasNonNull("usage")) {
+      usage = chunk.get("usage");
+    }
+    for (JsonNode choice : chunk.path("choices")) {
+      JsonNode delta = choice.path("delta");
+      String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
+      if (!text.isEmpty()) {
+        if (openBlock < 0 || !openIsText) {
+          open(out, BridgeJson.object().put("type", "text").put("text", ""), true);
+        }
+        ObjectNode e = BridgeJson.object().put("type", "content_block_delta").put("index", openBlock);
+        e.putObject("delta").put("type", "text_delta").put("text", text);
+        emit(out, e);
+      }
+      for (JsonNode call : delta.path("tool_calls")) {
+        int toolIndex = call.path("index").asInt(0);
+        Integer block = blockByToolIndex.get(toolIndex);
+        if (block == null) {
+          ObjectNode use = BridgeJson.object().put("type", "tool_use").put("id", call.path("id").asText())
+              .put("name", call.path("function").path("name").asText());
+          use.putObject("input");
+          open(out, use, false);
+          blockByToolIndex.put(toolIndex, openBlock);
+          block = openBlock;
+        }
+        String args = call.path("function").path("arguments").asText("");
+        if (!args.isEmpty() && block == openBlock) {
+          ObjectNode e = BridgeJson.object().put("type", "content_block_delta").put("index", block);
+          e.putObject("delta").put("type", "input_json_delta").put("partial_json", args);
+          emit(out, e);
+        }
+      }
+      if (choice.hasNonNull("finish_reason")) {
+        stopReason = AnthropicChatBridge.stopReason(choice.get("finish_reason").asText());
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * At the end of the upstream body: the events that complete a stream that had no
+   * {@code [DONE]}; an {@code error} event when the upstream sent no chunk at all; else nothing.
+   */
+  public byte[] finish() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    if (!finished && started) {
+      finish(out);
+    } else if (!finished) {
+      ObjectNode e = BridgeJson.object().put("type", "error");
+      e.putObject("error").put("type", "api_error").put("message", "the upstream ended the stream without an answer");
+      emit(out, e);
+      finished = true;
+    }
+    return out.toByteArray();
+  }
+
+  /** The usage the stream reported so far (OpenAI sends it in the last chunk). */
+  public TokenUsage usage() {
+    return usage == null ? TokenUsage.NONE : AnthropicChatBridge.tokenUsage(usage);
+  }
+
+  /** The model the upstream named, else the one given. */
+  public String model() {
+    return model;
+  }
+
+  private void open(ByteArrayOutputStream out, ObjectNode block, boolean text) {
+    close(out);
+    openBlock = nextBlock++;
+    openIsText = text;
+    ObjectNode e = BridgeJson.object().put("type", "content_block_start").put("index", openBlock);
+    e.set("content_block", block);
+    emit(out, e);
+  }
+
+  private void close(ByteArrayOutputStream out) {
+    if (openBlock >= 0) {
+      emit(out, BridgeJson.object().put("type", "content_block_stop").put("index", openBlock));
+      openBlock = -1;
+    }
+  }
+
+  private void finish(ByteArrayOutputStream out) {
+    close(out);
+    ObjectNode e = BridgeJson.object().put("type", "message_delta");
+    e.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
+    e.set("usage", usage == null ? BridgeJson.object().put("output_tokens", 0) : AnthropicChatBridge.anthropicUsage(usage));
+    emit(out, e);
+    emit(out, BridgeJson.object().put("type", "message_stop"));
+    finished = true;
+  }
+
+  private static void emit(ByteArrayOutputStream out, ObjectNode event) {
+    out.writeBytes(SseDecoder.encode(event.path("type").asText(), BridgeJson.string(event)));
+  }
+}
