@@ -61,7 +61,10 @@ import java.util.function.Function;
 public final class EnvoyLikeClient {
   /** The ext_proc filter's configuration as far as it matters here. */
   public record FilterConfig(ProcessingMode mode, boolean allowModeOverride, Duration messageTimeout) {
-    /** What Tollgate's example Envoy config uses: headers and buffered request body, overrides allowed. */
+    /**
+     * What Tollgate's example Envoy config uses: headers and buffered bodies, overrides allowed,
+     * a 30 s message timeout.
+     */
     public static FilterConfig tollgateDefault() {
       return new FilterConfig(ProcessingMode.newBuilder()
           .setRequestHeaderMode(HeaderSendMode.SEND)
@@ -70,7 +73,7 @@ public final class EnvoyLikeClient {
           .setResponseBodyMode(BodySendMode.BUFFERED)
           .setRequestTrailerMode(HeaderSendMode.SKIP)
           .setResponseTrailerMode(HeaderSendMode.SKIP)
-          .build(), true, Duration.ofSeconds(5));
+          .build(), true, Duration.ofSeconds(30));
     }
   }
 

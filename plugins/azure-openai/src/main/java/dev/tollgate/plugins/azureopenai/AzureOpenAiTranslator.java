@@ -9,6 +9,7 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.openai.OpenAiAnswerExchange;
 import dev.tollgate.api.anthropic.AnthropicChatBridge;
 import dev.tollgate.api.spi.ProviderTranslator;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import org.pf4j.Extension;
  * {@code /openai/deployments/{deployment}/chat/completions?api-version={version}} (likewise
  * {@code /completions} and {@code /embeddings}). The body goes as the client sent it (with the
  * model replaced when overridden); answers are OpenAI-shaped and pass through while their usage is
- * read (see {@link OpenAiAnswer}). The api-version is checked when the config is loaded.
+ * read (see {@link OpenAiAnswerExchange}). The api-version is checked when the config is loaded.
  *
  * <p>Anthropic Messages clients ({@code /v1/messages}) go to the deployment's
  * {@code /chat/completions}: the request is converted and the answer converted back by the plugin
@@ -82,7 +83,7 @@ public final class AzureOpenAiTranslator implements ProviderTranslator {
     }
     String path = deploymentPath(deployment, request.endpoint(), version);
     UpstreamRequest upstream = UpstreamRequest.post(path, Headers.of("content-type", "application/json"), body);
-    return new OpenAiAnswer(upstream, deployment);
+    return new OpenAiAnswerExchange(upstream, deployment, "Azure OpenAI");
   }
 
   private static String deploymentPath(String deployment, Endpoint endpoint, String version) {

@@ -41,7 +41,7 @@ class OpenAiTranslatorTest {
 
   @Test
   void usageOfAStreamWithoutUsageChunkIsUnknown() throws Exception {
-    OpenAiTranslator.PassthroughExchange ex = new OpenAiTranslator.PassthroughExchange(null, "m");
+    dev.tollgate.api.openai.OpenAiAnswerExchange ex = new dev.tollgate.api.openai.OpenAiAnswerExchange(null, "m", "upstream");
     ex.onResponseHeaders(200, dev.tollgate.api.Headers.of("content-type", "text/event-stream"));
     for (byte[] piece : FakeOpenAi.streamChunks("m", 3, 4, false)) {
       assertThat(ex.onResponseBody(piece, false)).isSameAs(piece);

@@ -1,4 +1,4 @@
-package dev.tollgate.plugins.azureopenai;
+package dev.tollgate.api.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,7 +9,6 @@ import dev.tollgate.api.Headers;
 import dev.tollgate.api.SseDecoder;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.openai.Usage;
 import dev.tollgate.api.spi.ProviderTranslator;
 import dev.tollgate.api.spi.ResponseHead;
 import java.io.ByteArrayOutputStream;
@@ -18,11 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * An OpenAI-shaped answer (Azure OpenAI's): successful bodies and SSE streams pass through
- * unchanged while the model and usage are read; errors are normalised into OpenAI's error shape
- * (Azure's lack {@code type}; non-JSON errors from proxies are wrapped) with the upstream status.
+ * The answer of an OpenAI-compatible upstream to an OpenAI client, for translators of
+ * OpenAI-shaped APIs (OpenAI, Azure OpenAI, …): successful bodies and SSE streams pass through
+ * unchanged while the model and usage are read (from the whole body, or from the chunk that
+ * carries it with {@code stream_options.include_usage}); errors are normalised into OpenAI's
+ * error shape with the upstream status (a missing {@code type} is filled in, non-JSON errors from
+ * proxies are wrapped).
  */
-final class OpenAiAnswer implements ProviderTranslator.Exchange {
+public final class OpenAiAnswerExchange implements ProviderTranslator.Exchange {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final UpstreamRequest request;
@@ -33,9 +35,17 @@ final class OpenAiAnswer implements ProviderTranslator.Exchange {
   private SseDecoder decoder;
   private final ByteArrayOutputStream whole = new ByteArrayOutputStream();
 
-  OpenAiAnswer(UpstreamRequest request, String model) {
+  private final String upstreamName;
+
+  /**
+   * @param request      the upstream request this answers
+   * @param model        the model asked for, until the answer names one
+   * @param upstreamName how error messages name the upstream, e.g. "Azure OpenAI"
+   */
+  public OpenAiAnswerExchange(UpstreamRequest request, String model, String upstreamName) {
     this.request = request;
     this.model = model;
+    this.upstreamName = upstreamName;
   }
 
   @Override
@@ -107,7 +117,7 @@ final class OpenAiAnswer implements ProviderTranslator.Exchange {
         err.putNull("param");
       }
       if (!err.hasNonNull("message")) {
-        err.put("message", "Azure OpenAI returned HTTP " + status);
+        err.put("message", upstreamName + " returned HTTP " + status);
       }
       try {
         return JSON.writeValueAsBytes(root);
@@ -116,7 +126,7 @@ final class OpenAiAnswer implements ProviderTranslator.Exchange {
       }
     }
     String text = new String(body, StandardCharsets.UTF_8).trim();
-    String message = "Azure OpenAI returned HTTP " + status + (text.isEmpty() ? ""
+    String message = upstreamName + " returned HTTP " + status + (text.isEmpty() ? ""
         : ": " + (text.length() > 500 ? text.substring(0, 500) : text));
     return ErrorFormats.render(ClientApi.OPENAI, status, ErrorFormats.openAiType(status), message);
   }
