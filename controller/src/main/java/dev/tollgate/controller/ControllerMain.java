@@ -243,11 +243,23 @@ public final class ControllerMain implements Runnable {
             out.println("---");
           }
           first = false;
-          out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          out.print(quoteBooleanKeys(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         }
       }
       out.flush();
       return 0;
     }
+
+    /**
+     * Quotes mapping keys that YAML 1.1 parsers, kubectl's among them, read as booleans: the
+     * generated schema's {@code on:} (PromptPolicy guards) would otherwise define a field named
+     * {@code true}.
+     */
+    static String quoteBooleanKeys(String yaml) {
+      return YAML11_BOOLEAN_KEY.matcher(yaml).replaceAll("$1\"$2\":");
+    }
+
+    private static final java.util.regex.Pattern YAML11_BOOLEAN_KEY = java.util.regex.Pattern.compile(
+        "(?m)^(\\s*(?:- )?)(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF):(?= |$)");
   }
 }

@@ -49,6 +49,7 @@ class ResourceValidationTest {
   @Test
   void wrongTypeAndDanglingReferencesInMultiDocumentFile() throws IOException {
     TestFiles.copyExamples(dir);
+    Files.delete(dir.resolve("prompt-policy.yaml")); // it targets the route replaced here
     write("route.yaml", """
         apiVersion: aigateway.tollgate.dev/v1alpha1
         kind: AIGatewayRoute
@@ -182,12 +183,67 @@ class ResourceValidationTest {
         metadata: {name: guard}
         spec:
           targetRefs: [{name: chat}, {name: other}]
-          guards: [{type: Regex, phase: Sometimes}]
-          defaults: {temperature: 3}
+          guards:
+            - {type: Regex, "on": [Sometimes], regex: {builtins: [iban]}}
+            - {type: Regex, regex: {builtins: [email], action: Mask, status: 403}}
+            - {type: Webhook, webhook: {url: "ftp://guard", timeout: 2s}}
+            - {type: Webhook, regex: {builtins: [ssn]}}
+            - {type: Moderation, moderation: {apiKeyFile: /k, apiKeyEnv: K, status: 200}}
+            - {type: Regex, settings: {builtins: [ssn]}}
+          enrichment:
+            prepend: [{role: robot, content: hi}]
+            overrides: {model: gpt-4o}
         """);
     assertThat(problems()).extracting(Problem::toString).containsExactly(
         "policy.yaml (PromptPolicy guard): spec.targetRefs[1].name: AIGatewayRoute 'other' is not defined",
-        "policy.yaml (PromptPolicy guard): spec.guards[0].phase: must be Request, Response or Both",
-        "policy.yaml (PromptPolicy guard): spec.defaults.temperature: must be between 0 and 2");
+        "policy.yaml (PromptPolicy guard): spec.guards[0].on[0]: must be Request or Response, not 'Sometimes'",
+        "policy.yaml (PromptPolicy guard): spec.guards[0].regex.builtins[0]: unknown builtin 'iban';"
+            + " known: [creditCard, email, phone, ssn]",
+        "policy.yaml (PromptPolicy guard): spec.guards[1].regex.status: only applies to action Reject",
+        "policy.yaml (PromptPolicy guard): spec.guards[2].webhook.url: 'ftp://guard' must be an http or https URL with a host",
+        "policy.yaml (PromptPolicy guard): spec.guards[2].webhook.timeout: '2s' must be an ISO-8601 duration such as"
+            + " PT0.5S or PT2S",
+        "policy.yaml (PromptPolicy guard): spec.guards[3].regex: does not belong to type Webhook; remove it or change the type",
+        "policy.yaml (PromptPolicy guard): spec.guards[4].moderation.apiKeyEnv: set apiKeyFile or apiKeyEnv, not both",
+        "policy.yaml (PromptPolicy guard): spec.guards[4].moderation.status: must be an HTTP error status (400-599)",
+        "policy.yaml (PromptPolicy guard): spec.guards[5].settings: is for guard types of other plugins; put the settings"
+            + " of Regex under spec.guards[5].regex",
+        "policy.yaml (PromptPolicy guard): spec.enrichment.prepend[0].role: must be system, developer, user or assistant,"
+            + " not 'robot'",
+        "policy.yaml (PromptPolicy guard): spec.enrichment.overrides.model: the model cannot be changed by enrichment;"
+            + " use a backend's modelNameOverride");
+  }
+
+  @Test
+  void promptPolicyFieldsAreThePluginsSettings() throws IOException {
+    TestFiles.copyExamples(dir);
+    write("policy.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: PromptPolicy
+        metadata: {name: guard}
+        spec:
+          targetRefs: [{name: chat}]
+          guards: [{type: Regex, phase: Request, regex: {builtins: [ssn]}}]
+        """);
+    assertThat(problems()).singleElement().asString()
+        .startsWith("policy.yaml (PromptPolicy guard): spec.guards[0].phase: is not a known field; known fields here:")
+        .contains("on", "regex", "webhook", "moderation", "settings");
+  }
+
+  @Test
+  void aPolicyMustDoSomethingForBackendsItCanReach() throws IOException {
+    TestFiles.copyExamples(dir);
+    write("policy.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: PromptPolicy
+        metadata: {name: idle}
+        spec:
+          targetRefs: [{name: reasoning}]
+          backendRefs: [{name: bedrock}]
+        """);
+    assertThat(problems()).extracting(Problem::toString).containsExactly(
+        "policy.yaml (PromptPolicy idle): spec.backendRefs[0].name: AIServiceBackend 'bedrock' is not a backend of the"
+            + " target routes [reasoning], so the policy would never apply to it",
+        "policy.yaml (PromptPolicy idle): spec: set guards, enrichment or both; this policy does nothing");
   }
 }

@@ -49,7 +49,8 @@ class TranslateCommandTest {
 
     GatewayConfig config = ConfigParser.parse(parts[0]);
     assertThat(config.selectedBackendHeader()).isEqualTo("x-ai-eg-selected-backend");
-    assertThat(config.rules()).hasSize(2);
+    assertThat(config.rules()).extracting(GatewayConfig.Rule::name)
+        .containsExactly("openai", "bedrock-claude", "openai-reasoning");
     assertThat(config.rules().get(0).name()).isEqualTo("openai");
     assertThat(config.rules().get(0).matches().get(0).header()).isEqualTo("x-ai-eg-model");
     assertThat(config.rules().get(0).matches().get(0).matches("gpt-4o-mini")).isTrue();
@@ -61,11 +62,17 @@ class TranslateCommandTest {
     assertThat(openai.auth().orElseThrow().settings().string("file")).isEqualTo("/etc/tollgate/secrets/openai-api-key");
     GatewayConfig.Backend bedrock = config.backend("bedrock").orElseThrow();
     assertThat(bedrock.schema()).isEqualTo("AWSBedrock");
-    assertThat(bedrock.provider().string("region")).isEqualTo("us-east-1");
+    assertThat(bedrock.provider().asMap()).as("the region is the auth block's").isEmpty();
     assertThat(bedrock.auth().orElseThrow().type()).isEqualTo("AWSCredentials");
+    assertThat(bedrock.auth().orElseThrow().settings().string("region")).isEqualTo("us-east-1");
+    assertThat(bedrock.auth().orElseThrow().settings().string("host")).isEqualTo("bedrock-runtime.us-east-1.amazonaws.com");
     assertThat(bedrock.auth().orElseThrow().settings().string("credentialsFile")).isEqualTo("/etc/tollgate/secrets/aws-credentials");
-    assertThat(config.costs()).extracting(GatewayConfig.CostSpec::metadataKey)
-        .containsExactly("llm_input_token", "llm_output_token", "llm_total_token");
+    assertThat(config.costs()).extracting(GatewayConfig.CostSpec::metadataKey).containsExactly("llm_total_token");
+    assertThat(config.rules().get(0).costs()).extracting(GatewayConfig.CostSpec::metadataKey)
+        .containsExactly("llm_input_token", "llm_output_token");
+    assertThat(config.rules().get(2).costs()).extracting(GatewayConfig.CostSpec::metadataKey)
+        .containsExactly("llm_reasoning_token", "llm_weighted_cost");
+    assertThat(config.policies()).extracting(GatewayConfig.Policy::name).containsExactly("house-rules");
 
     Bootstrap bootstrap = EnvoyYaml.parseBootstrap(parts[1]);
     Listener listener = bootstrap.getStaticResources().getListeners(0);
@@ -90,6 +97,8 @@ class TranslateCommandTest {
     assertThat(openaiRoute.getMatch().getHeaders(0).getStringMatch().getExact()).isEqualTo("openai");
     assertThat(openaiRoute.getRoute().getCluster()).isEqualTo("tollgate-backend-openai");
     assertThat(openaiRoute.getRoute().getHostRewriteLiteral()).isEqualTo("api.openai.com");
+    assertThat(routes.get("bedrock").getRoute().getHostRewriteLiteral())
+        .as("the host SigV4 signs").isEqualTo("bedrock-runtime.us-east-1.amazonaws.com");
 
     Map<String, Cluster> clusters = bootstrap.getStaticResources().getClustersList().stream()
         .collect(Collectors.toMap(Cluster::getName, c -> c));
@@ -150,5 +159,25 @@ class TranslateCommandTest {
     assertThat(run.exit()).isZero();
     assertThat(run.out()).contains("kind: \"AIGatewayRoute\"", "kind: \"AIServiceBackend\"",
         "kind: \"BackendSecurityPolicy\"", "kind: \"PromptPolicy\"", "group: \"aigateway.tollgate.dev\"");
+    // kubectl reads YAML 1.1, where a bare on: key is the boolean true; SnakeYAML does the same
+    Map<?, ?> guardProperties = null;
+    for (Object doc : new org.yaml.snakeyaml.Yaml().loadAll(run.out())) {
+      Map<?, ?> crd = (Map<?, ?>) doc;
+      if ("PromptPolicy".equals(path(crd, "spec", "names", "kind"))) {
+        Map<?, ?> version = (Map<?, ?>) ((java.util.List<?>) path(crd, "spec", "versions")).get(0);
+        guardProperties = (Map<?, ?>) path(version, "schema", "openAPIV3Schema", "properties", "spec", "properties",
+            "guards", "items", "properties");
+      }
+    }
+    assertThat(guardProperties).isNotNull();
+    assertThat(new java.util.ArrayList<Object>(guardProperties.keySet())).contains("on", "type", "regex").doesNotContain(true);
+  }
+
+  private static Object path(Map<?, ?> map, String... keys) {
+    Object current = map;
+    for (String k : keys) {
+      current = ((Map<?, ?>) current).get(k);
+    }
+    return current;
   }
 }

@@ -121,7 +121,7 @@ class TranslatorTest {
         kind: AIServiceBackend
         metadata: {name: azure}
         spec:
-          schema: {name: AzureOpenAI}
+          schema: {name: AzureOpenAI, version: 2024-10-21}
           endpoint: {host: example.openai.azure.com}
           backendSecurityPolicyRef: {name: azure}
         ---
@@ -170,26 +170,21 @@ class TranslatorTest {
   }
 
   @Test
-  void promptPoliciesAreBoundButNotEmitted() throws Exception {
+  void examplePromptPolicyIsEmittedForTheChatRules() throws Exception {
     TestFiles.copyExamples(dir);
-    Files.writeString(dir.resolve("policy.yaml"), """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: PromptPolicy
-        metadata: {name: house-rules}
-        spec:
-          targetRefs: [{name: chat}]
-          guards:
-            - type: Regex
-              settings: {deny: ["(?i)password"]}
-          enrichment: {systemPrompt: "Answer briefly."}
-          defaults: {temperature: 0.2, maxTokens: 512}
-        """);
     Translation t = translate();
-    assertThat(t.promptPolicies()).hasSize(1);
-    assertThat(t.promptPolicies().get(0).rules()).containsExactly("openai", "bedrock-claude");
-    assertThat(t.promptPolicies().get(0).spec().guards().get(0).settings()).containsKey("deny");
-    assertThat(t.gatewayConfigYaml()).doesNotContain("promptPolicies").doesNotContain("password");
-    assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("prompt policies"));
+    assertThat(t.promptPolicies()).singleElement().satisfies(b -> {
+      assertThat(b.name()).isEqualTo("house-rules");
+      assertThat(b.routes()).containsExactly("chat");
+      assertThat(b.rules()).containsExactly("openai", "bedrock-claude");
+    });
+    GatewayConfig config = ConfigParser.parse(t.gatewayConfigYaml());
+    assertThat(config.policies()).singleElement().satisfies(p -> {
+      assertThat(p.rules()).containsExactlyInAnyOrder("openai", "bedrock-claude");
+      assertThat(p.guards()).hasSize(2);
+      assertThat(p.enrichment()).hasSize(1);
+    });
+    assertThat(t.warnings()).isEmpty();
   }
 
   @Test

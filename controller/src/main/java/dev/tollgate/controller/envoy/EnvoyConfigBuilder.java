@@ -101,7 +101,7 @@ public final class EnvoyConfigBuilder {
     for (EnvoyCluster b : backends) {
       RouteAction.Builder action = RouteAction.newBuilder()
           .setCluster(clusterName(b.backend()))
-          .setHostRewriteLiteral(b.host())
+          .setHostRewriteLiteral(b.hostHeader())
           .setTimeout(duration(settings.routeTimeout()));
       vhost.addRoutes(Route.newBuilder()
           .setName(b.backend())

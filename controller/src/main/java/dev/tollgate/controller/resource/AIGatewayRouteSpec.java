@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * @param schema          the client-facing API ({@code OpenAI} or {@code Anthropic}); all routes must agree
  * @param rules           routing rules
- * @param llmRequestCosts costs computed at the end of every exchange, emitted as dynamic metadata
+ * @param llmRequestCosts costs computed at the end of every exchange this route's rules route, emitted as
+ *                        dynamic metadata (each cost with {@code scope: Global} is computed for every exchange)
  */
 public record AIGatewayRouteSpec(SchemaRef schema, @Required List<Rule> rules, List<Cost> llmRequestCosts) {
 
@@ -50,9 +51,14 @@ public record AIGatewayRouteSpec(SchemaRef schema, @Required List<Rule> rules, L
 
   /**
    * A cost: {@code type} names a cost calculator (e.g. {@code InputToken}, {@code TotalToken},
-   * {@code CEL}); {@code settings} are its further fields.
+   * {@code CEL}); {@code settings} are its further fields (for {@code CEL}: {@code expression}).
+   *
+   * @param scope {@code Route} (default): the cost belongs to this route and is emitted on each of
+   *              its rules, so other routes may use the same key differently; {@code Global}: it is
+   *              computed for every request the gateway serves, and its key may then not be a
+   *              route's own cost anywhere
    */
-  public record Cost(@Required String metadataKey, @Required String type,
+  public record Cost(@Required String metadataKey, @Required String type, String scope,
                      @PreserveUnknownFields Map<String, Object> settings) {
   }
 }

@@ -38,14 +38,18 @@ public record BackendSecurityPolicySpec(@Required String type, ApiKey apiKey, Aw
   /**
    * AWS SigV4 credentials.
    *
-   * @param region          signing region
+   * @param region          signing region, e.g. {@code us-east-1}
    * @param service         signing service name (default {@code bedrock})
+   * @param host            the host that is signed and sent as the upstream Host (default
+   *                        {@code bedrock-runtime.<region>.amazonaws.com}); Envoy's route rewrites the
+   *                        Host to it
    * @param credentialsFile an AWS shared-credentials file
+   * @param profile         the profile (section) of {@code credentialsFile} (default {@code default})
    * @param secretRef       a Secret with keys {@code accessKeyId}, {@code secretAccessKey} (and optional {@code sessionToken})
    * @param fromEnvironment take the credentials from the Tollgate process's AWS_* environment
    */
-  public record AwsCredentials(@Required String region, String service, String credentialsFile,
-                               SecretKeyRef secretRef, Boolean fromEnvironment) {
+  public record AwsCredentials(@Required String region, String service, String host, String credentialsFile,
+                               String profile, SecretKeyRef secretRef, Boolean fromEnvironment) {
   }
 
   /**
@@ -56,7 +60,12 @@ public record BackendSecurityPolicySpec(@Required String type, ApiKey apiKey, Aw
 
   /**
    * GCP credentials: a file holding an access token, or a service-account key file.
+   *
+   * @param tokenFile             a file holding an access token kept fresh by something else
+   * @param serviceAccountKeyFile a service account's JSON key; Tollgate exchanges it for access tokens
+   * @param scope                 OAuth scope of those tokens (default cloud-platform); only with serviceAccountKeyFile
+   * @param tokenUri              where the exchange is sent instead of the key's token_uri; only with serviceAccountKeyFile
    */
-  public record GcpCredentials(String tokenFile, String serviceAccountKeyFile) {
+  public record GcpCredentials(String tokenFile, String serviceAccountKeyFile, String scope, String tokenUri) {
   }
 }

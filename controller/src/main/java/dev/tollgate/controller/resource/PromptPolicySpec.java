@@ -6,39 +6,101 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a {@code PromptPolicy} says: guards on prompts and answers, prompt enrichment and request
- * defaults for the routes it targets.
+ * What a {@code PromptPolicy} says: prompt guards and request enrichment for the requests the
+ * rules of its target routes route (optionally only those going to some backends). It becomes one
+ * entry of the gateway config's {@code policies}; the field names are those of the guard and
+ * enrichment plugins' settings, so a block reads the same here and in the gateway config.
  *
- * @param targetRefs the {@code AIGatewayRoute}s this applies to
- * @param guards     guards, run in order
- * @param enrichment text added to every prompt
- * @param defaults   request parameters used when the client sets none
+ * @param targetRefs  the {@code AIGatewayRoute}s this applies to (all of their rules)
+ * @param backendRefs when set, only requests sent to one of these {@code AIServiceBackend}s
+ * @param guards      guards, run in order (policies themselves apply in the order of their names)
+ * @param enrichment  messages and request fields added to every request (type {@code PromptEnrichment})
  */
-public record PromptPolicySpec(@Required List<LocalRef> targetRefs, List<Guard> guards, Enrichment enrichment,
-                               Defaults defaults) {
+public record PromptPolicySpec(@Required List<LocalRef> targetRefs, List<LocalRef> backendRefs, List<Guard> guards,
+                               Enrichment enrichment) {
 
   /**
-   * A prompt guard.
+   * A prompt guard. {@code type} names the guard plugin; the built-in types take their settings
+   * from the block of the same name ({@code regex}, {@code webhook}, {@code moderation}), a guard
+   * type from another plugin from {@code settings}.
    *
-   * @param name     optional name for logs
-   * @param type     the guard plugin, e.g. {@code Regex}, {@code Webhook}
-   * @param phase    {@code Request} (default), {@code Response} or {@code Both}
-   * @param settings the guard's settings
+   * @param type       {@code Regex}, {@code Webhook}, {@code Moderation} or a plugin's guard type
+   * @param on         what is inspected: {@code Request}, {@code Response} or both (the default).
+   *                   Write the key quoted, {@code "on":}, since YAML 1.1 parsers such as kubectl's
+   *                   read a bare {@code on} as the boolean {@code true}
+   * @param regex      settings for {@code Regex}
+   * @param webhook    settings for {@code Webhook}
+   * @param moderation settings for {@code Moderation}
+   * @param settings   settings for a guard type of another plugin, passed on as they are
    */
-  public record Guard(String name, @Required String type, String phase,
+  public record Guard(@Required String type, List<String> on, Regex regex, Webhook webhook, Moderation moderation,
                       @PreserveUnknownFields Map<String, Object> settings) {
   }
 
   /**
-   * Prompt enrichment.
+   * Finds sensitive data by pattern.
    *
-   * @param systemPrompt    a system message added to every request
-   * @param position        {@code Prepend} (default) or {@code Append} relative to the client's messages
+   * @param builtins    built-in detectors: {@code creditCard}, {@code ssn}, {@code email}, {@code phone}
+   * @param patterns    custom named regular expressions
+   * @param action      {@code Reject} (default) or {@code Mask}
+   * @param status      HTTP status of a rejection (400-599, default 400)
+   * @param message     message of a rejection (default names what was found)
+   * @param replacement what a match is masked with (default {@code [REDACTED:<name>]})
    */
-  public record Enrichment(@Required String systemPrompt, String position) {
+  public record Regex(List<String> builtins, List<NamedPattern> patterns, String action, Integer status,
+                      String message, String replacement) {
   }
 
-  /** Request defaults. */
-  public record Defaults(Double temperature, Double topP, Integer maxTokens) {
+  /** A custom pattern of a {@code Regex} guard. */
+  public record NamedPattern(@Required String name, @Required String regex) {
+  }
+
+  /**
+   * Asks an operator's HTTP service.
+   *
+   * @param url      the service
+   * @param timeout  ISO-8601 duration, e.g. {@code PT1S} (default {@code PT2S})
+   * @param failOpen on timeout or error: false (default) rejects with 503, true lets the text pass
+   * @param headers  headers sent with every call (their values are written into the gateway config,
+   *                 which is then kept in a Secret)
+   */
+  public record Webhook(@Required String url, String timeout, Boolean failOpen, Map<String, String> headers) {
+  }
+
+  /**
+   * An OpenAI-compatible moderation endpoint.
+   *
+   * @param url        default {@code https://api.openai.com/v1/moderations}
+   * @param model      default {@code omni-moderation-latest}
+   * @param apiKeyFile a file holding the endpoint's API key
+   * @param apiKeyEnv  an environment variable of the Tollgate process holding it
+   * @param status     HTTP status of a rejection (400-599, default 400)
+   * @param timeout    ISO-8601 duration (default {@code PT2S})
+   * @param failOpen   on timeout or error: false (default) rejects with 503, true lets the text pass
+   */
+  public record Moderation(String url, String model, String apiKeyFile, String apiKeyEnv, Integer status,
+                           String timeout, Boolean failOpen) {
+  }
+
+  /**
+   * Request enrichment. At least one field must be set.
+   *
+   * @param prepend   messages put before the client's
+   * @param append    messages put after the client's
+   * @param defaults  request fields set when the client sent none (objects merge field by field)
+   * @param overrides request fields always set
+   */
+  public record Enrichment(List<Message> prepend, List<Message> append,
+                           @PreserveUnknownFields Map<String, Object> defaults,
+                           @PreserveUnknownFields Map<String, Object> overrides) {
+  }
+
+  /**
+   * A message to add.
+   *
+   * @param role    {@code system}, {@code developer}, {@code user} or {@code assistant}
+   * @param content its text
+   */
+  public record Message(@Required String role, @Required String content) {
   }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  * @param version              derived from the gateway config and the Envoy configuration together (the xDS version)
  * @param containsSecrets      true when secret values are inlined (then it belongs in a Secret, not a ConfigMap)
  * @param envoy                Envoy bootstrap and xDS resources
- * @param promptPolicies       validated prompt policies (not emitted into the gateway config yet)
+ * @param promptPolicies       the prompt policies, emitted as the gateway config's {@code policies}
  * @param warnings             things that were accepted but not (fully) expressed in the output
  */
 public record Translation(String gatewayConfigYaml, String uuid, String version, boolean containsSecrets, EnvoyResources envoy,

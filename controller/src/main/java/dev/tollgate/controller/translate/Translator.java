@@ -42,7 +42,17 @@ public final class Translator {
   public static final Set<String> BACKEND_SCHEMAS = Set.of("OpenAI", "AWSBedrock", "Anthropic", "GCPAnthropic",
       "AWSAnthropic", "GCPVertexAI", "AzureOpenAI");
   private static final Set<String> CLIENT_SCHEMAS = Set.of("OpenAI", "Anthropic");
+  /** The cost types of plugins/token-costs; they take no settings. */
+  private static final Set<String> TOKEN_COSTS = Set.of("InputToken", "OutputToken", "TotalToken",
+      "CachedInputToken", "ReasoningToken");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+  /** As the AWSCredentials plugin checks it. */
+  private static final Pattern AWS_REGION = Pattern.compile("[a-z0-9-]+");
+  private static final Pattern BARE_HOST = Pattern.compile("[A-Za-z0-9.-]+");
+  /** Project and region as the GCP translators put them into the request path. */
+  private static final Pattern GCP_SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
+  /** An Azure OpenAI api-version or a Vertex AI API version, as those translators check it. */
+  private static final Pattern API_VERSION = Pattern.compile("[A-Za-z0-9._-]+");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -98,8 +108,11 @@ public final class Translator {
       String clientSchemaFrom = null;
       List<Map<String, Object>> rules = new ArrayList<>();
       Map<String, List<String>> rulesByRoute = new LinkedHashMap<>();
+      Map<String, List<Map<String, Object>>> ruleBlocksByRoute = new LinkedHashMap<>();
+      Map<String, Set<String>> backendsByRoute = new HashMap<>();
       Map<String, Map<String, Object>> costs = new LinkedHashMap<>();
       Map<String, String> costOrigin = new HashMap<>();
+      Map<Resource<AIGatewayRouteSpec>, Map<Integer, Map<String, Object>>> routeCosts = new LinkedHashMap<>();
       Set<String> ruleNames = new HashSet<>();
       for (Resource<AIGatewayRouteSpec> route : set.routes()) {
         AIGatewayRouteSpec spec = route.spec();
@@ -120,31 +133,62 @@ public final class Translator {
           continue;
         }
         List<String> names = new ArrayList<>();
+        List<Map<String, Object>> blocks = new ArrayList<>();
+        Set<String> referenced = new HashSet<>();
         for (int i = 0; i < spec.rules().size(); i++) {
-          Map<String, Object> rule = rule(route, i, spec.rules().get(i), backendsByName, ruleNames);
+          AIGatewayRouteSpec.Rule r = spec.rules().get(i);
+          if (r.backendRefs() != null) {
+            r.backendRefs().forEach(ref -> referenced.add(ref.name()));
+          }
+          Map<String, Object> rule = rule(route, i, r, backendsByName, ruleNames);
           if (rule != null) {
             rules.add(rule);
+            blocks.add(rule);
             names.add((String) rule.get("name"));
           }
         }
         rulesByRoute.put(route.name(), names);
-        List<AIGatewayRouteSpec.Cost> routeCosts = spec.llmRequestCosts() == null ? List.of() : spec.llmRequestCosts();
-        for (int i = 0; i < routeCosts.size(); i++) {
-          cost(route, i, routeCosts.get(i), costs, costOrigin);
+        ruleBlocksByRoute.put(route.name(), blocks);
+        backendsByRoute.put(route.name(), referenced);
+        List<AIGatewayRouteSpec.Cost> declared = spec.llmRequestCosts() == null ? List.of() : spec.llmRequestCosts();
+        Map<Integer, Map<String, Object>> own = new LinkedHashMap<>();
+        for (int i = 0; i < declared.size(); i++) {
+          cost(route, i, declared.get(i), costs, costOrigin, own);
+        }
+        routeCosts.put(route, own);
+      }
+      // a route's own costs go on each of its rules; they may not reuse a global key (ConfigParser refuses that)
+      for (Map.Entry<Resource<AIGatewayRouteSpec>, Map<Integer, Map<String, Object>>> e : routeCosts.entrySet()) {
+        Resource<AIGatewayRouteSpec> route = e.getKey();
+        List<Map<String, Object>> own = new ArrayList<>();
+        for (Map.Entry<Integer, Map<String, Object>> c : e.getValue().entrySet()) {
+          String key = (String) c.getValue().get("metadataKey");
+          if (costs.containsKey(key)) {
+            problems.add(new Problem(route.origin(), "spec.llmRequestCosts[" + c.getKey() + "].metadataKey", "'" + key
+                + "' is a global cost (scope: Global in " + costOrigin.get(key) + "); use another key for this route's"
+                + " own cost, or make this one global too with the same definition"));
+          } else {
+            own.add(c.getValue());
+          }
+        }
+        if (!own.isEmpty()) {
+          for (Map<String, Object> rule : ruleBlocksByRoute.getOrDefault(route.name(), List.of())) {
+            rule.put("costs", new ArrayList<>(own));
+          }
         }
       }
 
       List<PromptPolicyBinding> promptPolicies = new ArrayList<>();
-      for (Resource<PromptPolicySpec> p : set.promptPolicies()) {
-        PromptPolicyBinding binding = promptPolicy(p, rulesByRoute);
-        if (binding != null) {
-          promptPolicies.add(binding);
+      List<Map<String, Object>> policyBlocks = new ArrayList<>();
+      PromptPolicyTranslator policyTranslator = new PromptPolicyTranslator(problems, warnings);
+      for (Resource<PromptPolicySpec> p : set.promptPolicies()) { // in name order: that is the order they apply in
+        PromptPolicyTranslator.PolicyOutput out = policyTranslator.translate(p, rulesByRoute, backendsByRoute);
+        if (out != null) {
+          promptPolicies.add(out.binding());
+          policyBlocks.add(out.block());
         }
       }
-      if (!promptPolicies.isEmpty()) {
-        warnings.add(promptPolicies.size() + " prompt policies are validated but not yet written to the gateway config,"
-            + " whose format has no promptPolicies key yet");
-      }
+      containsSecrets |= policyTranslator.containsSecrets();
       if (!problems.isEmpty()) {
         throw new InvalidResourcesException(problems);
       }
@@ -158,6 +202,9 @@ public final class Translator {
       root.put("costs", new ArrayList<>(costs.values()));
       root.put("rules", rules);
       root.put("backends", backends);
+      if (!policyBlocks.isEmpty()) {
+        root.put("policies", policyBlocks);
+      }
       String uuid = UUID.nameUUIDFromBytes(write(root).getBytes(StandardCharsets.UTF_8)).toString();
       root.put("uuid", uuid);
       String yaml = write(root);
@@ -194,6 +241,7 @@ public final class Translator {
           s.put("version", spec.schema().version());
         }
         backend.put("schema", s);
+        schemaSettings(b, schema);
       }
       if (spec.modelNameOverride() != null && !spec.modelNameOverride().isBlank()) {
         backend.put("modelNameOverride", spec.modelNameOverride());
@@ -209,8 +257,19 @@ public final class Translator {
           problems.add(new Problem(b.origin(), "spec.backendSecurityPolicyRef.name",
               "BackendSecurityPolicy '" + ref + "' is not defined"));
         } else if (auths.containsKey(ref)) {
-          backend.put("auth", auths.get(ref));
+          Map<String, Object> auth = auths.get(ref);
+          backend.put("auth", auth);
           containsSecrets |= secretPolicies.contains(ref);
+          if ("AWSCredentials".equals(auth.get("type")) && cluster != null) {
+            // SigV4 signs the Host and the plugin sets :authority to it; the route must send the same
+            String signed = (String) auth.get("host");
+            if (!signed.equalsIgnoreCase(cluster.host())) {
+              warnings.add(b.origin() + ": spec.endpoint.host: Envoy connects to " + cluster.host() + " but sends Host "
+                  + signed + ", the host the request is signed for (BackendSecurityPolicy " + ref
+                  + " awsCredentials.host); make them agree unless the endpoint forwards to " + signed);
+            }
+            cluster = cluster.withHostHeader(signed);
+          }
         } else {
           return; // the policy's own problems are reported
         }
@@ -218,6 +277,54 @@ public final class Translator {
       if (problems.size() == before) {
         out.add(backend);
         clusters.add(cluster);
+      }
+    }
+
+    /** The provider settings and schema version each backend schema's translator reads. */
+    private void schemaSettings(Resource<AIServiceBackendSpec> b, String schema) {
+      AIServiceBackendSpec spec = b.spec();
+      Map<String, Object> provider = spec.provider() == null ? Map.of() : spec.provider();
+      String version = spec.schema().version() == null ? "" : spec.schema().version().trim();
+      switch (schema) {
+        case "GCPVertexAI", "GCPAnthropic" -> {
+          for (String key : provider.keySet()) {
+            if (!key.equals("project") && !key.equals("region")) {
+              problems.add(new Problem(b.origin(), "spec.provider." + key, "is not a setting of " + schema
+                  + "; it takes project and region"));
+            }
+          }
+          for (String key : List.of("project", "region")) {
+            Object v = provider.get(key);
+            if (v == null) {
+              problems.add(new Problem(b.origin(), "spec.provider." + key, "is required for schema " + schema
+                  + (key.equals("project") ? ", e.g. my-project" : ", e.g. us-central1")));
+            } else if (!(v instanceof String str) || !GCP_SEGMENT.matcher(str).matches()) {
+              problems.add(new Problem(b.origin(), "spec.provider." + key, "'" + v + "' is not a GCP "
+                  + (key.equals("project") ? "project id" : "region")));
+            }
+          }
+          if (schema.equals("GCPVertexAI") && !version.isEmpty()
+              && !API_VERSION.matcher(version.replaceAll("^/+|/+$", "")).matches()) {
+            problems.add(new Problem(b.origin(), "spec.schema.version", "'" + version
+                + "' is not a Vertex AI API version such as v1"));
+          }
+        }
+        default -> {
+          if (!provider.isEmpty()) {
+            problems.add(new Problem(b.origin(), "spec.provider", "schema " + schema + " takes no provider settings"
+                + (schema.startsWith("AWS") ? "; the region is the BackendSecurityPolicy's awsCredentials.region"
+                    : "; remove it")));
+          }
+          if (schema.equals("AzureOpenAI")) {
+            if (version.isEmpty()) {
+              problems.add(new Problem(b.origin(), "spec.schema.version",
+                  "is required for AzureOpenAI: the api-version, e.g. 2024-10-21"));
+            } else if (!API_VERSION.matcher(version).matches()) {
+              problems.add(new Problem(b.origin(), "spec.schema.version", "'" + version
+                  + "' is not an Azure OpenAI api-version such as 2024-10-21"));
+            }
+          }
+        }
       }
     }
 
@@ -239,7 +346,7 @@ public final class Translator {
         return null;
       }
       String sni = e.sni() == null || e.sni().isBlank() ? e.host() : e.sni();
-      return new EnvoyCluster(b.name(), e.host(), port, tls, sni);
+      return new EnvoyCluster(b.name(), e.host(), port, tls, sni, e.host());
     }
 
     private Map<String, Object> auth(Resource<BackendSecurityPolicySpec> p) {
@@ -317,17 +424,35 @@ public final class Translator {
         problems.add(new Problem(p.origin(), f + ".region", "is missing, e.g. us-east-1"));
         return;
       }
+      if (!AWS_REGION.matcher(a.region()).matches()) {
+        problems.add(new Problem(p.origin(), f + ".region", "'" + a.region() + "' is not an AWS region name such as us-east-1"));
+        return;
+      }
       auth.put("region", a.region());
       if (a.service() != null) {
         auth.put("service", nonBlank(p, f + ".service", a.service()));
       }
+      // always written out: Envoy's route rewrites the Host to exactly what the signer signs
+      String host = a.host() == null ? awsHost(a.region()) : a.host();
+      if (host.isBlank() || !BARE_HOST.matcher(host).matches()) {
+        problems.add(new Problem(p.origin(), f + ".host", "'" + host + "' must be a bare host name (no scheme, port or path)"));
+        return;
+      }
+      auth.put("host", host);
       boolean env = Boolean.TRUE.equals(a.fromEnvironment());
       if (count(a.credentialsFile(), a.secretRef()) + (env ? 1 : 0) != 1) {
         problems.add(new Problem(p.origin(), f, "set exactly one of credentialsFile, secretRef or fromEnvironment: true"));
         return;
       }
+      if (a.profile() != null && a.credentialsFile() == null) {
+        problems.add(new Problem(p.origin(), f + ".profile", "only applies together with credentialsFile"));
+        return;
+      }
       if (a.credentialsFile() != null) {
         auth.put("credentialsFile", nonBlank(p, f + ".credentialsFile", a.credentialsFile()));
+        if (a.profile() != null) {
+          auth.put("profile", nonBlank(p, f + ".profile", a.profile()));
+        }
       } else if (env) {
         auth.put("env", true);
       } else {
@@ -381,9 +506,30 @@ public final class Translator {
         return;
       }
       if (g.tokenFile() != null) {
+        if (g.scope() != null || g.tokenUri() != null) {
+          problems.add(new Problem(p.origin(), f + (g.scope() != null ? ".scope" : ".tokenUri"),
+              "only applies with serviceAccountKeyFile (a token file holds a finished token)"));
+          return;
+        }
         auth.put("tokenFile", nonBlank(p, f + ".tokenFile", g.tokenFile()));
-      } else {
-        auth.put("serviceAccountKeyFile", nonBlank(p, f + ".serviceAccountKeyFile", g.serviceAccountKeyFile()));
+        return;
+      }
+      auth.put("serviceAccountKeyFile", nonBlank(p, f + ".serviceAccountKeyFile", g.serviceAccountKeyFile()));
+      if (g.scope() != null) {
+        auth.put("scope", nonBlank(p, f + ".scope", g.scope()));
+      }
+      if (g.tokenUri() != null) {
+        java.net.URI uri = null;
+        try {
+          uri = java.net.URI.create(g.tokenUri());
+        } catch (IllegalArgumentException e) {
+          // reported below
+        }
+        if (uri == null || !"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+          problems.add(new Problem(p.origin(), f + ".tokenUri", "'" + g.tokenUri() + "' must be an http(s) URI"));
+          return;
+        }
+        auth.put("tokenUri", g.tokenUri());
       }
     }
 
@@ -520,8 +666,14 @@ public final class Translator {
       }
     }
 
+    /**
+     * Checks one of a route's costs. A {@code Global} one joins {@code global} (the same key may be
+     * declared global by several routes only with the same definition); a route's own one joins
+     * {@code own}, by its index.
+     */
     private void cost(Resource<AIGatewayRouteSpec> route, int i, AIGatewayRouteSpec.Cost c,
-                      Map<String, Map<String, Object>> costs, Map<String, String> origin) {
+                      Map<String, Map<String, Object>> global, Map<String, String> origin,
+                      Map<Integer, Map<String, Object>> own) {
       String f = "spec.llmRequestCosts[" + i + "]";
       if (c.metadataKey() == null || c.metadataKey().isBlank()) {
         problems.add(new Problem(route.origin(), f + ".metadataKey", "is missing"));
@@ -531,78 +683,71 @@ public final class Translator {
         problems.add(new Problem(route.origin(), f + ".type", "is missing, e.g. InputToken, OutputToken, TotalToken, CEL"));
         return;
       }
+      String scope = c.scope() == null ? "Route" : c.scope();
+      if (!scope.equals("Route") && !scope.equals("Global")) {
+        problems.add(new Problem(route.origin(), f + ".scope", "must be Route (the default: this route's requests)"
+            + " or Global (every request), not '" + scope + "'"));
+        return;
+      }
       Map<String, Object> cost = new LinkedHashMap<>();
       cost.put("metadataKey", c.metadataKey());
       cost.put("type", c.type());
-      if (c.settings() != null) {
-        for (Map.Entry<String, Object> e : c.settings().entrySet()) {
-          if (cost.containsKey(e.getKey())) {
-            problems.add(new Problem(route.origin(), f + ".settings." + e.getKey(), "is set outside settings already"));
-            return;
-          }
-          cost.put(e.getKey(), e.getValue());
+      Map<String, Object> settings = c.settings() == null ? Map.of() : c.settings();
+      for (Map.Entry<String, Object> e : settings.entrySet()) {
+        if (cost.containsKey(e.getKey()) || e.getKey().equals("scope")) {
+          problems.add(new Problem(route.origin(), f + ".settings." + e.getKey(), "is set outside settings already"));
+          return;
         }
+        cost.put(e.getKey(), e.getValue());
       }
-      Map<String, Object> existing = costs.get(c.metadataKey());
-      if (existing != null && !Objects.equals(existing, cost)) {
-        problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
-            + "' is defined differently by " + origin.get(c.metadataKey()) + "; costs are global, use another key"));
+      if (!costSettings(route, f, c.type(), settings)) {
         return;
       }
-      costs.put(c.metadataKey(), cost);
+      if (scope.equals("Route")) {
+        for (Map.Entry<Integer, Map<String, Object>> e : own.entrySet()) {
+          if (e.getValue().get("metadataKey").equals(c.metadataKey())) {
+            problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
+                + "' is already used by spec.llmRequestCosts[" + e.getKey() + "]"));
+            return;
+          }
+        }
+        own.put(i, cost);
+        return;
+      }
+      Map<String, Object> existing = global.get(c.metadataKey());
+      if (existing != null && !Objects.equals(existing, cost)) {
+        problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
+            + "' is a global cost defined differently by " + origin.get(c.metadataKey())
+            + "; use another key, or leave out scope: Global to make it this route's own"));
+        return;
+      }
+      global.put(c.metadataKey(), cost);
       origin.putIfAbsent(c.metadataKey(), route.origin());
     }
 
-    private PromptPolicyBinding promptPolicy(Resource<PromptPolicySpec> p, Map<String, List<String>> rulesByRoute) {
-      PromptPolicySpec s = p.spec();
-      int before = problems.size();
-      List<String> routes = new ArrayList<>();
-      List<String> rules = new ArrayList<>();
-      if (s.targetRefs() == null || s.targetRefs().isEmpty()) {
-        problems.add(new Problem(p.origin(), "spec.targetRefs", "name at least one AIGatewayRoute"));
+    /** The settings the built-in cost plugins accept (plugins/token-costs, plugins/cel-costs). */
+    private boolean costSettings(Resource<?> route, String f, String type, Map<String, Object> settings) {
+      if (TOKEN_COSTS.contains(type)) {
+        if (!settings.isEmpty()) {
+          problems.add(new Problem(route.origin(), f + ".settings", type + " takes no settings"));
+          return false;
+        }
+      } else if (type.equals("CEL")) {
+        Object expression = settings.get("expression");
+        if (!(expression instanceof String e) || e.isBlank()) {
+          problems.add(new Problem(route.origin(), f + ".settings.expression",
+              "is required for type CEL, e.g. input_tokens + 4 * output_tokens"));
+          return false;
+        }
+        if (settings.size() != 1) {
+          problems.add(new Problem(route.origin(), f + ".settings", "CEL takes only expression"));
+          return false;
+        }
       } else {
-        for (int i = 0; i < s.targetRefs().size(); i++) {
-          String name = s.targetRefs().get(i).name();
-          if (!rulesByRoute.containsKey(name)) {
-            problems.add(new Problem(p.origin(), "spec.targetRefs[" + i + "].name", "AIGatewayRoute '" + name + "' is not defined"));
-          } else {
-            routes.add(name);
-            rules.addAll(rulesByRoute.get(name));
-          }
-        }
+        warnings.add(route.origin() + ": " + f + ": cost type '" + type + "' is not built in ("
+            + sorted(TOKEN_COSTS) + ", CEL); extproc-server needs a plugin that provides it");
       }
-      List<PromptPolicySpec.Guard> guards = s.guards() == null ? List.of() : s.guards();
-      for (int i = 0; i < guards.size(); i++) {
-        PromptPolicySpec.Guard g = guards.get(i);
-        if (g.type() == null || g.type().isBlank()) {
-          problems.add(new Problem(p.origin(), "spec.guards[" + i + "].type", "is missing"));
-        }
-        if (g.phase() != null && !Set.of("Request", "Response", "Both").contains(g.phase())) {
-          problems.add(new Problem(p.origin(), "spec.guards[" + i + "].phase", "must be Request, Response or Both"));
-        }
-      }
-      if (s.enrichment() != null) {
-        if (s.enrichment().systemPrompt() == null || s.enrichment().systemPrompt().isBlank()) {
-          problems.add(new Problem(p.origin(), "spec.enrichment.systemPrompt", "is missing"));
-        }
-        String pos = s.enrichment().position();
-        if (pos != null && !pos.equals("Prepend") && !pos.equals("Append")) {
-          problems.add(new Problem(p.origin(), "spec.enrichment.position", "must be Prepend or Append"));
-        }
-      }
-      if (s.defaults() != null) {
-        PromptPolicySpec.Defaults d = s.defaults();
-        if (d.temperature() != null && (d.temperature() < 0 || d.temperature() > 2)) {
-          problems.add(new Problem(p.origin(), "spec.defaults.temperature", "must be between 0 and 2"));
-        }
-        if (d.topP() != null && (d.topP() <= 0 || d.topP() > 1)) {
-          problems.add(new Problem(p.origin(), "spec.defaults.topP", "must be above 0 and at most 1"));
-        }
-        if (d.maxTokens() != null && d.maxTokens() <= 0) {
-          problems.add(new Problem(p.origin(), "spec.defaults.maxTokens", "must be positive"));
-        }
-      }
-      return problems.size() == before ? new PromptPolicyBinding(p.name(), routes, rules, s) : null;
+      return true;
     }
   }
 
@@ -612,6 +757,11 @@ public final class Translator {
     m.put("type", type);
     m.put("value", value);
     return m;
+  }
+
+  /** The host the AWSCredentials plugin signs by default. */
+  static String awsHost(String region) {
+    return "bedrock-runtime." + region + ".amazonaws.com";
   }
 
   private static int count(Object... values) {

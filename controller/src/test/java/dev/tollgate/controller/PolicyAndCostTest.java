@@ -1,0 +1,223 @@
+package dev.tollgate.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.tollgate.api.Settings;
+import dev.tollgate.controller.resource.InvalidResourcesException;
+import dev.tollgate.controller.resource.Problem;
+import dev.tollgate.controller.resource.ResourceReader;
+import dev.tollgate.controller.source.DirectorySource;
+import dev.tollgate.controller.translate.GatewaySettings;
+import dev.tollgate.controller.translate.Translation;
+import dev.tollgate.controller.translate.Translator;
+import dev.tollgate.core.config.ConfigParser;
+import dev.tollgate.core.config.GatewayConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Route costs become the rules' own costs; PromptPolicies become the gateway config's policies. */
+class PolicyAndCostTest {
+  /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/RegexGuardFactory.java, create(): allowOnly. */
+  static final Set<String> REGEX = Set.of("builtins", "patterns", "action", "status", "message", "replacement");
+  /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/WebhookGuardFactory.java, create(): allowOnly. */
+  static final Set<String> WEBHOOK = Set.of("url", "timeout", "failOpen", "headers");
+  /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/ModerationGuardFactory.java, create(): allowOnly. */
+  static final Set<String> MODERATION = Set.of("url", "model", "apiKeyFile", "apiKeyEnv", "status", "timeout", "failOpen");
+  /** plugins/prompt-enrichment/src/main/java/dev/tollgate/plugins/promptenrichment/PromptEnrichmentFactory.java, create(): allowOnly. */
+  static final Set<String> ENRICHMENT = Set.of("prepend", "append", "defaults", "overrides");
+
+  @TempDir
+  Path dir;
+
+  private Translation translate() throws Exception {
+    return new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+  }
+
+  private List<Problem> problems() {
+    InvalidResourcesException e = catchThrowableOfType(InvalidResourcesException.class, this::translate);
+    assertThat(e).as("expected the resources to be rejected").isNotNull();
+    return e.problems();
+  }
+
+  private void write(String name, String yaml) throws Exception {
+    Files.writeString(dir.resolve(name), yaml);
+  }
+
+  private static GatewayConfig.Rule rule(GatewayConfig config, String name) {
+    return config.rules().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private static List<String> keys(List<GatewayConfig.CostSpec> costs) {
+    return costs.stream().map(GatewayConfig.CostSpec::metadataKey).toList();
+  }
+
+  @Test
+  void routeCostsGoOnEachOfTheRouteRulesAndGlobalOnesStayGlobal() throws Exception {
+    TestFiles.copyExamples(dir);
+    write("other.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: zz-batch}
+        spec:
+          rules: [{name: batch, model: gpt-4o, backendRefs: [{name: openai}]}]
+          llmRequestCosts:
+            # the chat route's key, defined differently: fine, each is that route's own
+            - {metadataKey: llm_input_token, type: CEL, settings: {expression: "input_tokens * 2"}}
+            # global in route.yaml, declared the same way here: one global cost
+            - {metadataKey: llm_total_token, type: TotalToken, scope: Global}
+        """);
+    Translation t = translate();
+    GatewayConfig config = ConfigParser.parse(t.gatewayConfigYaml());
+    assertThat(keys(config.costs())).containsExactly("llm_total_token");
+    assertThat(keys(rule(config, "openai").costs())).containsExactly("llm_input_token", "llm_output_token");
+    assertThat(keys(rule(config, "bedrock-claude").costs())).containsExactly("llm_input_token", "llm_output_token");
+    assertThat(rule(config, "openai").costs().get(0).type()).isEqualTo("InputToken");
+    assertThat(keys(rule(config, "openai-reasoning").costs())).containsExactly("llm_reasoning_token", "llm_weighted_cost");
+    GatewayConfig.CostSpec batch = rule(config, "batch").costs().get(0);
+    assertThat(rule(config, "batch").costs()).hasSize(1);
+    assertThat(batch.type()).isEqualTo("CEL");
+    assertThat(batch.settings().asMap()).isEqualTo(Map.of("expression", "input_tokens * 2"));
+  }
+
+  @Test
+  void costConflictsAreRefused() throws Exception {
+    TestFiles.copyExamples(dir);
+    write("other.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: zz-batch}
+        spec:
+          rules: [{name: batch, model: gpt-4o, backendRefs: [{name: openai}]}]
+          llmRequestCosts:
+            - {metadataKey: llm_total_token, type: TotalToken}
+            - {metadataKey: llm_batch, type: InputToken}
+            - {metadataKey: llm_batch, type: OutputToken}
+            - {metadataKey: llm_global, type: InputToken, scope: Everywhere}
+            - {metadataKey: llm_cel, type: CEL}
+            - {metadataKey: llm_tokens, type: OutputToken, settings: {weight: 2}}
+        """);
+    assertThat(problems()).extracting(Problem::toString).containsExactly(
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[2].metadataKey: 'llm_batch' is already used by"
+            + " spec.llmRequestCosts[1]",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[3].scope: must be Route (the default: this route's"
+            + " requests) or Global (every request), not 'Everywhere'",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[4].settings.expression: is required for type CEL,"
+            + " e.g. input_tokens + 4 * output_tokens",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[5].settings: OutputToken takes no settings",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[0].metadataKey: 'llm_total_token' is a global cost"
+            + " (scope: Global in route.yaml (AIGatewayRoute chat)); use another key for this route's own cost, or make"
+            + " this one global too with the same definition");
+  }
+
+  @Test
+  void promptPoliciesBecomePoliciesOnTheRulesOfTheirRoutes() throws Exception {
+    TestFiles.copyExamples(dir);
+    write("strict.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: PromptPolicy
+        metadata: {name: strict}
+        spec:
+          targetRefs: [{name: chat}, {name: reasoning}, {name: chat}]
+          backendRefs: [{name: openai}]
+          guards:
+            - type: Webhook
+              "on": [Request]
+              webhook:
+                url: http://guard.internal/check
+                timeout: PT0.5S
+                failOpen: true
+                headers: {authorization: "Bearer guard-token"}
+            - type: Moderation
+              moderation: {apiKeyEnv: OPENAI_API_KEY, model: omni-moderation-latest, status: 451, timeout: PT2S,
+                           url: "https://moderation.example/v1/moderations", failOpen: false}
+            - type: Regex
+              "on": [Response, Request]
+              regex:
+                patterns: [{name: ticket, regex: "T-[0-9]+"}]
+                action: Mask
+                replacement: "[ticket]"
+          enrichment:
+            append: [{role: user, content: "Be brief."}]
+            overrides: {max_completion_tokens: 512}
+            defaults: {stream_options: {include_usage: true}}
+        """);
+    Translation t = translate();
+    assertThat(t.containsSecrets()).as("the webhook's authorization header is in the config").isTrue();
+    GatewayConfig config = ConfigParser.parse(t.gatewayConfigYaml());
+    assertThat(config.policies()).extracting(GatewayConfig.Policy::name).containsExactly("house-rules", "strict");
+
+    GatewayConfig.Policy house = config.policies().get(0);
+    assertThat(house.rules()).containsExactlyInAnyOrder("openai", "bedrock-claude");
+    assertThat(house.backends()).isEmpty();
+    assertThat(house.appliesTo("openai-reasoning", "openai")).isFalse();
+    assertThat(house.guards()).extracting(GatewayConfig.GuardSpec::type, GatewayConfig.GuardSpec::onRequest,
+            GatewayConfig.GuardSpec::onResponse)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("Regex", true, false),
+            org.assertj.core.groups.Tuple.tuple("Regex", false, true));
+    assertThat(house.guards().get(0).settings().strings("builtins")).containsExactly("creditCard", "ssn");
+    assertThat(house.guards().get(1).settings().children("patterns").get(0).string("regex")).isEqualTo("EMP-\\d{6}");
+    assertThat(house.enrichment()).singleElement().satisfies(e -> {
+      assertThat(e.type()).isEqualTo("PromptEnrichment");
+      assertThat(e.settings().children("prepend").get(0).string("role")).isEqualTo("system");
+      assertThat(e.settings().child("defaults").doubleValue("temperature", 0)).isEqualTo(0.2);
+    });
+
+    GatewayConfig.Policy strict = config.policies().get(1);
+    assertThat(strict.rules()).containsExactlyInAnyOrder("openai", "bedrock-claude", "openai-reasoning");
+    assertThat(strict.backends()).containsExactly("openai");
+    assertThat(strict.appliesTo("bedrock-claude", "bedrock")).isFalse();
+    assertThat(strict.appliesTo("openai-reasoning", "openai")).isTrue();
+    List<GatewayConfig.GuardSpec> guards = strict.guards();
+    assertThat(guards).extracting(GatewayConfig.GuardSpec::type).containsExactly("Webhook", "Moderation", "Regex");
+    assertThat(guards.get(0).onRequest()).isTrue();
+    assertThat(guards.get(0).onResponse()).isFalse();
+    assertThat(guards.get(1).onRequest() && guards.get(1).onResponse()).as("both when on is left out").isTrue();
+    assertThat(guards.get(2).onRequest() && guards.get(2).onResponse()).isTrue();
+    Settings webhook = guards.get(0).settings();
+    webhook.allowOnly(WEBHOOK);
+    assertThat(webhook.stringMap("headers")).isEqualTo(Map.of("authorization", "Bearer guard-token"));
+    assertThat(webhook.string("timeout")).isEqualTo("PT0.5S");
+    assertThat(webhook.bool("failOpen", false)).isTrue();
+    Settings moderation = guards.get(1).settings();
+    moderation.allowOnly(MODERATION);
+    assertThat(moderation.keys()).isEqualTo(Set.of("url", "model", "apiKeyEnv", "status", "timeout", "failOpen"));
+    assertThat(moderation.longValue("status", 0)).isEqualTo(451);
+    Settings regex = guards.get(2).settings();
+    regex.allowOnly(REGEX);
+    assertThat(regex.string("action")).isEqualTo("Mask");
+    assertThat(regex.string("replacement")).isEqualTo("[ticket]");
+    Settings enrichment = strict.enrichment().get(0).settings();
+    enrichment.allowOnly(ENRICHMENT);
+    assertThat(enrichment.keys()).containsExactlyInAnyOrder("append", "defaults", "overrides");
+    assertThat(enrichment.child("overrides").longValue("max_completion_tokens", 0)).isEqualTo(512);
+    assertThat(enrichment.child("defaults").child("stream_options").bool("include_usage", false)).isTrue();
+    assertThat(t.promptPolicies()).extracting(b -> b.name()).containsExactly("house-rules", "strict");
+  }
+
+  @Test
+  void pluginGuardTypesPassTheirSettingsOnWithAWarning() throws Exception {
+    TestFiles.copyExamples(dir);
+    write("custom.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: PromptPolicy
+        metadata: {name: custom}
+        spec:
+          targetRefs: [{name: reasoning}]
+          guards: [{type: Toxicity, "on": [Response], settings: {threshold: 0.8}}]
+        """);
+    Translation t = translate();
+    assertThat(t.containsSecrets()).isFalse();
+    GatewayConfig.Policy custom = ConfigParser.parse(t.gatewayConfigYaml()).policies().stream()
+        .filter(p -> p.name().equals("custom")).findFirst().orElseThrow();
+    assertThat(custom.rules()).containsExactly("openai-reasoning");
+    assertThat(custom.guards().get(0).settings().asMap()).isEqualTo(Map.of("threshold", 0.8));
+    assertThat(custom.enrichment()).isEmpty();
+    assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("guard type 'Toxicity' is not built in"));
+  }
+}
