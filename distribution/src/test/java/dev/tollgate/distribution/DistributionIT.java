@@ -137,6 +137,73 @@ class DistributionIT {
         .contains("'nowhere' is not defined").doesNotContain("Exception");
   }
 
+  @Test
+  void translatePrintsTheGatewayConfigAndTheEnvoyBootstrapOfTheExamples() throws Exception {
+    Result r = runToEnd("translate", DIST.resolve("examples/resources").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("rules:").contains("backends:").contains("static_resources")
+        .contains("envoy.filters.http.ext_proc").contains("x-ai-eg-selected-backend");
+  }
+
+  @Test
+  void translateOfBrokenResourcesNamesFileAndField() throws Exception {
+    Path resources = Files.createDirectories(dir.resolve("broken"));
+    Files.writeString(resources.resolve("route.yaml"), route("gpt-4o-mini", "nowhere"));
+    Result r = runToEnd("translate", resources.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("route.yaml").contains("backendRefs[0].name").contains("nowhere")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  void runWithResourcesServesWhatTheControllerTranslatesAndFollowsChanges() throws Exception {
+    try (FakeUpstream upstream = new FakeUpstream(FakeOpenAi.handler("sk-from-resources", 3, 4))) {
+      Path resources = Files.createDirectories(dir.resolve("resources"));
+      Files.writeString(resources.resolve("backend.yaml"), """
+          apiVersion: aigateway.tollgate.dev/v1alpha1
+          kind: AIServiceBackend
+          metadata: {name: local}
+          spec:
+            schema: {name: OpenAI}
+            endpoint: {host: 127.0.0.1, port: %d, tls: false}
+            backendSecurityPolicyRef: {name: local-key}
+          ---
+          apiVersion: aigateway.tollgate.dev/v1alpha1
+          kind: BackendSecurityPolicy
+          metadata: {name: local-key}
+          spec:
+            type: APIKey
+            apiKey: {inline: sk-from-resources}
+          """.formatted(upstream.uri().getPort()));
+      Files.writeString(resources.resolve("route.yaml"), route("model-a", "local"));
+      Running t = start("run", "--resources", resources.toString(), "--port", "0", "--host", "127.0.0.1",
+          "--reload-interval", "PT0.2S");
+      EnvoyLikeClient envoy = envoy(t.port(), Map.of("local", upstream.uri()));
+      ProxyResponse r = envoy.send(chat("model-a"));
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(upstream.last().header("authorization")).isEqualTo("Bearer sk-from-resources");
+
+      Files.writeString(resources.resolve("route.yaml"), route("model-b", "local"));
+      awaitStatus(envoy, "model-b", 200);
+
+      t.process().destroy();
+      assertThat(t.process().waitFor(20, TimeUnit.SECONDS)).as("server and controller stop on SIGTERM").isTrue();
+    }
+  }
+
+  private static String route(String model, String backend) {
+    return """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: chat}
+        spec:
+          schema: {name: OpenAI}
+          rules:
+            - model: %s
+              backendRefs: [{name: %s}]
+        """.formatted(model, backend);
+  }
+
   private static String config(String model) {
     return """
         uuid: %s
