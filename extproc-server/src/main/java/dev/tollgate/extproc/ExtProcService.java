@@ -9,7 +9,22 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
+import dev.tollgate.api.ClientApi;
+import dev.tollgate.api.ErrorFormats;
+import dev.tollgate.api.Headers;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,61 +32,203 @@ import org.slf4j.LoggerFactory;
 /**
  * Envoy's {@code ExternalProcessor}: one gRPC stream per HTTP exchange, each message answered
  * with the matching response. All the work happens in the core's {@link ExchangeSession}; this
- * class only maps messages.
+ * class only maps messages, and guards the stream: each phase runs on a worker thread under a
+ * deadline, so a plugin that throws or hangs ends the exchange with a local reply (500 or 504 in
+ * the client's error format) instead of leaving the stream open; the hung worker is interrupted.
  */
-public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExtProcService.class);
+  /** The default time one phase (one ext_proc message) may take. */
+  public static final Duration DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(10);
+
   private final Gateway gateway;
+  private final Duration phaseTimeout;
+  private final GatewayMetrics metrics;
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final Map<ProcessingRequest.RequestCase, Timer> timers = new EnumMap<>(ProcessingRequest.RequestCase.class);
+  private final ExecutorService workers;
 
   public ExtProcService(Gateway gateway) {
+    this(gateway, DEFAULT_PHASE_TIMEOUT, null);
+  }
+
+  /**
+   * @param phaseTimeout how long one phase may take before the exchange is answered with 504
+   * @param metrics      where phase timings and errors go; null for none
+   */
+  public ExtProcService(Gateway gateway, Duration phaseTimeout, GatewayMetrics metrics) {
+    if (phaseTimeout.isNegative() || phaseTimeout.isZero()) {
+      throw new IllegalArgumentException("the phase timeout must be positive");
+    }
     this.gateway = gateway;
+    this.phaseTimeout = phaseTimeout;
+    this.metrics = metrics;
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "tollgate-phase-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.workers = pool;
+    if (metrics != null) {
+      metrics.bindOpenStreams(openStreams::get);
+      for (ProcessingRequest.RequestCase c : ProcessingRequest.RequestCase.values()) {
+        if (c != ProcessingRequest.RequestCase.REQUEST_NOT_SET) {
+          timers.put(c, metrics.phase(c.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+      }
+    }
+  }
+
+  /** ext_proc streams open now. */
+  public int openStreams() {
+    return openStreams.get();
   }
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     ExchangeSession session = gateway.newExchange();
-    return new StreamObserver<>() {
-      private boolean ended;
+    openStreams.incrementAndGet();
+    Stream stream = new Stream(session, out);
+    // A reset by the proxy cancels the call's context at once, even while onNext is still busy:
+    // stop the work in progress then rather than when the deadline passes.
+    io.grpc.Context.current().addListener(c -> stream.cancelled(), Runnable::run);
+    return stream;
+  }
 
-      @Override
-      public void onNext(ProcessingRequest request) {
+  /** One ext_proc stream. */
+  private final class Stream implements StreamObserver<ProcessingRequest> {
+    private final ExchangeSession session;
+    private final StreamObserver<ProcessingResponse> out;
+
+    Stream(ExchangeSession session, StreamObserver<ProcessingResponse> out) {
+      this.session = session;
+      this.out = out;
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean ended;
+    private volatile Future<ProcessingResponse> running;
+
+    private void close() {
+      if (closed.compareAndSet(false, true)) {
+        openStreams.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void onNext(ProcessingRequest request) {
+      if (ended) {
+        return;
+      }
+      long start = System.nanoTime();
+      ProcessingResponse response = runPhase(session, request);
+      Timer timer = timers.get(request.getRequestCase());
+      if (timer != null) {
+        timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
+      if (response == null || request.getObservabilityMode()) {
+        return;
+      }
+      synchronized (this) {
         if (ended) {
-          return;
-        }
-        ProcessingResponse response;
-        try {
-          response = handle(session, request);
-        } catch (RuntimeException e) {
-          LOG.error("ext_proc message {} failed", request.getRequestCase(), e);
-          response = ProcessingResponse.newBuilder().setImmediateResponse(ProtoMapping.immediate(
-              new PhaseResult.LocalReply(500, dev.tollgate.api.Headers.of("content-type", "application/json"),
-                  dev.tollgate.api.ErrorFormats.render(session.clientApi(), 500, "server_error",
-                      "internal error in the gateway"), "tollgate_internal_error"))).build();
-        }
-        if (response == null || request.getObservabilityMode()) {
           return;
         }
         out.onNext(response);
         if (response.hasImmediateResponse()) {
           ended = true;
           out.onCompleted();
+          close();
         }
       }
+    }
 
-      @Override
-      public void onError(Throwable t) {
-        // Envoy reset the stream (client gone, timeout); nothing is owed.
-        LOG.debug("ext_proc stream ended by the proxy: {}", Status.fromThrowable(t));
+    private ProcessingResponse runPhase(ExchangeSession session, ProcessingRequest request) {
+      String phase = phaseName(request);
+      if (request.getRequestCase() == ProcessingRequest.RequestCase.REQUEST_NOT_SET) {
+        LOG.warn("ext_proc message without a phase; ending the exchange");
+        return failure(session, 500, "protocol", "the gateway received an ext_proc message without a phase");
       }
+      Future<ProcessingResponse> f;
+      try {
+        f = workers.submit(() -> handle(session, request));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return failure(session, 503, "shutting_down", "the gateway is shutting down; retry");
+      }
+      running = f;
+      if (ended) {
+        f.cancel(true);
+      }
+      try {
+        return f.get(phaseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", phase, phaseTimeout);
+        return failure(session, 504, "phase_timeout", "the gateway did not finish the " + phase + " within "
+            + phaseTimeout.toMillis() + " ms");
+      } catch (java.util.concurrent.CancellationException e) {
+        return null; // the proxy reset the stream; nobody is waiting for an answer
+      } catch (ExecutionException e) {
+        LOG.error("ext_proc {} failed", phase, e.getCause());
+        return failure(session, 500, "internal_error", "internal error in the gateway");
+      } catch (InterruptedException e) {
+        f.cancel(true);
+        Thread.currentThread().interrupt();
+        return failure(session, 503, "shutting_down", "the gateway is shutting down; retry");
+      } finally {
+        running = null;
+      }
+    }
 
-      @Override
-      public void onCompleted() {
+    @Override
+    public void onError(Throwable t) {
+      // Envoy reset the stream (client gone, timeout); nothing is owed. Stop work in progress.
+      cancelled();
+      LOG.debug("ext_proc stream ended by the proxy: {}", Status.fromThrowable(t));
+    }
+
+    void cancelled() {
+      ended = true;
+      Future<ProcessingResponse> f = running;
+      if (f != null) {
+        f.cancel(true);
+      }
+      close();
+    }
+
+    @Override
+    public void onCompleted() {
+      synchronized (this) {
         if (!ended) {
           ended = true;
           out.onCompleted();
         }
       }
-    };
+      close();
+    }
+  }
+
+  /** A local reply made here, when the core could not answer: in the client's error format. */
+  private ProcessingResponse failure(ExchangeSession session, int status, String cause, String message) {
+    if (metrics != null) {
+      metrics.localReply(status, cause);
+    }
+    ClientApi api = session.clientApi();
+    String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
+    return ProcessingResponse.newBuilder().setImmediateResponse(ProtoMapping.immediate(
+        new PhaseResult.LocalReply(status, Headers.of("content-type", "application/json"),
+            ErrorFormats.render(api, status, type, message), "tollgate_" + cause))).build();
+  }
+
+  private static String phaseName(ProcessingRequest request) {
+    return request.getRequestCase().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+  }
+
+  /** Stops the phase workers, interrupting any still running. */
+  @Override
+  public void close() {
+    workers.shutdownNow();
   }
 
   private static ProcessingResponse handle(ExchangeSession session, ProcessingRequest request) {
@@ -79,8 +236,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     PhaseResult r;
     switch (request.getRequestCase()) {
       case REQUEST_HEADERS -> {
-        r = session.onRequestHeaders(ProtoMapping.headers(request.getRequestHeaders().getHeaders()),
-            request.getRequestHeaders().getEndOfStream());
+        Headers headers = ProtoMapping.headers(request.getRequestHeaders().getHeaders());
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("request headers {}", Redaction.headers(headers.asMap()));
+        }
+        r = session.onRequestHeaders(headers, request.getRequestHeaders().getEndOfStream());
         if (r.isLocalReply()) {
           return immediate(r);
         }
@@ -129,6 +289,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
     if (!r.metadata().isEmpty()) {
       b.setDynamicMetadata(ProtoMapping.metadata(r.metadata()));
+    }
+    if (LOG.isDebugEnabled() && !r.setHeaders().isEmpty()) {
+      LOG.debug("{}: set headers {}, remove {}", request.getRequestCase(), Redaction.headers(r.setHeaders().asMap()),
+          r.removeHeaders());
     }
     return b.build();
   }

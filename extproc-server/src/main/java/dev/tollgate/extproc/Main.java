@@ -2,7 +2,6 @@ package dev.tollgate.extproc;
 
 import dev.tollgate.core.Platform;
 import dev.tollgate.core.config.ConfigException;
-import dev.tollgate.core.pipeline.GatewayListener;
 import dev.tollgate.core.plugin.PluginLoadException;
 import dev.tollgate.core.plugin.PluginRegistry;
 import java.io.PrintWriter;
@@ -18,7 +17,7 @@ import picocli.CommandLine.Option;
 /** The {@code tollgate} command. */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "Tollgate 0.1.0",
     description = "AI gateway for Envoy: the ext_proc server and its tools.",
-    subcommands = {Main.Run.class, Main.Plugins.class})
+    subcommands = {Main.Run.class, Main.Plugins.class, Explain.class})
 public final class Main implements Callable<Integer> {
   static Path home() {
     return Path.of(System.getProperty("tollgate.home", "."));
@@ -72,6 +71,26 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "PT10S", description = "time open streams get at shutdown (default: ${DEFAULT-VALUE})")
     Duration grace;
 
+    @Option(names = "--phase-timeout", defaultValue = "PT10S",
+        description = "longest time one ext_proc phase may take before the exchange gets a 504 (default: ${DEFAULT-VALUE})")
+    Duration phaseTimeout;
+
+    @Option(names = "--admin-port", defaultValue = "1064",
+        description = "HTTP port for /metrics, /healthz and /config (default: ${DEFAULT-VALUE}); 0 turns it off")
+    int adminPort;
+
+    @Option(names = "--admin-host", defaultValue = "127.0.0.1", description = "address of the admin port (default: ${DEFAULT-VALUE})")
+    String adminHost;
+
+    @Option(names = "--tls-cert", description = "PEM certificate chain: serve ext_proc over TLS (needs --tls-key)")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "PEM private key (PKCS#8 or PKCS#1) of --tls-cert")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", description = "PEM CA certificates: require client certificates signed by them (mTLS)")
+    Path tlsClientCa;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -79,27 +98,57 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       Path configFile = config != null ? config : home().resolve("config/gateway.yaml");
       PrintWriter err = spec.commandLine().getErr();
+      if ((tlsCert == null) != (tlsKey == null) || tlsClientCa != null && tlsCert == null) {
+        err.println("tollgate: TLS needs both --tls-cert and --tls-key (--tls-client-ca is optional, for mTLS)");
+        return 2;
+      }
+      if (phaseTimeout.isNegative() || phaseTimeout.isZero()) {
+        err.println("tollgate: --phase-timeout must be positive");
+        return 2;
+      }
+      GatewayMetrics metrics = new GatewayMetrics();
       Platform platform;
       try {
-        platform = Platform.start(pluginOptions.pluginsDir(), configFile, reloadInterval, GatewayListener.NONE);
+        platform = Platform.start(pluginOptions.pluginsDir(), configFile, reloadInterval, metrics);
       } catch (ConfigException | PluginLoadException e) {
         err.println("tollgate: " + e.getMessage());
         return 2;
       }
+      metrics.bindConfig(platform.config());
+      TollgateServer.Tls tls = tlsCert == null ? null : new TollgateServer.Tls(tlsCert, tlsKey, tlsClientCa);
       TollgateServer server;
       try {
-        server = new TollgateServer(platform.gateway(), new TollgateServer.Options(host, port, uds, grace));
+        server = new TollgateServer(platform.gateway(),
+            new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics));
       } catch (java.io.IOException e) {
         err.println("tollgate: cannot listen on " + host + ":" + port + (uds == null ? "" : " / " + uds) + ": " + e.getMessage());
         platform.close();
         return 2;
       }
+      AdminServer admin = null;
+      if (adminPort != 0) {
+        try {
+          admin = new AdminServer(adminHost, adminPort, metrics, platform.config(), server::serving);
+        } catch (java.io.IOException e) {
+          err.println("tollgate: cannot open the admin port " + adminHost + ":" + adminPort + ": " + e.getMessage()
+              + " (--admin-port 0 turns it off)");
+          server.close();
+          platform.close();
+          return 2;
+        }
+      }
+      AdminServer adminServer = admin;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         server.close();
+        if (adminServer != null) {
+          adminServer.close();
+        }
         platform.close();
       }, "tollgate-shutdown"));
-      spec.commandLine().getOut().printf("tollgate: ext_proc listening on %s:%d%s (config %s, plugins %s)%n", host,
-          server.port(), uds == null ? "" : " and " + uds, configFile, pluginOptions.pluginsDir());
+      spec.commandLine().getOut().printf("tollgate: ext_proc listening on %s:%d%s%s (config %s, plugins %s)%s%n", host,
+          server.port(), tls == null ? "" : tls.clientCa() == null ? " with TLS" : " with mTLS",
+          uds == null ? "" : " and " + uds, configFile, pluginOptions.pluginsDir(),
+          admin == null ? "" : "; admin on http://" + adminHost + ":" + admin.port());
       spec.commandLine().getOut().flush();
       server.awaitTermination();
       return 0;

@@ -2,6 +2,10 @@ package dev.tollgate.extproc;
 
 import dev.tollgate.core.pipeline.Gateway;
 import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -33,18 +37,56 @@ public final class TollgateServer implements AutoCloseable {
   private final Duration grace;
   private EventLoopGroup udsGroup;
 
-  /** Binding options. {@code port} 0 picks a free port; {@code unixSocket} null for none. */
-  public record Options(String host, int port, Path unixSocket, Duration grace) {
+  private final ExtProcService service;
+
+  /**
+   * Binding options. {@code port} 0 picks a free port; {@code unixSocket} null for none.
+   *
+   * @param phaseTimeout how long one ext_proc phase may take before the exchange gets a 504
+   * @param tls          TLS for the TCP listener; null for plaintext (the unix socket is always plaintext)
+   * @param metrics      where ext_proc timings go; null for none
+   */
+  public record Options(String host, int port, Path unixSocket, Duration grace, Duration phaseTimeout, Tls tls,
+                        GatewayMetrics metrics) {
+    public Options(String host, int port, Path unixSocket, Duration grace) {
+      this(host, port, unixSocket, grace, ExtProcService.DEFAULT_PHASE_TIMEOUT, null, null);
+    }
+  }
+
+  /**
+   * TLS for the gRPC listener: PEM certificate chain and PKCS#8 PEM private key; with
+   * {@code clientCa}, clients must present a certificate signed by it (mutual TLS).
+   */
+  public record Tls(Path certChain, Path privateKey, Path clientCa) {
+    SslContext context() throws IOException {
+      for (Path p : clientCa == null ? List.of(certChain, privateKey) : List.of(certChain, privateKey, clientCa)) {
+        if (!Files.isReadable(p)) {
+          throw new IOException("cannot read TLS file " + p);
+        }
+      }
+      try {
+        SslContextBuilder b = GrpcSslContexts.forServer(certChain.toFile(), privateKey.toFile());
+        if (clientCa != null) {
+          b.trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
+        }
+        return b.build();
+      } catch (IllegalArgumentException | javax.net.ssl.SSLException e) {
+        throw new IOException("invalid TLS certificate or key (" + certChain + ", " + privateKey
+            + "; the key must be PEM, PKCS#8 or PKCS#1): " + e.getMessage(), e);
+      }
+    }
   }
 
   public TollgateServer(Gateway gateway, Options options) throws IOException {
     this.grace = options.grace();
-    ExtProcService service = new ExtProcService(gateway);
-    servers.add(NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
+    service = new ExtProcService(gateway, options.phaseTimeout(), options.metrics());
+    NettyServerBuilder tcp = NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
         .addService(service)
-        .addService(health.getHealthService())
-        .build()
-        .start());
+        .addService(health.getHealthService());
+    if (options.tls() != null) {
+      tcp.sslContext(options.tls().context());
+    }
+    servers.add(tcp.build().start());
     if (options.unixSocket() != null) {
       if (!Epoll.isAvailable()) {
         close();
@@ -66,6 +108,16 @@ public final class TollgateServer implements AutoCloseable {
         io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
   }
 
+  /** The ext_proc service (open streams, for tests and health). */
+  public ExtProcService service() {
+    return service;
+  }
+
+  /** Whether the server still accepts streams (not shutting down). */
+  public boolean serving() {
+    return !servers.isEmpty() && !servers.get(0).isShutdown();
+  }
+
   /** The TCP port actually bound. */
   public int port() {
     return ((InetSocketAddress) servers.get(0).getListenSockets().get(0)).getPort();
@@ -77,8 +129,13 @@ public final class TollgateServer implements AutoCloseable {
     }
   }
 
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
     for (Server s : servers) {
       s.shutdown();
@@ -98,5 +155,6 @@ public final class TollgateServer implements AutoCloseable {
     if (udsGroup != null) {
       udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
+    service.close();
   }
 }

@@ -1,0 +1,141 @@
+package dev.tollgate.extproc;
+
+import dev.tollgate.api.Headers;
+import dev.tollgate.core.Platform;
+import dev.tollgate.core.config.ConfigException;
+import dev.tollgate.core.pipeline.ExchangeSession;
+import dev.tollgate.core.pipeline.GatewayListener;
+import dev.tollgate.core.pipeline.PhaseResult;
+import dev.tollgate.core.plugin.PluginLoadException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tollgate explain}: runs a request through the real pipeline (routing, translation,
+ * auth) and prints the rule, the backend and the exact upstream request it becomes, with
+ * credentials hidden. Nothing is sent anywhere.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+    description = "Show which rule and backend a request takes and the upstream request it becomes, without sending it.")
+final class Explain implements Callable<Integer> {
+  @CommandLine.Mixin
+  Main.PluginOptions pluginOptions = new Main.PluginOptions();
+
+  @Parameters(index = "0", paramLabel = "REQUEST.json", description = "the client's request body")
+  Path request;
+
+  @Option(names = "--config", description = "gateway config file (default: $TOLLGATE_HOME/config/gateway.yaml)")
+  Path config;
+
+  @Option(names = "--path", defaultValue = "/v1/chat/completions", description = "the client's :path (default: ${DEFAULT-VALUE})")
+  String path;
+
+  @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "a client request header; repeatable")
+  List<String> headers = new ArrayList<>();
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** Remembers where the request was routed. */
+  private static final class Route implements GatewayListener {
+    String rule;
+    String backend;
+
+    @Override
+    public void routed(String rule, String backend, String model) {
+      this.rule = rule;
+      this.backend = backend;
+    }
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Map<String, String> client = new LinkedHashMap<>();
+    client.put(":method", "POST");
+    client.put(":path", path);
+    client.put(":authority", "tollgate.local");
+    client.put("content-type", "application/json");
+    for (String h : headers) {
+      int eq = h.indexOf('=');
+      if (eq <= 0) {
+        err.println("tollgate: --header wants NAME=VALUE, got '" + h + "'");
+        return 2;
+      }
+      client.put(h.substring(0, eq).trim().toLowerCase(Locale.ROOT), h.substring(eq + 1));
+    }
+    byte[] body;
+    try {
+      body = Files.readAllBytes(request);
+    } catch (IOException e) {
+      err.println("tollgate: cannot read " + request + ": " + e.getMessage());
+      return 2;
+    }
+    Path configFile = config != null ? config : Main.home().resolve("config/gateway.yaml");
+    Route route = new Route();
+    Platform platform;
+    try {
+      platform = Platform.start(pluginOptions.pluginsDir(), configFile, Duration.ZERO, route);
+    } catch (ConfigException | PluginLoadException e) {
+      err.println("tollgate: " + e.getMessage());
+      return 2;
+    }
+    try {
+      ExchangeSession session = platform.gateway().newExchange();
+      Headers clientHeaders = Headers.of(client);
+      PhaseResult r = session.onRequestHeaders(clientHeaders, false);
+      if (!r.isLocalReply()) {
+        r = session.onRequestBody(body, true);
+      }
+      if (r.isLocalReply()) {
+        PhaseResult.LocalReply reply = r.localReply();
+        out.println("local reply: " + reply.status() + " (" + reply.details() + "); no upstream is called");
+        out.println(new String(reply.body(), StandardCharsets.UTF_8));
+        out.flush();
+        return 1;
+      }
+      out.println("rule:     " + (route.rule == null ? "(routing header)" : route.rule));
+      var backend = platform.config().current().backends().get(route.backend);
+      out.println("backend:  " + route.backend + (backend == null ? "" : " (schema " + backend.target().schema() + ")"));
+      Map<String, String> upstream = new LinkedHashMap<>(clientHeaders.asMap());
+      r.removeHeaders().forEach(upstream::remove);
+      upstream.putAll(r.setHeaders().asMap());
+      String method = upstream.remove(":method");
+      String upstreamPath = upstream.remove(":path");
+      out.println("upstream request:");
+      out.println("  " + method + " " + upstreamPath);
+      Redaction.headers(upstream).forEach((k, v) -> out.println("  " + k + ": " + v));
+      out.println();
+      byte[] upstreamBody = r.body() == null ? body : r.body();
+      out.println(printable(upstreamBody));
+      out.flush();
+      return 0;
+    } finally {
+      platform.close();
+    }
+  }
+
+  private static String printable(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(body)).toString();
+    } catch (CharacterCodingException e) {
+      return "(" + body.length + " bytes of binary body, base64) " + java.util.Base64.getEncoder().encodeToString(body);
+    }
+  }
+}

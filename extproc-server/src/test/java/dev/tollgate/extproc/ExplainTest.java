@@ -1,0 +1,115 @@
+package dev.tollgate.extproc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tollgate explain}: the rule, backend and upstream request, with credentials hidden, and nothing sent. */
+class ExplainTest {
+  @TempDir
+  Path dir;
+
+  private record Run(int code, String out, String err) {
+  }
+
+  private Run explain(String... args) throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      String[] all = new String[args.length + 3];
+      all[0] = "explain";
+      all[1] = "--plugins";
+      all[2] = Files.createDirectories(dir.resolve("plugins")).toString();
+      System.arraycopy(args, 0, all, 3, args.length);
+      int code = Main.execute(all);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private Path config(String yaml) throws Exception {
+    return Files.writeString(dir.resolve("gateway.yaml"), yaml);
+  }
+
+  @Test
+  void showsRuleBackendAndTheUpstreamRequestWithTheKeyRedacted() throws Exception {
+    Path cfg = config("""
+        uuid: explain-1
+        rules:
+          - name: premium
+            headers:
+              - {name: x-tier, type: Exact, value: gold}
+            backends:
+              - name: signed
+          - name: everyone
+            headers:
+              - {name: x-ai-eg-model, type: RegularExpression, value: ".*"}
+            backends:
+              - name: scripted
+        backends:
+          - name: scripted
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: %s}
+          - name: signed
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: deadbeef%s, sigv4: true}
+        """.formatted(Fixture.SECRET, "0123"));
+    Path req = Files.writeString(dir.resolve("req.json"), "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+    Run r = explain(req.toString(), "--config", cfg.toString(), "--header", "authorization=Bearer client-secret-1");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("rule:     everyone").contains("backend:  scripted (schema Scripted)")
+        .contains("  POST /scripted\n").contains("  authorization: <redacted>\n").contains("  x-scripted: 1\n")
+        .contains("  x-ai-eg-selected-backend: scripted\n").contains("  x-ai-eg-model: gpt-x\n")
+        .contains("{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+    assertThat(r.out() + r.err()).doesNotContain(Fixture.SECRET).doesNotContain("client-secret-1");
+
+    Run signed = explain(req.toString(), "--config", cfg.toString(), "-H", "x-tier=gold");
+    assertThat(signed.code()).isZero();
+    assertThat(signed.out()).contains("rule:     premium").contains("backend:  signed")
+        .contains("authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/bedrock/aws4_request, "
+            + "SignedHeaders=host;x-amz-date, Signature=<redacted>")
+        .contains("x-amz-security-token: <redacted>")
+        .doesNotContain("deadbeef0123");
+  }
+
+  @Test
+  void aRequestThatWouldBeRefusedShowsTheLocalReply() throws Exception {
+    Path cfg = config("""
+        uuid: explain-2
+        rules:
+          - name: only
+            headers:
+              - {name: x-ai-eg-model, type: Exact, value: known}
+            backends:
+              - name: scripted
+        backends:
+          - name: scripted
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: k}
+        """);
+    Run r = explain(Files.writeString(dir.resolve("r.json"), "{\"model\":\"unknown\"}").toString(), "--config", cfg.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).contains("local reply: 404").contains("unknown").contains("no upstream is called");
+
+    Run bad = explain(Files.writeString(dir.resolve("b.json"), "[1,2]").toString(), "--config", cfg.toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.out()).contains("local reply: 400").contains("JSON object");
+
+    Run missing = explain(dir.resolve("none.json").toString(), "--config", cfg.toString());
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("cannot read");
+  }
+}
