@@ -68,7 +68,8 @@ class DistributionIT {
   @Test
   void defaultConfigServesOpenAiWithTheClientsKeyAndEmitsTokenCounts() throws Exception {
     try (FakeUpstream openai = new FakeUpstream(FakeOpenAi.handler("sk-client", 12, 30))) {
-      Running t = start("run", "--port", "0", "--host", "127.0.0.1");
+      int admin = freePort();
+      Running t = start("run", "--port", "0", "--host", "127.0.0.1", "--admin-port", Integer.toString(admin));
       EnvoyLikeClient envoy = envoy(t.port(), Map.of("openai", openai.uri()));
 
       ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
@@ -94,6 +95,13 @@ class DistributionIT {
           .check(HealthCheckRequest.newBuilder().setService("envoy.service.ext_proc.v3.ExternalProcessor").build());
       assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
 
+      java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("gen_ai_client_token_usage").contains("gpt-4o-mini")
+          .doesNotContain("sk-client");
+
       t.process().destroy(); // SIGTERM: graceful shutdown
       assertThat(t.process().waitFor(15, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
     }
@@ -105,7 +113,7 @@ class DistributionIT {
       Path config = dir.resolve("gateway.yaml");
       Files.writeString(config, config("model-a"));
       Running t = start("run", "--port", "0", "--host", "127.0.0.1", "--config", config.toString(),
-          "--reload-interval", "PT0.2S");
+          "--reload-interval", "PT0.2S", "--admin-port", "0");
       EnvoyLikeClient envoy = envoy(t.port(), Map.of("local", upstream.uri()));
       assertThat(envoy.send(chat("model-a")).status()).isEqualTo(200);
       assertThat(envoy.send(chat("model-b")).status()).isEqualTo(404);
@@ -131,10 +139,24 @@ class DistributionIT {
           - name: somewhere
             schema: {name: OpenAI}
         """);
-    Result r = runToEnd("run", "--port", "0", "--config", config.toString());
+    Result r = runToEnd("run", "--port", "0", "--admin-port", "0", "--config", config.toString());
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains(config.toString()).contains("rules[0].backends[0].name")
         .contains("'nowhere' is not defined").doesNotContain("Exception");
+  }
+
+  @Test
+  void explainShowsTheUpstreamRequestWithTheKeyRedacted() throws Exception {
+    Path config = dir.resolve("gateway.yaml");
+    Files.writeString(config, config("model-a").replace("schema: {name: OpenAI}",
+        "schema: {name: OpenAI}\n    modelNameOverride: upstream-model"));
+    Path request = dir.resolve("request.json");
+    Files.writeString(request, "{\"model\":\"model-a\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+    Result r = runToEnd("explain", request.toString(), "--config", config.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("local").contains("POST /v1/chat/completions")
+        .contains("authorization: <redacted>").contains("\"model\":\"upstream-model\"");
+    assertThat(r.out() + r.err()).doesNotContain("sk-inline");
   }
 
   @Test
@@ -177,7 +199,7 @@ class DistributionIT {
           """.formatted(upstream.uri().getPort()));
       Files.writeString(resources.resolve("route.yaml"), route("model-a", "local"));
       Running t = start("run", "--resources", resources.toString(), "--port", "0", "--host", "127.0.0.1",
-          "--reload-interval", "PT0.2S");
+          "--reload-interval", "PT0.2S", "--admin-port", "0");
       EnvoyLikeClient envoy = envoy(t.port(), Map.of("local", upstream.uri()));
       ProxyResponse r = envoy.send(chat("model-a"));
       assertThat(r.status()).isEqualTo(200);
@@ -188,6 +210,12 @@ class DistributionIT {
 
       t.process().destroy();
       assertThat(t.process().waitFor(20, TimeUnit.SECONDS)).as("server and controller stop on SIGTERM").isTrue();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
     }
   }
 
