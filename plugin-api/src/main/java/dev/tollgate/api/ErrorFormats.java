@@ -35,6 +35,34 @@ public final class ErrorFormats {
     }
   }
 
+  /**
+   * The human-readable message of an upstream error body, whatever its shape: OpenAI's, Google's
+   * and Anthropic's {@code {"error":{"message":..}}}, {@code {"error":".."}}, AWS's
+   * {@code {"message":..}} / {@code {"Message":..}}, or plain text (shortened to 500 characters).
+   */
+  public static String upstreamMessage(int status, byte[] body) {
+    com.fasterxml.jackson.databind.JsonNode root = JsonSupport.tryParse(body);
+    if (root != null && root.isObject()) {
+      com.fasterxml.jackson.databind.JsonNode err = root.get("error");
+      if (err != null && err.isObject() && err.hasNonNull("message")) {
+        return err.get("message").asText();
+      }
+      if (err != null && err.isTextual()) {
+        return err.asText();
+      }
+      for (String f : new String[] {"message", "Message"}) {
+        if (root.hasNonNull(f)) {
+          return root.get(f).asText();
+        }
+      }
+    }
+    String text = body == null ? "" : new String(body, java.nio.charset.StandardCharsets.UTF_8).trim();
+    if (text.isEmpty()) {
+      return "upstream returned HTTP " + status;
+    }
+    return "upstream returned HTTP " + status + ": " + (text.length() > 500 ? text.substring(0, 500) + "…" : text);
+  }
+
   /** The usual OpenAI error type for an HTTP status. */
   public static String openAiType(int status) {
     return switch (status) {

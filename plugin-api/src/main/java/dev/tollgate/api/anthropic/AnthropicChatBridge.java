@@ -1,5 +1,6 @@
 package dev.tollgate.api.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,7 +47,7 @@ public final class AnthropicChatBridge {
    */
   public static UpstreamRequest upstreamRequest(String path, ObjectNode chatRequest) {
     return new UpstreamRequest("POST", path, Headers.of("content-type", "application/json"),
-        ANTHROPIC_CLIENT_HEADERS, BridgeJson.bytes(chatRequest));
+        ANTHROPIC_CLIENT_HEADERS, JsonSupport.bytes(chatRequest));
   }
 
   /**
@@ -76,7 +77,7 @@ public final class AnthropicChatBridge {
    *                          tools, other block types, malformed messages), naming the field
    */
   public static ObjectNode toChatRequest(JsonNode req, String model) throws GatewayException {
-    ObjectNode out = BridgeJson.object();
+    ObjectNode out = JsonSupport.object();
     out.put("model", model);
     ArrayNode messages = out.putArray("messages");
     JsonNode system = req.get("system");
@@ -148,7 +149,7 @@ public final class AnthropicChatBridge {
   }
 
   private static void user(ArrayNode messages, JsonNode content, String at) throws GatewayException {
-    ArrayNode parts = BridgeJson.MAPPER.createArrayNode();
+    ArrayNode parts = JsonSupport.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       String where = at + ".content." + j;
@@ -197,7 +198,7 @@ public final class AnthropicChatBridge {
 
   private static void assistant(ArrayNode messages, JsonNode content, String at) throws GatewayException {
     StringBuilder text = new StringBuilder();
-    ArrayNode calls = BridgeJson.MAPPER.createArrayNode();
+    ArrayNode calls = JsonSupport.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       switch (b.path("type").asText()) {
@@ -206,7 +207,7 @@ public final class AnthropicChatBridge {
           ObjectNode call = calls.addObject();
           call.put("id", b.path("id").asText()).put("type", "function");
           call.putObject("function").put("name", b.path("name").asText())
-              .put("arguments", BridgeJson.string(b.has("input") ? b.get("input") : BridgeJson.object()));
+              .put("arguments", JsonSupport.string(b.has("input") ? b.get("input") : JsonSupport.object()));
         }
         case "thinking", "redacted_thinking" -> {
           // chat completions cannot carry them back
@@ -281,7 +282,7 @@ public final class AnthropicChatBridge {
   public static ObjectNode anthropicUsage(JsonNode openAiUsage) {
     long prompt = openAiUsage.path("prompt_tokens").asLong(0);
     long cached = openAiUsage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-    ObjectNode u = BridgeJson.object();
+    ObjectNode u = JsonSupport.object();
     u.put("input_tokens", Math.max(0, prompt - cached));
     u.put("cache_creation_input_tokens", 0);
     u.put("cache_read_input_tokens", cached);
@@ -296,7 +297,7 @@ public final class AnthropicChatBridge {
    * @param fallbackModel the model to report when the completion names none
    */
   public static ObjectNode toMessage(JsonNode completion, String fallbackModel) {
-    ObjectNode out = BridgeJson.object();
+    ObjectNode out = JsonSupport.object();
     out.put("id", completion.path("id").asText("msg"));
     out.put("type", "message");
     out.put("role", "assistant");
@@ -311,8 +312,8 @@ public final class AnthropicChatBridge {
     for (JsonNode call : msg.path("tool_calls")) {
       ObjectNode use = content.addObject().put("type", "tool_use").put("id", call.path("id").asText())
           .put("name", call.path("function").path("name").asText());
-      JsonNode input = BridgeJson.tryParse(call.path("function").path("arguments").asText("{}"));
-      use.set("input", input != null && input.isObject() ? input : BridgeJson.object());
+      JsonNode input = JsonSupport.tryParse(call.path("function").path("arguments").asText("{}"));
+      use.set("input", input != null && input.isObject() ? input : JsonSupport.object());
     }
     out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
     out.putNull("stop_sequence");
@@ -327,7 +328,7 @@ public final class AnthropicChatBridge {
    */
   public static byte[] toAnthropicError(int status, byte[] openAiErrorBody) {
     return ErrorFormats.render(ClientApi.ANTHROPIC, status, ErrorFormats.anthropicType(status),
-        BridgeJson.errorMessage(status, openAiErrorBody));
+        ErrorFormats.upstreamMessage(status, openAiErrorBody));
   }
 
   /** The token usage an OpenAI {@code usage} object reports (cached and reasoning tokens included). */

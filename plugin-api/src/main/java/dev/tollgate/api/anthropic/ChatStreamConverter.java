@@ -1,5 +1,6 @@
 package dev.tollgate.api.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.SseDecoder;
@@ -42,12 +43,12 @@ public final class ChatStreamConverter {
     if (data.equals("[DONE]")) {
       return finish();
     }
-    JsonNode chunk = BridgeJson.tryParse(data);
+    JsonNode chunk = JsonSupport.tryParse(data);
     if (chunk == null || !chunk.isObject()) {
       return out.toByteArray();
     }
     if (chunk.has("error")) {
-      ObjectNode e = BridgeJson.object().put("type", "error");
+      ObjectNode e = JsonSupport.object().put("type", "error");
       e.putObject("error").put("type", "api_error")
           .put("message", chunk.path("error").path("message").asText("upstream error"));
       emit(out, e);
@@ -61,7 +62,7 @@ public final class ChatStreamConverter {
     if (!started) {
       started = true;
       String id = chunk.path("id").asText("");
-      ObjectNode e = BridgeJson.object().put("type", "message_start");
+      ObjectNode e = JsonSupport.object().put("type", "message_start");
       ObjectNode m = e.putObject("message");
       m.put("id", id.isEmpty() ? "msg" : id).put("type", "message").put("role", "assistant").put("model", model);
       m.putArray("content");
@@ -78,9 +79,9 @@ public final class ChatStreamConverter {
       String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
       if (!text.isEmpty()) {
         if (openBlock < 0 || !openIsText) {
-          open(out, BridgeJson.object().put("type", "text").put("text", ""), true);
+          open(out, JsonSupport.object().put("type", "text").put("text", ""), true);
         }
-        ObjectNode e = BridgeJson.object().put("type", "content_block_delta").put("index", openBlock);
+        ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
         e.putObject("delta").put("type", "text_delta").put("text", text);
         emit(out, e);
       }
@@ -88,7 +89,7 @@ public final class ChatStreamConverter {
         int toolIndex = call.path("index").asInt(0);
         Integer block = blockByToolIndex.get(toolIndex);
         if (block == null) {
-          ObjectNode use = BridgeJson.object().put("type", "tool_use").put("id", call.path("id").asText())
+          ObjectNode use = JsonSupport.object().put("type", "tool_use").put("id", call.path("id").asText())
               .put("name", call.path("function").path("name").asText());
           use.putObject("input");
           open(out, use, false);
@@ -97,7 +98,7 @@ public final class ChatStreamConverter {
         }
         String args = call.path("function").path("arguments").asText("");
         if (!args.isEmpty() && block == openBlock) {
-          ObjectNode e = BridgeJson.object().put("type", "content_block_delta").put("index", block);
+          ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", block);
           e.putObject("delta").put("type", "input_json_delta").put("partial_json", args);
           emit(out, e);
         }
@@ -118,7 +119,7 @@ public final class ChatStreamConverter {
     if (!finished && started) {
       finish(out);
     } else if (!finished) {
-      ObjectNode e = BridgeJson.object().put("type", "error");
+      ObjectNode e = JsonSupport.object().put("type", "error");
       e.putObject("error").put("type", "api_error").put("message", "the upstream ended the stream without an answer");
       emit(out, e);
       finished = true;
@@ -140,29 +141,29 @@ public final class ChatStreamConverter {
     close(out);
     openBlock = nextBlock++;
     openIsText = text;
-    ObjectNode e = BridgeJson.object().put("type", "content_block_start").put("index", openBlock);
+    ObjectNode e = JsonSupport.object().put("type", "content_block_start").put("index", openBlock);
     e.set("content_block", block);
     emit(out, e);
   }
 
   private void close(ByteArrayOutputStream out) {
     if (openBlock >= 0) {
-      emit(out, BridgeJson.object().put("type", "content_block_stop").put("index", openBlock));
+      emit(out, JsonSupport.object().put("type", "content_block_stop").put("index", openBlock));
       openBlock = -1;
     }
   }
 
   private void finish(ByteArrayOutputStream out) {
     close(out);
-    ObjectNode e = BridgeJson.object().put("type", "message_delta");
+    ObjectNode e = JsonSupport.object().put("type", "message_delta");
     e.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
-    e.set("usage", usage == null ? BridgeJson.object().put("output_tokens", 0) : AnthropicChatBridge.anthropicUsage(usage));
+    e.set("usage", usage == null ? JsonSupport.object().put("output_tokens", 0) : AnthropicChatBridge.anthropicUsage(usage));
     emit(out, e);
-    emit(out, BridgeJson.object().put("type", "message_stop"));
+    emit(out, JsonSupport.object().put("type", "message_stop"));
     finished = true;
   }
 
   private static void emit(ByteArrayOutputStream out, ObjectNode event) {
-    out.writeBytes(SseDecoder.encode(event.path("type").asText(), BridgeJson.string(event)));
+    out.writeBytes(SseDecoder.encode(event.path("type").asText(), JsonSupport.string(event)));
   }
 }

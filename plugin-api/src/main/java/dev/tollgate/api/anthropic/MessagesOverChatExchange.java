@@ -1,5 +1,6 @@
 package dev.tollgate.api.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
@@ -71,7 +72,7 @@ final class MessagesOverChatExchange implements ProviderTranslator.Exchange {
     if (status >= 400) {
       return AnthropicChatBridge.toAnthropicError(status, all);
     }
-    JsonNode completion = BridgeJson.tryParse(all);
+    JsonNode completion = JsonSupport.tryParse(all);
     if (completion == null || !completion.isObject() || !completion.has("choices")) {
       throw new GatewayException(502, "api_error", "the upstream's answer is not a chat completion");
     }
@@ -81,7 +82,7 @@ final class MessagesOverChatExchange implements ProviderTranslator.Exchange {
     if (completion.path("usage").isObject()) {
       usage = usage.max(AnthropicChatBridge.tokenUsage(completion.get("usage")));
     }
-    return BridgeJson.bytes(AnthropicChatBridge.toMessage(completion, model));
+    return JsonSupport.bytes(AnthropicChatBridge.toMessage(completion, model));
   }
 
   @Override

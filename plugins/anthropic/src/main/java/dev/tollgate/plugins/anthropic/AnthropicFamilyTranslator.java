@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,7 +79,7 @@ abstract class AnthropicFamilyTranslator implements ProviderTranslator {
   static void adjustForCloud(ObjectNode body, String anthropicVersion, ClientRequest request) {
     body.remove("model");
     body.remove("anthropic_version");
-    ObjectNode copy = Json.object();
+    ObjectNode copy = JsonSupport.object();
     copy.put("anthropic_version", anthropicVersion);
     copy.setAll(body);
     body.removeAll();

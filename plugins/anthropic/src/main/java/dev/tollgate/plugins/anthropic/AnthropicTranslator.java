@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.ClientRequest;
@@ -50,7 +51,7 @@ public final class AnthropicTranslator extends AnthropicFamilyTranslator {
     if (anthropicClient && clientPath != null && clientPath.startsWith(path + "?")) {
       path = clientPath; // e.g. ?beta=true from the Anthropic SDKs
     }
-    byte[] bytes = anthropicClient && !changed ? request.body() : Json.bytes(body);
+    byte[] bytes = anthropicClient && !changed ? request.body() : JsonSupport.bytes(body);
     return UpstreamRequest.post(path, Headers.of("content-type", "application/json", "anthropic-version", version),
         bytes);
   }

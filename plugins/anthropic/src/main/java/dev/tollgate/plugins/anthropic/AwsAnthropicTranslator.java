@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.ClientRequest;
@@ -47,6 +48,6 @@ public final class AwsAnthropicTranslator extends AnthropicFamilyTranslator {
       headers = headers.with("x-amzn-bedrock-accept", "application/json");
     }
     return new UpstreamRequest("POST", path, headers,
-        Set.of("authorization", "x-api-key", "anthropic-version", "anthropic-beta"), Json.bytes(body));
+        Set.of("authorization", "x-api-key", "anthropic-version", "anthropic-beta"), JsonSupport.bytes(body));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
@@ -78,13 +79,13 @@ final class ChatExchange implements ProviderTranslator.Exchange {
     if (mode == Mode.ERROR) {
       return MessagesToChat.error(status, all);
     }
-    JsonNode message = Json.tryParse(all);
+    JsonNode message = JsonSupport.tryParse(all);
     if (message == null || !message.isObject() || !message.has("content")) {
       throw new GatewayException(502, "server_error", "the upstream's answer is not an Anthropic message");
     }
     usage.add(message.get("usage"));
     model = message.path("model").asText(model);
-    return Json.bytes(MessagesToChat.completion(message, model, created, usage.usage()));
+    return JsonSupport.bytes(MessagesToChat.completion(message, model, created, usage.usage()));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,7 +31,7 @@ final class ChatToMessages {
   }
 
   static ObjectNode convert(JsonNode chat, String model) throws GatewayException {
-    ObjectNode out = Json.object();
+    ObjectNode out = JsonSupport.object();
     out.put("model", model);
     JsonNode n = chat.get("n");
     if (n != null && !n.isNull() && n.asInt(1) != 1) {
@@ -45,7 +46,7 @@ final class ChatToMessages {
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw GatewayException.badRequest("messages must be a non-empty array");
     }
-    ArrayNode system = Json.MAPPER.createArrayNode();
+    ArrayNode system = JsonSupport.MAPPER.createArrayNode();
     ArrayNode outMessages = out.putArray("messages");
     ObjectNode last = null;
     for (int i = 0; i < messages.size(); i++) {
@@ -138,7 +139,7 @@ final class ChatToMessages {
   }
 
   private static ArrayNode contentBlocks(JsonNode content, String at, boolean imagesAllowed) throws GatewayException {
-    ArrayNode blocks = Json.MAPPER.createArrayNode();
+    ArrayNode blocks = JsonSupport.MAPPER.createArrayNode();
     if (content == null || content.isNull()) {
       return blocks;
     }
@@ -177,7 +178,7 @@ final class ChatToMessages {
   }
 
   private static ObjectNode image(String url, String where) throws GatewayException {
-    ObjectNode block = Json.object().put("type", "image");
+    ObjectNode block = JsonSupport.object().put("type", "image");
     ObjectNode source = block.putObject("source");
     if (url.startsWith("data:")) {
       int comma = url.indexOf(',');
@@ -216,7 +217,7 @@ final class ChatToMessages {
         throw GatewayException.badRequest(where + " needs an id and a function.name");
       }
       String args = call.path("function").path("arguments").asText("");
-      JsonNode input = args.isBlank() ? Json.object() : Json.tryParse(args);
+      JsonNode input = args.isBlank() ? JsonSupport.object() : JsonSupport.tryParse(args);
       if (input == null || !input.isObject()) {
         throw GatewayException.badRequest(where + ".function.arguments must be a JSON object encoded as a string");
       }
@@ -232,7 +233,7 @@ final class ChatToMessages {
     if (id.isEmpty()) {
       throw GatewayException.badRequest(at + ".tool_call_id is required for tool messages");
     }
-    ArrayNode blocks = Json.MAPPER.createArrayNode();
+    ArrayNode blocks = JsonSupport.MAPPER.createArrayNode();
     ObjectNode result = blocks.addObject();
     result.put("type", "tool_result").put("tool_use_id", id);
     ArrayNode content = contentBlocks(m.get("content"), at, false);
@@ -277,21 +278,21 @@ final class ChatToMessages {
     if (choice != null && !choice.isNull()) {
       if (choice.isTextual()) {
         tc = switch (choice.asText()) {
-          case "auto" -> Json.object().put("type", "auto");
-          case "required" -> Json.object().put("type", "any");
-          case "none" -> Json.object().put("type", "none");
+          case "auto" -> JsonSupport.object().put("type", "auto");
+          case "required" -> JsonSupport.object().put("type", "any");
+          case "none" -> JsonSupport.object().put("type", "none");
           default -> throw GatewayException.badRequest("tool_choice '" + choice.asText()
               + "' is not supported; use auto, required, none or a named function");
         };
       } else if (choice.isObject() && choice.path("function").hasNonNull("name")) {
-        tc = Json.object().put("type", "tool").put("name", choice.path("function").path("name").asText());
+        tc = JsonSupport.object().put("type", "tool").put("name", choice.path("function").path("name").asText());
       } else {
         throw GatewayException.badRequest("tool_choice must be auto, required, none or {\"type\":\"function\",\"function\":{\"name\":...}}");
       }
     }
     if (noParallel && out.has("tools")) {
       if (tc == null) {
-        tc = Json.object().put("type", "auto");
+        tc = JsonSupport.object().put("type", "auto");
       }
       if (!"none".equals(tc.path("type").asText())) {
         tc.put("disable_parallel_tool_use", true);

@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.ClientRequest;
@@ -65,6 +66,6 @@ public final class GcpAnthropicTranslator extends AnthropicFamilyTranslator {
     String path = "/v1/projects/" + pathSegment(project) + "/locations/" + pathSegment(region)
         + "/publishers/anthropic/models/" + pathSegment(model) + (stream ? ":streamRawPredict" : ":rawPredict");
     return new UpstreamRequest("POST", path, Headers.of("content-type", "application/json"),
-        Set.of("authorization", "x-api-key", "anthropic-version", "anthropic-beta"), Json.bytes(body));
+        Set.of("authorization", "x-api-key", "anthropic-version", "anthropic-beta"), JsonSupport.bytes(body));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientApi;
@@ -96,9 +97,9 @@ final class MessagesExchange implements ProviderTranslator.Exchange {
             return all;
           }
           return ErrorFormats.render(ClientApi.ANTHROPIC, status, ErrorFormats.anthropicType(status),
-              ErrorText.message(status, all));
+              ErrorFormats.upstreamMessage(status, all));
         }
-        JsonNode root = Json.tryParse(all);
+        JsonNode root = JsonSupport.tryParse(all);
         if (root != null) {
           usage.add(root.get("usage"));
           model = root.path("model").asText(model);

@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,7 +34,7 @@ final class MessagesToChat {
 
   /** OpenAI's usage object: prompt tokens include the cache reads and writes. */
   static ObjectNode usage(TokenUsage u) {
-    ObjectNode usage = Json.object();
+    ObjectNode usage = JsonSupport.object();
     usage.put("prompt_tokens", u.inputTokens());
     usage.put("completion_tokens", u.outputTokens());
     usage.put("total_tokens", u.totalTokens());
@@ -43,7 +44,7 @@ final class MessagesToChat {
 
   /** A whole Anthropic {@code message} as a {@code chat.completion}. */
   static ObjectNode completion(JsonNode message, String fallbackModel, long created, TokenUsage usage) {
-    ObjectNode out = Json.object();
+    ObjectNode out = JsonSupport.object();
     out.put("id", message.path("id").asText("msg"));
     out.put("object", "chat.completion");
     out.put("created", created);
@@ -53,7 +54,7 @@ final class MessagesToChat {
     ObjectNode msg = choice.putObject("message");
     msg.put("role", "assistant");
     StringBuilder text = new StringBuilder();
-    ArrayNode calls = Json.MAPPER.createArrayNode();
+    ArrayNode calls = JsonSupport.MAPPER.createArrayNode();
     for (JsonNode block : message.path("content")) {
       switch (block.path("type").asText()) {
         case "text" -> text.append(block.path("text").asText(""));
@@ -63,7 +64,7 @@ final class MessagesToChat {
           call.put("type", "function");
           ObjectNode fn = call.putObject("function");
           fn.put("name", block.path("name").asText());
-          fn.put("arguments", Json.string(block.has("input") ? block.get("input") : Json.object()));
+          fn.put("arguments", JsonSupport.string(block.has("input") ? block.get("input") : JsonSupport.object()));
         }
         default -> {
           // thinking and server-tool blocks have no place in a chat completion
@@ -86,7 +87,7 @@ final class MessagesToChat {
   /** OpenAI's error body for an Anthropic (or cloud) error body and the upstream status. */
   static byte[] error(int status, byte[] body) {
     return ErrorFormats.render(dev.tollgate.api.ClientApi.OPENAI, status, ErrorFormats.openAiType(status),
-        ErrorText.message(status, body));
+        ErrorFormats.upstreamMessage(status, body));
   }
 
   /**
@@ -129,7 +130,7 @@ final class MessagesToChat {
           id = m.path("id").asText(id);
           model = m.path("model").asText(model);
           usage.add(m.get("usage"));
-          ObjectNode delta = Json.object().put("role", "assistant").put("content", "");
+          ObjectNode delta = JsonSupport.object().put("role", "assistant").put("content", "");
           write(out, chunk(delta, null));
         }
         case "content_block_start" -> {
@@ -138,27 +139,27 @@ final class MessagesToChat {
           if (type.equals("tool_use")) {
             int index = toolIndexByBlock.size();
             toolIndexByBlock.put(event.path("index").asInt(), index);
-            ObjectNode call = Json.object();
+            ObjectNode call = JsonSupport.object();
             call.put("index", index).put("id", block.path("id").asText()).put("type", "function");
             call.putObject("function").put("name", block.path("name").asText()).put("arguments", "");
-            ObjectNode delta = Json.object();
+            ObjectNode delta = JsonSupport.object();
             delta.putArray("tool_calls").add(call);
             write(out, chunk(delta, null));
           } else if (type.equals("text") && !block.path("text").asText("").isEmpty()) {
-            write(out, chunk(Json.object().put("content", block.path("text").asText()), null));
+            write(out, chunk(JsonSupport.object().put("content", block.path("text").asText()), null));
           }
         }
         case "content_block_delta" -> {
           JsonNode d = event.path("delta");
           switch (d.path("type").asText()) {
-            case "text_delta" -> write(out, chunk(Json.object().put("content", d.path("text").asText("")), null));
+            case "text_delta" -> write(out, chunk(JsonSupport.object().put("content", d.path("text").asText("")), null));
             case "input_json_delta" -> {
               Integer index = toolIndexByBlock.get(event.path("index").asInt());
               String partial = d.path("partial_json").asText("");
               if (index != null && !partial.isEmpty()) {
-                ObjectNode call = Json.object().put("index", index);
+                ObjectNode call = JsonSupport.object().put("index", index);
                 call.putObject("function").put("arguments", partial);
-                ObjectNode delta = Json.object();
+                ObjectNode delta = JsonSupport.object();
                 delta.putArray("tool_calls").add(call);
                 write(out, chunk(delta, null));
               }
@@ -172,7 +173,7 @@ final class MessagesToChat {
           usage.add(event.get("usage"));
           String stop = event.path("delta").path("stop_reason").asText(null);
           if (stop != null) {
-            write(out, chunk(Json.object(), finishReason(stop)));
+            write(out, chunk(JsonSupport.object(), finishReason(stop)));
           }
         }
         case "message_stop" -> {
@@ -207,7 +208,7 @@ final class MessagesToChat {
     }
 
     private void writeError(ByteArrayOutputStream out, String type, String message) {
-      ObjectNode e = Json.object();
+      ObjectNode e = JsonSupport.object();
       ObjectNode err = e.putObject("error");
       err.put("message", message).put("type", type).putNull("param").putNull("code");
       write(out, e);
@@ -216,7 +217,7 @@ final class MessagesToChat {
     }
 
     private ObjectNode base() {
-      ObjectNode c = Json.object();
+      ObjectNode c = JsonSupport.object();
       c.put("id", id).put("object", "chat.completion.chunk").put("created", created).put("model", model);
       return c;
     }
@@ -235,7 +236,7 @@ final class MessagesToChat {
     }
 
     private static void write(ByteArrayOutputStream out, JsonNode data) {
-      out.writeBytes(("data: " + Json.string(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+      out.writeBytes(("data: " + JsonSupport.string(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);

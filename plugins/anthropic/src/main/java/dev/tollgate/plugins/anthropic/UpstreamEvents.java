@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.anthropic;
 
+import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ErrorFormats;
@@ -38,7 +39,7 @@ interface UpstreamEvents {
     public List<ObjectNode> feed(byte[] chunk) {
       List<ObjectNode> out = new ArrayList<>();
       for (SseDecoder.Event e : decoder.feed(chunk)) {
-        JsonNode data = e.data().isEmpty() ? null : Json.tryParse(e.data());
+        JsonNode data = e.data().isEmpty() ? null : JsonSupport.tryParse(e.data());
         if (data instanceof ObjectNode o) {
           if (!o.has("type") && !e.event().isEmpty()) {
             o.put("type", e.event());
@@ -92,13 +93,13 @@ interface UpstreamEvents {
         if (kind == null) {
           kind = header(h, ":error-code");
         }
-        String message = ErrorText.message(500, m.getPayload());
+        String message = ErrorFormats.upstreamMessage(500, m.getPayload());
         return error(errorType(kind), (kind == null ? "" : kind + ": ") + message);
       }
       if (!"chunk".equals(header(h, ":event-type"))) {
         return null;
       }
-      JsonNode payload = Json.tryParse(m.getPayload());
+      JsonNode payload = JsonSupport.tryParse(m.getPayload());
       if (payload == null || !payload.path("bytes").isTextual()) {
         return null;
       }
@@ -108,7 +109,7 @@ interface UpstreamEvents {
       } catch (IllegalArgumentException e) {
         return error("api_error", "the upstream sent a chunk that is not base64");
       }
-      JsonNode event = Json.tryParse(inner);
+      JsonNode event = JsonSupport.tryParse(inner);
       return event instanceof ObjectNode o ? o : null;
     }
 
@@ -132,7 +133,7 @@ interface UpstreamEvents {
     }
 
     static ObjectNode error(String type, String message) {
-      ObjectNode e = Json.object().put("type", "error");
+      ObjectNode e = JsonSupport.object().put("type", "error");
       e.putObject("error").put("type", type).put("message", message);
       return e;
     }
@@ -140,7 +141,7 @@ interface UpstreamEvents {
 
   /** One event as Anthropic SSE bytes. */
   static byte[] sse(ObjectNode event) {
-    return SseDecoder.encode(event.path("type").asText(), Json.string(event));
+    return SseDecoder.encode(event.path("type").asText(), JsonSupport.string(event));
   }
 
   static byte[] utf8(String s) {

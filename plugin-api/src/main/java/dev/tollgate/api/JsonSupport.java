@@ -1,4 +1,4 @@
-package dev.tollgate.plugins.anthropic;
+package dev.tollgate.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,18 +6,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** JSON helpers shared by the translators of this plugin. */
-final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+/** JSON helpers for translators: lenient parsing of upstream bytes and writing without checked exceptions. */
+public final class JsonSupport {
+  /** A shared mapper; thread-safe once configured, never reconfigure it. */
+  public static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private Json() {
+  private JsonSupport() {
   }
 
-  static ObjectNode object() {
+  public static ObjectNode object() {
     return MAPPER.createObjectNode();
   }
 
-  static byte[] bytes(JsonNode node) {
+  public static byte[] bytes(JsonNode node) {
     try {
       return MAPPER.writeValueAsBytes(node);
     } catch (IOException e) {
@@ -25,7 +26,7 @@ final class Json {
     }
   }
 
-  static String string(JsonNode node) {
+  public static String string(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);
     } catch (IOException e) {
@@ -33,8 +34,8 @@ final class Json {
     }
   }
 
-  /** The parsed JSON, or null when the bytes are not JSON. */
-  static JsonNode tryParse(byte[] bytes) {
+  /** The parsed JSON, or null when the bytes are empty or not JSON. */
+  public static JsonNode tryParse(byte[] bytes) {
     if (bytes == null || bytes.length == 0) {
       return null;
     }
@@ -45,7 +46,8 @@ final class Json {
     }
   }
 
-  static JsonNode tryParse(String text) {
+  /** The parsed JSON, or null when the text is not JSON. */
+  public static JsonNode tryParse(String text) {
     try {
       return MAPPER.readTree(text);
     } catch (IOException e) {
