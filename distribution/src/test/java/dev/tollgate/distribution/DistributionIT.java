@@ -52,6 +52,7 @@ class DistributionIT {
       c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     for (Process p : processes) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
@@ -208,8 +209,13 @@ class DistributionIT {
       Files.writeString(resources.resolve("route.yaml"), route("model-b", "local"));
       awaitStatus(envoy, "model-b", 200);
 
+      List<ProcessHandle> jvms = t.process().descendants().toList();
+      assertThat(jvms).as("the controller and the server JVMs").hasSize(2);
       t.process().destroy();
-      assertThat(t.process().waitFor(20, TimeUnit.SECONDS)).as("server and controller stop on SIGTERM").isTrue();
+      assertThat(t.process().waitFor(20, TimeUnit.SECONDS)).as("the launcher stops on SIGTERM").isTrue();
+      for (ProcessHandle jvm : jvms) {
+        assertThat(jvm.onExit().get(20, TimeUnit.SECONDS).isAlive()).as("JVM %s stopped with it", jvm.pid()).isFalse();
+      }
     }
   }
 
