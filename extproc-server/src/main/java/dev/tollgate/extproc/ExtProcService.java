@@ -17,13 +17,11 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -32,9 +30,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Envoy's {@code ExternalProcessor}: one gRPC stream per HTTP exchange, each message answered
  * with the matching response. All the work happens in the core's {@link ExchangeSession}; this
- * class only maps messages, and guards the stream: each phase runs on a worker thread under a
- * deadline, so a plugin that throws or hangs ends the exchange with a local reply (500 or 504 in
- * the client's error format) instead of leaving the stream open; the hung worker is interrupted.
+ * class only maps messages, and guards the stream: each phase runs under a deadline, so a plugin
+ * that throws or hangs ends the exchange with a local reply (500 or 504 in the client's error
+ * format) instead of leaving the stream open, and the hung thread is interrupted.
+ *
+ * <p>Phases run on the thread gRPC delivers the message on; a shared watchdog answers for a phase
+ * that overruns. (Handing each phase to a worker thread instead cost about 150 µs per exchange in
+ * the load runs, see bench/RESULTS.md.)
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExtProcService.class);
@@ -46,7 +48,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   private final GatewayMetrics metrics;
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Map<ProcessingRequest.RequestCase, Timer> timers = new EnumMap<>(ProcessingRequest.RequestCase.class);
-  private final ExecutorService workers;
+  private final ScheduledThreadPoolExecutor watchdog;
 
   public ExtProcService(Gateway gateway) {
     this(gateway, DEFAULT_PHASE_TIMEOUT, null);
@@ -63,14 +65,12 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     this.gateway = gateway;
     this.phaseTimeout = phaseTimeout;
     this.metrics = metrics;
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "tollgate-phase-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    this.workers = pool;
+    watchdog = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "tollgate-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    watchdog.setRemoveOnCancelPolicy(true); // finished phases leave nothing queued behind
     if (metrics != null) {
       metrics.bindOpenStreams(openStreams::get);
       for (ProcessingRequest.RequestCase c : ProcessingRequest.RequestCase.values()) {
@@ -97,19 +97,19 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     return stream;
   }
 
-  /** One ext_proc stream. */
+  /** One ext_proc stream. Answers go out under its lock, so a watchdog answer and a late phase never interleave. */
   private final class Stream implements StreamObserver<ProcessingRequest> {
     private final ExchangeSession session;
     private final StreamObserver<ProcessingResponse> out;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean ended;
+    /** The thread running a phase now, or null; guarded by {@code this}. */
+    private Thread phaseThread;
 
     Stream(ExchangeSession session, StreamObserver<ProcessingResponse> out) {
       this.session = session;
       this.out = out;
     }
-
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean ended;
-    private volatile Future<ProcessingResponse> running;
 
     private void close() {
       if (closed.compareAndSet(false, true)) {
@@ -123,61 +123,74 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         return;
       }
       long start = System.nanoTime();
-      ProcessingResponse response = runPhase(session, request);
+      ProcessingResponse response = runPhase(request);
       Timer timer = timers.get(request.getRequestCase());
       if (timer != null) {
         timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       }
-      if (response == null || request.getObservabilityMode()) {
-        return;
-      }
-      synchronized (this) {
-        if (ended) {
-          return;
-        }
-        out.onNext(response);
-        if (response.hasImmediateResponse()) {
-          ended = true;
-          out.onCompleted();
-          close();
-        }
+      if (response != null && !request.getObservabilityMode()) {
+        send(response);
       }
     }
 
-    private ProcessingResponse runPhase(ExchangeSession session, ProcessingRequest request) {
-      String phase = phaseName(request);
+    private ProcessingResponse runPhase(ProcessingRequest request) {
       if (request.getRequestCase() == ProcessingRequest.RequestCase.REQUEST_NOT_SET) {
         LOG.warn("ext_proc message without a phase; ending the exchange");
         return failure(session, 500, "protocol", "the gateway received an ext_proc message without a phase");
       }
-      Future<ProcessingResponse> f;
+      synchronized (this) {
+        if (ended) {
+          return null;
+        }
+        phaseThread = Thread.currentThread();
+      }
+      ScheduledFuture<?> deadline;
       try {
-        f = workers.submit(() -> handle(session, request));
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+        deadline = watchdog.schedule(() -> overran(request), phaseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        synchronized (this) {
+          phaseThread = null;
+        }
         return failure(session, 503, "shutting_down", "the gateway is shutting down; retry");
       }
-      running = f;
-      if (ended) {
-        f.cancel(true);
-      }
       try {
-        return f.get(phaseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        f.cancel(true);
-        LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", phase, phaseTimeout);
-        return failure(session, 504, "phase_timeout", "the gateway did not finish the " + phase + " within "
-            + phaseTimeout.toMillis() + " ms");
-      } catch (java.util.concurrent.CancellationException e) {
-        return null; // the proxy reset the stream; nobody is waiting for an answer
-      } catch (ExecutionException e) {
-        LOG.error("ext_proc {} failed", phase, e.getCause());
+        return handle(session, request);
+      } catch (RuntimeException e) {
+        LOG.error("ext_proc {} failed", phaseName(request), e);
         return failure(session, 500, "internal_error", "internal error in the gateway");
-      } catch (InterruptedException e) {
-        f.cancel(true);
-        Thread.currentThread().interrupt();
-        return failure(session, 503, "shutting_down", "the gateway is shutting down; retry");
       } finally {
-        running = null;
+        deadline.cancel(false);
+        synchronized (this) {
+          phaseThread = null;
+        }
+        // an interrupt from the watchdog or a reset happened under the lock above: clear it, so
+        // that gRPC's thread goes back to its pool clean
+        Thread.interrupted();
+      }
+    }
+
+    /** The watchdog's answer to a phase that took too long: 504, end of stream, interrupt the phase. */
+    private void overran(ProcessingRequest request) {
+      synchronized (this) {
+        if (ended || phaseThread == null) {
+          return;
+        }
+        LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", phaseName(request), phaseTimeout);
+        send(failure(session, 504, "phase_timeout", "the gateway did not finish the " + phaseName(request)
+            + " within " + phaseTimeout.toMillis() + " ms"));
+        phaseThread.interrupt();
+      }
+    }
+
+    private synchronized void send(ProcessingResponse response) {
+      if (ended) {
+        return;
+      }
+      out.onNext(response);
+      if (response.hasImmediateResponse()) {
+        ended = true;
+        out.onCompleted();
+        close();
       }
     }
 
@@ -189,10 +202,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     void cancelled() {
-      ended = true;
-      Future<ProcessingResponse> f = running;
-      if (f != null) {
-        f.cancel(true);
+      synchronized (this) {
+        ended = true;
+        if (phaseThread != null) {
+          phaseThread.interrupt();
+        }
       }
       close();
     }
@@ -225,10 +239,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     return request.getRequestCase().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
-  /** Stops the phase workers, interrupting any still running. */
+  /** Stops the watchdog; phases still running finish on their own threads. */
   @Override
   public void close() {
-    workers.shutdownNow();
+    watchdog.shutdownNow();
   }
 
   private static ProcessingResponse handle(ExchangeSession session, ProcessingRequest request) {
