@@ -17,8 +17,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,9 +34,11 @@ import org.slf4j.LoggerFactory;
  * that throws or hangs ends the exchange with a local reply (500 or 504 in the client's error
  * format) instead of leaving the stream open, and the hung thread is interrupted.
  *
- * <p>Phases run on the thread gRPC delivers the message on; a shared watchdog answers for a phase
- * that overruns. (Handing each phase to a worker thread instead cost about 150 µs per exchange in
- * the load runs, see bench/RESULTS.md.)
+ * <p>Phases run on the thread gRPC delivers the message on. A phase in progress is registered
+ * with its deadline in a set that one watchdog thread sweeps a few times per timeout, so a phase
+ * costs two set operations and wakes no thread. (Handing each phase to a worker thread cost about
+ * 150 µs per exchange in the load runs, and scheduling a timer per phase woke the timer thread
+ * each time; see bench/RESULTS.md.)
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExtProcService.class);
@@ -49,6 +51,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Map<ProcessingRequest.RequestCase, Timer> timers = new EnumMap<>(ProcessingRequest.RequestCase.class);
   private final ScheduledThreadPoolExecutor watchdog;
+  /** Streams with a phase in progress; the watchdog answers for those past their deadline. */
+  private final Set<Stream> inPhase = ConcurrentHashMap.newKeySet();
 
   public ExtProcService(Gateway gateway) {
     this(gateway, DEFAULT_PHASE_TIMEOUT, null);
@@ -70,13 +74,23 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
       t.setDaemon(true);
       return t;
     });
-    watchdog.setRemoveOnCancelPolicy(true); // finished phases leave nothing queued behind
+    long tick = Math.max(10, Math.min(200, phaseTimeout.toMillis() / 10));
+    watchdog.scheduleWithFixedDelay(this::sweep, tick, tick, TimeUnit.MILLISECONDS);
     if (metrics != null) {
       metrics.bindOpenStreams(openStreams::get);
       for (ProcessingRequest.RequestCase c : ProcessingRequest.RequestCase.values()) {
         if (c != ProcessingRequest.RequestCase.REQUEST_NOT_SET) {
           timers.put(c, metrics.phase(c.name().toLowerCase(java.util.Locale.ROOT)));
         }
+      }
+    }
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (Stream s : inPhase) {
+      if (now - s.deadline > 0) {
+        s.overran();
       }
     }
   }
@@ -105,6 +119,9 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     private volatile boolean ended;
     /** The thread running a phase now, or null; guarded by {@code this}. */
     private Thread phaseThread;
+    /** The phase in progress and when it must be done (System.nanoTime), while in {@link #inPhase}. */
+    private volatile ProcessingRequest.RequestCase phase;
+    private volatile long deadline;
 
     Stream(ExchangeSession session, StreamObserver<ProcessingResponse> out) {
       this.session = session;
@@ -144,22 +161,16 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         }
         phaseThread = Thread.currentThread();
       }
-      ScheduledFuture<?> deadline;
-      try {
-        deadline = watchdog.schedule(() -> overran(request), phaseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        synchronized (this) {
-          phaseThread = null;
-        }
-        return failure(session, 503, "shutting_down", "the gateway is shutting down; retry");
-      }
+      phase = request.getRequestCase();
+      deadline = System.nanoTime() + phaseTimeout.toNanos();
+      inPhase.add(this);
       try {
         return handle(session, request);
       } catch (RuntimeException e) {
-        LOG.error("ext_proc {} failed", phaseName(request), e);
+        LOG.error("ext_proc {} failed", phaseName(request.getRequestCase()), e);
         return failure(session, 500, "internal_error", "internal error in the gateway");
       } finally {
-        deadline.cancel(false);
+        inPhase.remove(this);
         synchronized (this) {
           phaseThread = null;
         }
@@ -170,13 +181,14 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     /** The watchdog's answer to a phase that took too long: 504, end of stream, interrupt the phase. */
-    private void overran(ProcessingRequest request) {
+    private void overran() {
       synchronized (this) {
         if (ended || phaseThread == null) {
           return;
         }
-        LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", phaseName(request), phaseTimeout);
-        send(failure(session, 504, "phase_timeout", "the gateway did not finish the " + phaseName(request)
+        String name = phaseName(phase);
+        LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", name, phaseTimeout);
+        send(failure(session, 504, "phase_timeout", "the gateway did not finish the " + name
             + " within " + phaseTimeout.toMillis() + " ms"));
         phaseThread.interrupt();
       }
@@ -235,8 +247,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
             ErrorFormats.render(api, status, type, message), "tollgate_" + cause))).build();
   }
 
-  private static String phaseName(ProcessingRequest request) {
-    return request.getRequestCase().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+  private static String phaseName(ProcessingRequest.RequestCase phase) {
+    return phase.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
   /** Stops the watchdog; phases still running finish on their own threads. */
