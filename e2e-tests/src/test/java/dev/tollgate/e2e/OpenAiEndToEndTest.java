@@ -9,6 +9,7 @@ import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
+import dev.tollgate.testkit.RandomSplitter;
 import dev.tollgate.testkit.TollgateHarness;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,13 +127,7 @@ class OpenAiEndToEndTest {
 
   @Test
   void streamedUsageIsFoundWhenChunksAreSplitAtEveryByte() throws Exception {
-    envoy.splitResponseChunks(piece -> {
-      java.util.List<byte[]> out = new java.util.ArrayList<>();
-      for (byte b : piece) {
-        out.add(new byte[] {b});
-      }
-      return out;
-    });
+    envoy.splitResponseChunks(RandomSplitter.singleBytes());
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
         "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[]}"));
     assertThat(r.bodyText()).endsWith("data: [DONE]\n\n");

@@ -28,6 +28,11 @@ public final class RandomSplitter implements Function<byte[], List<byte[]>> {
     return out;
   }
 
+  /** A splitter that cuts every piece into single bytes, the hardest split for a stream decoder. */
+  public static RandomSplitter singleBytes() {
+    return new RandomSplitter(0, 1);
+  }
+
   /** Splits a whole byte array into random pieces. */
   public static List<byte[]> split(byte[] all, long seed, int maxPiece) {
     return new RandomSplitter(seed, maxPiece).apply(all);

@@ -16,7 +16,6 @@ import dev.tollgate.testkit.TollgateHarness;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,13 +115,7 @@ class AzureOpenAiEndToEndTest {
 
   @Test
   void streamedAnswerSplitIntoSingleBytes() throws Exception {
-    envoy.splitResponseChunks(piece -> {
-      List<byte[]> out = new ArrayList<>();
-      for (byte b : piece) {
-        out.add(new byte[] {b});
-      }
-      return out;
-    });
+    envoy.splitResponseChunks(RandomSplitter.singleBytes());
     assertStream();
   }
 

@@ -168,13 +168,7 @@ class GcpVertexEndToEndTest {
 
   @Test
   void streamedAnswerSurvivesOneBytePieces() throws Exception {
-    envoy.splitResponseChunks(piece -> {
-      List<byte[]> out = new ArrayList<>();
-      for (byte b : piece) {
-        out.add(new byte[] {b});
-      }
-      return out;
-    });
+    envoy.splitResponseChunks(RandomSplitter.singleBytes());
     assertStreamed(envoy.send(HttpExchange.postJson("/v1/chat/completions", """
         {"model":"gemini-2.0-flash","stream":true,"stream_options":{"include_usage":true},
          "messages":[{"role":"user","content":"Hi"}]}""")));

@@ -133,13 +133,7 @@ class AnthropicClientsTest {
 
   @Test
   void streamedAnswerSplitIntoSingleBytes() throws Exception {
-    envoy.splitResponseChunks(piece -> {
-      List<byte[]> out = new ArrayList<>();
-      for (byte b : piece) {
-        out.add(new byte[] {b});
-      }
-      return out;
-    });
+    envoy.splitResponseChunks(RandomSplitter.singleBytes());
     assertStream();
   }
 
