@@ -10,11 +10,12 @@ import java.util.Optional;
 
 /**
  * A gateway config made ready to serve: its router, and each backend's translator and auth
- * handler, each cost's calculator, all created once at load.
+ * handler, each cost's calculator, all created once at load; and which sides of an exchange
+ * involve an extension that may block (not marked {@link dev.tollgate.api.spi.NonBlocking}).
  */
 public record CompiledConfig(GatewayConfig config, Router router, Map<String, ReadyBackend> backends,
                              List<ReadyCost> costs, Map<String, List<ReadyCost>> ruleCosts,
-                             List<ReadyPolicy> policies) {
+                             List<ReadyPolicy> policies, Blocking blocking) {
   public CompiledConfig {
     backends = Map.copyOf(backends);
     costs = List.copyOf(costs);
@@ -51,11 +52,12 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
 
   /** A policy with its guards and enrichers created. */
   public record ReadyPolicy(GatewayConfig.Policy spec, List<ReadyGuard> guards,
-                            List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
+                            List<dev.tollgate.api.spi.RequestEnricher> enrichers, boolean enrichersMayBlock) {
   }
 
-  /** A guard and the directions it inspects. */
-  public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse) {
+  /** A guard, the directions it inspects, and whether it may block. */
+  public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse,
+                           boolean mayBlock) {
   }
 
   /** What applies to one exchange. */
@@ -72,7 +74,16 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
                              Optional<BackendAuth> auth) {
   }
 
+  /**
+   * Whether the request side (routing to the translated, credentialed request: translators,
+   * auth, request guards, enrichers) or the response side (translators, response guards, costs)
+   * of some exchange under this config uses an extension that may block.
+   */
+  public record Blocking(boolean requestSide, boolean responseSide) {
+    public static final Blocking NONE = new Blocking(false, false);
+  }
+
   /** A cost with its calculator. */
-  public record ReadyCost(String metadataKey, CostCalculator calculator) {
+  public record ReadyCost(String metadataKey, CostCalculator calculator, boolean mayBlock) {
   }
 }

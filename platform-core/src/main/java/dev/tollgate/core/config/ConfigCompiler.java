@@ -4,7 +4,10 @@ import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.CostCalculatorFactory;
+import dev.tollgate.api.spi.NonBlocking;
+import dev.tollgate.api.spi.PromptGuard;
 import dev.tollgate.api.spi.ProviderTranslator;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.CompiledConfig.ReadyCost;
@@ -60,6 +63,8 @@ public final class ConfigCompiler {
   }
 
   public CompiledConfig compile(GatewayConfig config) throws InvalidConfigException {
+    boolean requestBlocks = false;
+    boolean responseBlocks = false;
     Map<String, ReadyBackend> backends = new LinkedHashMap<>();
     for (int i = 0; i < config.backends().size(); i++) {
       GatewayConfig.Backend b = config.backends().get(i);
@@ -74,6 +79,11 @@ public final class ConfigCompiler {
             new InvalidConfigException(at + ".auth.type", "no installed plugin provides auth type '" + spec.type()
                 + "'; installed: " + plugins.auths().keySet()));
         auth = Optional.of(factory.create(spec.settings()));
+        requestBlocks |= mayBlock(factory, auth.get());
+      }
+      if (mayBlock(translator, null)) {
+        requestBlocks = true;
+        responseBlocks = true;
       }
       BackendTarget target = new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(),
           b.provider());
@@ -86,11 +96,26 @@ public final class ConfigCompiler {
       GatewayConfig.Rule r = config.rules().get(i);
       ruleCosts.put(r.name(), costs(r.costs(), "rules[" + i + "].costs"));
     }
+    responseBlocks |= costs.stream().anyMatch(ReadyCost::mayBlock)
+        || ruleCosts.values().stream().flatMap(List::stream).anyMatch(ReadyCost::mayBlock);
     List<ReadyPolicy> policies = new ArrayList<>();
     for (int i = 0; i < config.policies().size(); i++) {
-      policies.add(policy(config.policies().get(i), "policies[" + i + "]"));
+      ReadyPolicy p = policy(config.policies().get(i), "policies[" + i + "]");
+      policies.add(p);
+      for (ReadyGuard g : p.guards()) {
+        requestBlocks |= g.mayBlock() && g.onRequest();
+        responseBlocks |= g.mayBlock() && g.onResponse();
+      }
+      requestBlocks |= p.enrichersMayBlock();
     }
-    return new CompiledConfig(config, new Router(config), backends, costs, ruleCosts, policies);
+    return new CompiledConfig(config, new Router(config), backends, costs, ruleCosts, policies,
+        new CompiledConfig.Blocking(requestBlocks, responseBlocks));
+  }
+
+  /** Whether an extension (and what it created) may block: true unless marked {@link NonBlocking}. */
+  static boolean mayBlock(Object extension, Object created) {
+    return !(extension.getClass().isAnnotationPresent(NonBlocking.class)
+        || (created != null && created.getClass().isAnnotationPresent(NonBlocking.class)));
   }
 
   private List<ReadyCost> costs(List<GatewayConfig.CostSpec> specs, String at) throws InvalidConfigException {
@@ -101,7 +126,8 @@ public final class ConfigCompiler {
       CostCalculatorFactory factory = plugins.cost(c.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides cost type '" + c.type()
               + "'; installed: " + plugins.costs().keySet()));
-      costs.add(new ReadyCost(c.metadataKey(), factory.create(c.settings())));
+      CostCalculator calculator = factory.create(c.settings());
+      costs.add(new ReadyCost(c.metadataKey(), calculator, mayBlock(factory, calculator)));
     }
     return costs;
   }
@@ -114,17 +140,21 @@ public final class ConfigCompiler {
       PromptGuardFactory factory = plugins.guard(g.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides guard type '" + g.type()
               + "'; installed: " + plugins.guards().keySet()));
-      guards.add(new ReadyGuard(g.type(), factory.create(g.settings()), g.onRequest(), g.onResponse()));
+      PromptGuard guard = factory.create(g.settings());
+      guards.add(new ReadyGuard(g.type(), guard, g.onRequest(), g.onResponse(), mayBlock(factory, guard)));
     }
     List<RequestEnricher> enrichers = new ArrayList<>();
+    boolean enrichersBlock = false;
     for (int i = 0; i < p.enrichment().size(); i++) {
       GatewayConfig.EnricherSpec e = p.enrichment().get(i);
       String field = at + ".enrichment[" + i + "].type";
       RequestEnricherFactory factory = plugins.enricher(e.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides enrichment type '" + e.type()
               + "'; installed: " + plugins.enrichers().keySet()));
-      enrichers.add(factory.create(e.settings()));
+      RequestEnricher enricher = factory.create(e.settings());
+      enrichers.add(enricher);
+      enrichersBlock |= mayBlock(factory, enricher);
     }
-    return new ReadyPolicy(p, guards, enrichers);
+    return new ReadyPolicy(p, guards, enrichers, enrichersBlock);
   }
 }

@@ -78,6 +78,19 @@ public final class ExchangeSession {
     return endpoint == null ? config.clientSchema() : endpoint.clientApi();
   }
 
+  /**
+   * Whether the request body phase may call an extension that blocks (see
+   * {@link dev.tollgate.api.spi.NonBlocking}); the request headers phase never calls one.
+   */
+  public boolean requestBodyMayBlock() {
+    return compiled.blocking().requestSide();
+  }
+
+  /** Whether the response headers and body phases may call an extension that blocks. */
+  public boolean responseMayBlock() {
+    return compiled.blocking().responseSide();
+  }
+
   /** Phase 1: the client's request headers. */
   public PhaseResult onRequestHeaders(Headers headers, boolean endOfStream) {
     if (state != State.REQUEST_HEADERS) {

@@ -8,6 +8,7 @@ import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import org.pf4j.Extension;
 
@@ -24,6 +25,7 @@ import org.pf4j.Extension;
  * client's own header (Anthropic clients) or {@value #DEFAULT_VERSION}. The API key is added by
  * an auth handler, e.g. {@code auth: {type: APIKey, header: x-api-key, file: ...}}.
  */
+@NonBlocking
 @Extension
 public final class AnthropicTranslator extends AnthropicFamilyTranslator {
   /** The API version sent when neither the backend nor the client names one. */

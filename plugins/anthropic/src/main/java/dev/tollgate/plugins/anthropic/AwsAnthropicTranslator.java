@@ -7,6 +7,7 @@ import dev.tollgate.api.ClientRequest;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.util.Set;
 import org.pf4j.Extension;
@@ -20,6 +21,7 @@ import org.pf4j.Extension;
  * Streamed answers arrive as AWS event-stream frames and are decoded into Anthropic events.
  * SigV4 signing is the auth handler's job; it sees this final path and body.
  */
+@NonBlocking
 @Extension
 public final class AwsAnthropicTranslator extends AnthropicFamilyTranslator {
   /** The {@code anthropic_version} Bedrock documents. */

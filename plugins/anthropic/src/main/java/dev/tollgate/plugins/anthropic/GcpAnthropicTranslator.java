@@ -10,6 +10,7 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.util.Set;
 import org.pf4j.Extension;
@@ -24,6 +25,7 @@ import org.pf4j.Extension;
  * The Google credential is added by the backend's auth handler; the client's {@code authorization},
  * {@code x-api-key} and {@code anthropic-*} headers are not sent on.
  */
+@NonBlocking
 @Extension
 public final class GcpAnthropicTranslator extends AnthropicFamilyTranslator {
   /** The {@code anthropic_version} Vertex AI documents. */

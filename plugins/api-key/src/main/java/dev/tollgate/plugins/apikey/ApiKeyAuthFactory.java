@@ -6,6 +6,7 @@ import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -23,6 +24,7 @@ import org.pf4j.Extension;
  * {@code header} names the upstream header (default {@code authorization}, sent as
  * {@code Bearer <key>}; any other header gets the bare key, e.g. {@code api-key} for Azure).
  */
+@NonBlocking
 @Extension
 public final class ApiKeyAuthFactory implements BackendAuthFactory {
   private final PlatformServices platform;

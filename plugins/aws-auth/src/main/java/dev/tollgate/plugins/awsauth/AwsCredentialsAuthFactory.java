@@ -5,6 +5,7 @@ import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Set;
@@ -24,6 +25,7 @@ import org.pf4j.Extension;
  *       (+ {@code sessionToken}), meant for tests.</li>
  * </ul>
  */
+@NonBlocking
 @Extension
 public final class AwsCredentialsAuthFactory implements BackendAuthFactory {
   private static final Set<String> FIELDS = Set.of("region", "service", "host", "credentialsFile", "profile", "env",

@@ -8,6 +8,7 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.ProviderTranslator;
 import jakarta.inject.Inject;
 import java.net.URLEncoder;
@@ -22,6 +23,7 @@ import org.pf4j.Extension;
  * ({@code POST /model/{modelId}/invoke}). The translator builds path and body only; the host,
  * region and SigV4 signature are the auth handler's (auth type {@code AWSCredentials}).
  */
+@NonBlocking
 @Extension
 public final class BedrockTranslator implements ProviderTranslator {
   private final PlatformServices platform;

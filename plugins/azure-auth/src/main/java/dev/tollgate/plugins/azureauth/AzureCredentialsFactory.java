@@ -6,6 +6,7 @@ import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Set;
@@ -21,6 +22,7 @@ import org.pf4j.Extension;
  * </ul>
  * The other header is removed, so the client's own credentials never reach Azure.
  */
+@NonBlocking
 @Extension
 public final class AzureCredentialsFactory implements BackendAuthFactory {
   private final PlatformServices platform;

@@ -11,6 +11,7 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.openai.OpenAiAnswerExchange;
 import dev.tollgate.api.anthropic.AnthropicChatBridge;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.ProviderTranslator;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -32,6 +33,7 @@ import org.pf4j.Extension;
  * API's {@link AnthropicChatBridge} (Anthropic message, stream events or error with the upstream's
  * status).
  */
+@NonBlocking
 @Extension
 public final class AzureOpenAiTranslator implements ProviderTranslator {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -14,6 +14,7 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.CostCalculatorFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import java.util.Map;
 import java.util.Set;
 import org.pf4j.Extension;
@@ -25,6 +26,7 @@ import org.pf4j.Extension;
  * once per config load; it must give an int, uint or double (doubles are rounded to the nearest
  * whole number). Example: {@code model == "gpt-4o" ? input_tokens * 5 + output_tokens * 15 : total_tokens}.
  */
+@NonBlocking
 @Extension
 public final class CelCostFactory implements CostCalculatorFactory {
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()

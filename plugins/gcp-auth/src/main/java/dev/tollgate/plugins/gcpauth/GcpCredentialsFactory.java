@@ -1,11 +1,15 @@
 package dev.tollgate.plugins.gcpauth;
 
+import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Headers;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
+import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.file.Path;
@@ -57,16 +61,7 @@ public final class GcpCredentialsFactory implements BackendAuthFactory {
       Path file = Path.of(s.string("tokenFile"));
       String field = s.field("tokenFile");
       platform.readSecretFile(file, field); // a missing file fails the config load
-      return (request, backend, clientHeaders) -> {
-        String token;
-        try {
-          token = platform.readSecretFile(file, field);
-        } catch (InvalidConfigException e) {
-          throw new GatewayException(500, "server_error",
-              "the gateway cannot read the access token of backend '" + backend.name() + "'");
-        }
-        return request.withHeader("authorization", "Bearer " + token);
-      };
+      return new TokenFileAuth(platform, file, field);
     }
     String field = s.field("serviceAccountKeyFile");
     ServiceAccountKey key = ServiceAccountKey.parse(
@@ -84,7 +79,25 @@ public final class GcpCredentialsFactory implements BackendAuthFactory {
     }
     ServiceAccountTokens tokens = new ServiceAccountTokens(key, s.string("scope", DEFAULT_SCOPE), tokenUri,
         platform.httpClient(), platform.clock());
+    // may call the token endpoint, so not NonBlocking: requests then go through a worker thread
     return (request, backend, clientHeaders) ->
         request.withHeader("authorization", "Bearer " + tokens.token(backend.name()));
+  }
+
+  /** A token kept fresh in a file by something else: read per request, never waits on the network. */
+  @NonBlocking
+  private record TokenFileAuth(PlatformServices platform, Path file, String field) implements BackendAuth {
+    @Override
+    public UpstreamRequest apply(UpstreamRequest request, BackendTarget backend, Headers clientHeaders)
+        throws GatewayException {
+      String token;
+      try {
+        token = platform.readSecretFile(file, field);
+      } catch (InvalidConfigException e) {
+        throw new GatewayException(500, "server_error",
+            "the gateway cannot read the access token of backend '" + backend.name() + "'");
+      }
+      return request.withHeader("authorization", "Bearer " + token);
+    }
   }
 }

@@ -11,6 +11,7 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.ProviderTranslator;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import org.pf4j.Extension;
  * chat completions or chunks (see {@link GeminiExchange}). The settings are checked when the
  * config is loaded ({@link #validate}).
  */
+@NonBlocking
 @Extension
 public final class GcpVertexTranslator implements ProviderTranslator {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -10,6 +10,7 @@ import dev.tollgate.api.Headers;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.anthropic.AnthropicChatBridge;
 import dev.tollgate.api.openai.OpenAiAnswerExchange;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.ProviderTranslator;
 import java.io.IOException;
 import org.pf4j.Extension;
@@ -27,6 +28,7 @@ import org.pf4j.Extension;
  * are not sent on, and the answer comes back as an Anthropic message, Anthropic stream events or
  * an Anthropic error with the upstream's status.
  */
+@NonBlocking
 @Extension
 public final class OpenAiTranslator implements ProviderTranslator {
   static final ObjectMapper JSON = new ObjectMapper();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.Settings;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.RequestEnricher;
 import dev.tollgate.api.spi.RequestEnricherFactory;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import org.pf4j.Extension;
  * (joined with what is there). Defaults merge into objects the client sent, field by field; the
  * model cannot be set here (routing has already used it).
  */
+@NonBlocking
 @Extension
 public final class PromptEnrichmentFactory implements RequestEnricherFactory {
   private static final ObjectMapper JSON = new ObjectMapper();

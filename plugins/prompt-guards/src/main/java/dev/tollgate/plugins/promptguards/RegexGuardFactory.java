@@ -2,6 +2,7 @@ package dev.tollgate.plugins.promptguards;
 
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.Settings;
+import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.PromptGuard;
 import dev.tollgate.api.spi.PromptGuardFactory;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ import org.pf4j.Extension;
  * </pre>
  * Credit card numbers are confirmed with the Luhn check, so ordinary long numbers pass.
  */
+@NonBlocking
 @Extension
 public final class RegexGuardFactory implements PromptGuardFactory {
   /** A named pattern; {@code luhn} confirms matches with the Luhn checksum. */

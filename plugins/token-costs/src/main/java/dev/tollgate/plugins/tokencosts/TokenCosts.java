@@ -5,6 +5,7 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.CostCalculatorFactory;
+import dev.tollgate.api.spi.NonBlocking;
 import java.util.Set;
 import java.util.function.ToLongFunction;
 import org.pf4j.Extension;
@@ -36,6 +37,7 @@ public final class TokenCosts {
   }
 
   /** {@code InputToken}: prompt tokens. */
+  @NonBlocking
   @Extension
   public static final class InputToken extends TokenCount {
     public InputToken() {
@@ -44,6 +46,7 @@ public final class TokenCosts {
   }
 
   /** {@code OutputToken}: completion tokens. */
+  @NonBlocking
   @Extension
   public static final class OutputToken extends TokenCount {
     public OutputToken() {
@@ -52,6 +55,7 @@ public final class TokenCosts {
   }
 
   /** {@code TotalToken}: as the provider reports it, else input plus output. */
+  @NonBlocking
   @Extension
   public static final class TotalToken extends TokenCount {
     public TotalToken() {
@@ -60,6 +64,7 @@ public final class TokenCosts {
   }
 
   /** {@code CachedInputToken}: prompt tokens served from the provider's cache. */
+  @NonBlocking
   @Extension
   public static final class CachedInputToken extends TokenCount {
     public CachedInputToken() {
@@ -68,6 +73,7 @@ public final class TokenCosts {
   }
 
   /** {@code ReasoningToken}: completion tokens spent on reasoning. */
+  @NonBlocking
   @Extension
   public static final class ReasoningToken extends TokenCount {
     public ReasoningToken() {
