@@ -109,6 +109,48 @@ class DistributionIT {
   }
 
   @Test
+  void tracesOfExchangesGoToTheOtlpEndpointInTheCallersTrace() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    BlockingQueue<byte[]> exports = new LinkedBlockingQueue<>();
+    com.sun.net.httpserver.HttpServer collector = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    collector.createContext("/v1/traces", ex -> {
+      if ("application/x-protobuf".equals(ex.getRequestHeaders().getFirst("content-type"))) {
+        exports.add(ex.getRequestBody().readAllBytes());
+      }
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+    });
+    collector.start();
+    try (FakeUpstream openai = new FakeUpstream(FakeOpenAi.handler("sk-client", 12, 30))) {
+      Running t = start("run", "--port", "0", "--host", "127.0.0.1", "--admin-port", "0",
+          "--otlp-traces-endpoint", "http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces");
+      EnvoyLikeClient envoy = envoy(t.port(), Map.of("openai", openai.uri()));
+      ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+          "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+          "authorization", "Bearer sk-client", "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+      assertThat(r.status()).isEqualTo(200);
+
+      // OTLP protobuf: the span names, the model and the 16 trace id bytes appear as they are
+      byte[] export = exports.poll(30, TimeUnit.SECONDS);
+      assertThat(export).as("an OTLP export within 30 s").isNotNull();
+      String raw = new String(export, StandardCharsets.ISO_8859_1);
+      assertThat(raw).contains("ext_proc exchange").contains("request_body").contains("gpt-4o-mini")
+          .contains(new String(java.util.HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1))
+          .doesNotContain("sk-client");
+    } finally {
+      collector.stop(0);
+    }
+  }
+
+  @Test
+  void badTracesEndpointStopsStartUpWithAMessage() throws Exception {
+    Result r = runToEnd("run", "--port", "0", "--admin-port", "0", "--otlp-traces-endpoint", "collector:4318");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("OTLP traces endpoint 'collector:4318' is not an http(s) URL");
+  }
+
+  @Test
   void editedConfigIsReloadedAndABrokenOneIsReportedWhileTheLastGoodOneServes() throws Exception {
     try (FakeUpstream upstream = new FakeUpstream(FakeOpenAi.handler("sk-inline", 1, 1))) {
       Path config = dir.resolve("gateway.yaml");

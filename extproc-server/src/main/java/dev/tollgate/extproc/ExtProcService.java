@@ -18,7 +18,15 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,11 +42,15 @@ import org.slf4j.LoggerFactory;
  * that throws or hangs ends the exchange with a local reply (500 or 504 in the client's error
  * format) instead of leaving the stream open, and the hung thread is interrupted.
  *
- * <p>Phases run on the thread gRPC delivers the message on. A phase in progress is registered
- * with its deadline in a set that one watchdog thread sweeps a few times per timeout, so a phase
- * costs two set operations and wakes no thread. (Handing each phase to a worker thread cost about
- * 150 µs per exchange in the load runs, and scheduling a timer per phase woke the timer thread
- * each time; see bench/RESULTS.md.)
+ * <p>Threads: the gRPC server delivers messages on its transport (event loop) threads. A phase
+ * whose extensions are all {@link dev.tollgate.api.spi.NonBlocking} runs right there, which
+ * saves the two thread wake-ups a hand-off costs per message (about half the CPU of a no-op
+ * exchange on a small machine; see bench/RESULTS.md). A phase that may block (a webhook guard, a
+ * token fetch, a plugin that says nothing) goes to a worker thread, and so does every later
+ * message of that stream until the workers have caught up, so answers keep Envoy's order.
+ *
+ * <p>A phase in progress is registered with its deadline in a set that one watchdog thread sweeps
+ * a few times per timeout, so a phase costs two set operations and wakes no thread.
  */
 public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcessorImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExtProcService.class);
@@ -48,27 +60,41 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   private final Gateway gateway;
   private final Duration phaseTimeout;
   private final GatewayMetrics metrics;
+  private final ExchangeTracing tracing;
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Map<ProcessingRequest.RequestCase, Timer> timers = new EnumMap<>(ProcessingRequest.RequestCase.class);
   private final ScheduledThreadPoolExecutor watchdog;
+  /** Runs the phases that may block; threads are made on demand and end after a minute idle. */
+  private final ExecutorService workers = Executors.newCachedThreadPool(new ThreadFactory() {
+    private final AtomicInteger n = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "tollgate-phase-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  });
   /** Streams with a phase in progress; the watchdog answers for those past their deadline. */
   private final Set<Stream> inPhase = ConcurrentHashMap.newKeySet();
 
   public ExtProcService(Gateway gateway) {
-    this(gateway, DEFAULT_PHASE_TIMEOUT, null);
+    this(gateway, DEFAULT_PHASE_TIMEOUT, null, null);
   }
 
   /**
    * @param phaseTimeout how long one phase may take before the exchange is answered with 504
    * @param metrics      where phase timings and errors go; null for none
+   * @param tracing      spans for exchanges and phases; null for none
    */
-  public ExtProcService(Gateway gateway, Duration phaseTimeout, GatewayMetrics metrics) {
+  public ExtProcService(Gateway gateway, Duration phaseTimeout, GatewayMetrics metrics, ExchangeTracing tracing) {
     if (phaseTimeout.isNegative() || phaseTimeout.isZero()) {
       throw new IllegalArgumentException("the phase timeout must be positive");
     }
     this.gateway = gateway;
     this.phaseTimeout = phaseTimeout;
     this.metrics = metrics;
+    this.tracing = tracing;
     watchdog = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "tollgate-watchdog");
       t.setDaemon(true);
@@ -104,7 +130,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
     ExchangeSession session = gateway.newExchange();
     openStreams.incrementAndGet();
-    Stream stream = new Stream(session, out);
+    Stream stream = new Stream(session, out, tracing == null ? null : ExchangeTracing.callTraceContext());
     // A reset by the proxy cancels the call's context at once, even while onNext is still busy:
     // stop the work in progress then rather than when the deadline passes.
     io.grpc.Context.current().addListener(c -> stream.cancelled(), Runnable::run);
@@ -122,15 +148,73 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     /** The phase in progress and when it must be done (System.nanoTime), while in {@link #inPhase}. */
     private volatile ProcessingRequest.RequestCase phase;
     private volatile long deadline;
+    /** Work waiting for a worker thread, in arrival order; guarded by itself, with {@link #draining}. */
+    private final ArrayDeque<Runnable> pending = new ArrayDeque<>();
+    private boolean draining;
+    // tracing (null when off): the trace context of the call, the exchange's span, the span of a
+    // body that comes in several messages and how many it had so far
+    private final List<String> callTraceContext;
+    private volatile Span exchangeSpan;
+    private Span bodySpan;
+    private long bodyMessages;
 
-    Stream(ExchangeSession session, StreamObserver<ProcessingResponse> out) {
+    Stream(ExchangeSession session, StreamObserver<ProcessingResponse> out, List<String> callTraceContext) {
       this.session = session;
       this.out = out;
+      this.callTraceContext = callTraceContext;
     }
 
     private void close() {
       if (closed.compareAndSet(false, true)) {
         openStreams.decrementAndGet();
+        Span exchange = exchangeSpan;
+        if (exchange != null) {
+          synchronized (this) {
+            if (bodySpan != null) {
+              bodySpan.setAttribute(ExchangeTracing.CHUNKS, bodyMessages);
+              bodySpan.end();
+              bodySpan = null;
+            }
+          }
+          exchange.end();
+        }
+      }
+    }
+
+    /** The span for this message's phase; a body in several messages gets one span until its end. */
+    private Span phaseSpan(ProcessingRequest request) {
+      if (exchangeSpan == null) {
+        exchangeSpan = tracing.startExchange(callTraceContext,
+            request.hasRequestHeaders() ? request.getRequestHeaders().getHeaders() : null);
+      }
+      boolean body = request.hasRequestBody() || request.hasResponseBody();
+      if (!body) {
+        return tracing.startPhase(exchangeSpan, phaseName(request.getRequestCase()).replace(' ', '_'));
+      }
+      synchronized (this) {
+        if (bodySpan == null) {
+          bodySpan = tracing.startPhase(exchangeSpan, phaseName(request.getRequestCase()).replace(' ', '_'));
+          bodyMessages = 0;
+        }
+        bodyMessages++;
+        return bodySpan;
+      }
+    }
+
+    private void endPhaseSpan(ProcessingRequest request, Span span) {
+      boolean body = request.hasRequestBody() || request.hasResponseBody();
+      if (!body) {
+        span.end();
+        return;
+      }
+      boolean last = request.hasRequestBody() ? request.getRequestBody().getEndOfStream()
+          : request.getResponseBody().getEndOfStream();
+      synchronized (this) {
+        if ((last || ended) && bodySpan == span) {
+          span.setAttribute(ExchangeTracing.CHUNKS, bodyMessages);
+          span.end();
+          bodySpan = null;
+        }
       }
     }
 
@@ -139,8 +223,75 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
       if (ended) {
         return;
       }
+      if (!handedOff(() -> process(request), mayBlock(request))) {
+        process(request);
+      }
+    }
+
+    private boolean mayBlock(ProcessingRequest request) {
+      return switch (request.getRequestCase()) {
+        case REQUEST_BODY -> session.requestBodyMayBlock();
+        case RESPONSE_HEADERS, RESPONSE_BODY -> session.responseMayBlock();
+        default -> false;
+      };
+    }
+
+    /**
+     * Queues {@code work} for a worker thread when it may block or when earlier work of this stream
+     * is still queued or running there (answers must keep their order). False when the caller
+     * should run it now.
+     */
+    private boolean handedOff(Runnable work, boolean mayBlock) {
+      synchronized (pending) {
+        if (!draining && !mayBlock) {
+          return false;
+        }
+        pending.add(work);
+        if (draining) {
+          return true;
+        }
+        draining = true;
+      }
+      try {
+        workers.execute(this::drain);
+        return true;
+      } catch (RejectedExecutionException e) {
+        // shutting down: run what is queued here
+        drain();
+        return true;
+      }
+    }
+
+    private void drain() {
+      while (true) {
+        Runnable next;
+        synchronized (pending) {
+          next = pending.poll();
+          if (next == null) {
+            draining = false;
+            return;
+          }
+        }
+        next.run();
+      }
+    }
+
+    private void process(ProcessingRequest request) {
+      if (ended) {
+        return; // queued before the exchange ended
+      }
       long start = System.nanoTime();
-      ProcessingResponse response = runPhase(request);
+      ProcessingResponse response;
+      if (tracing == null) {
+        response = runPhase(request);
+      } else {
+        Span span = phaseSpan(request);
+        try (Scope ignored = ExchangeTracing.enter(exchangeSpan, span)) {
+          response = runPhase(request);
+        } finally {
+          endPhaseSpan(request, span);
+        }
+      }
       Timer timer = timers.get(request.getRequestCase());
       if (timer != null) {
         timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -175,7 +326,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
           phaseThread = null;
         }
         // an interrupt from the watchdog or a reset happened under the lock above: clear it, so
-        // that gRPC's thread goes back to its pool clean
+        // that the transport or worker thread goes on clean
         Thread.interrupted();
       }
     }
@@ -188,6 +339,9 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         }
         String name = phaseName(phase);
         LOG.error("ext_proc {} took longer than {}; answering 504 and interrupting it", name, phaseTimeout);
+        if (exchangeSpan != null) {
+          ExchangeTracing.failed(exchangeSpan, 504, "phase_timeout");
+        }
         send(failure(session, 504, "phase_timeout", "the gateway did not finish the " + name
             + " within " + phaseTimeout.toMillis() + " ms"));
         phaseThread.interrupt();
@@ -225,6 +379,13 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
 
     @Override
     public void onCompleted() {
+      // after the answers still being worked on
+      if (!handedOff(this::completed, false)) {
+        completed();
+      }
+    }
+
+    private void completed() {
       synchronized (this) {
         if (!ended) {
           ended = true;
@@ -240,6 +401,9 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     if (metrics != null) {
       metrics.localReply(status, cause);
     }
+    if (tracing != null) {
+      tracing.localReply(status, cause);
+    }
     ClientApi api = session.clientApi();
     String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
     return ProcessingResponse.newBuilder().setImmediateResponse(ProtoMapping.immediate(
@@ -251,10 +415,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     return phase.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
-  /** Stops the watchdog; phases still running finish on their own threads. */
+  /** Stops the watchdog and the worker threads once idle; phases still running finish on their threads. */
   @Override
   public void close() {
     watchdog.shutdownNow();
+    workers.shutdown();
   }
 
   private static ProcessingResponse handle(ExchangeSession session, ProcessingRequest request) {

@@ -2,6 +2,7 @@ package dev.tollgate.extproc;
 
 import dev.tollgate.core.Platform;
 import dev.tollgate.core.config.ConfigException;
+import dev.tollgate.core.pipeline.GatewayListener;
 import dev.tollgate.core.plugin.PluginLoadException;
 import dev.tollgate.core.plugin.PluginRegistry;
 import java.io.PrintWriter;
@@ -91,8 +92,34 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--tls-client-ca", description = "PEM CA certificates: require client certificates signed by them (mTLS)")
     Path tlsClientCa;
 
+    @Option(names = "--otlp-traces-endpoint",
+        description = "send OpenTelemetry traces of the ext_proc exchanges over OTLP/HTTP to this URL, e.g. "
+            + "http://collector:4318/v1/traces (default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else "
+            + "$OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; no tracing when neither is set)")
+    String otlpTracesEndpoint;
+
+    @Option(names = "--trace-sample-ratio", defaultValue = "1.0",
+        description = "share of new traces recorded, 0..1 (default: ${DEFAULT-VALUE}); a caller's sampled flag is followed")
+    double traceSampleRatio;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The OTLP traces endpoint from the option or the standard environment variables, or null. */
+    private String tracesEndpoint() {
+      if (otlpTracesEndpoint != null) {
+        return otlpTracesEndpoint;
+      }
+      String traces = System.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+      if (traces != null && !traces.isBlank()) {
+        return traces.trim();
+      }
+      String base = System.getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+      if (base != null && !base.isBlank()) {
+        return base.trim().replaceAll("/+$", "") + "/v1/traces";
+      }
+      return null;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -106,12 +133,37 @@ public final class Main implements Callable<Integer> {
         err.println("tollgate: --phase-timeout must be positive");
         return 2;
       }
+      ExchangeTracing tracing = null;
+      String traces = tracesEndpoint();
+      if (traces != null) {
+        java.net.URI uri;
+        try {
+          uri = java.net.URI.create(traces);
+        } catch (IllegalArgumentException e) {
+          uri = null;
+        }
+        if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+          err.println("tollgate: the OTLP traces endpoint '" + traces + "' is not an http(s) URL "
+              + "(--otlp-traces-endpoint or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT)");
+          return 2;
+        }
+        if (!(traceSampleRatio >= 0 && traceSampleRatio <= 1)) {
+          err.println("tollgate: --trace-sample-ratio must be between 0 and 1");
+          return 2;
+        }
+        String service = System.getenv().getOrDefault("OTEL_SERVICE_NAME", "tollgate");
+        tracing = ExchangeTracing.otlp(uri, traceSampleRatio, service.isBlank() ? "tollgate" : service);
+      }
       GatewayMetrics metrics = new GatewayMetrics();
       Platform platform;
       try {
-        platform = Platform.start(pluginOptions.pluginsDir(), configFile, reloadInterval, metrics);
+        platform = Platform.start(pluginOptions.pluginsDir(), configFile, reloadInterval,
+            tracing == null ? metrics : GatewayListener.both(metrics, tracing));
       } catch (ConfigException | PluginLoadException e) {
         err.println("tollgate: " + e.getMessage());
+        if (tracing != null) {
+          tracing.close();
+        }
         return 2;
       }
       metrics.bindConfig(platform.config());
@@ -119,7 +171,7 @@ public final class Main implements Callable<Integer> {
       TollgateServer server;
       try {
         server = new TollgateServer(platform.gateway(),
-            new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics));
+            new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics, tracing));
       } catch (java.io.IOException e) {
         err.println("tollgate: cannot listen on " + host + ":" + port + (uds == null ? "" : " / " + uds) + ": " + e.getMessage());
         platform.close();
@@ -138,17 +190,22 @@ public final class Main implements Callable<Integer> {
         }
       }
       AdminServer adminServer = admin;
+      ExchangeTracing tracer = tracing;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         server.close();
         if (adminServer != null) {
           adminServer.close();
         }
         platform.close();
+        if (tracer != null) {
+          tracer.close(); // exports the spans still buffered
+        }
       }, "tollgate-shutdown"));
       spec.commandLine().getOut().printf("tollgate: ext_proc listening on %s:%d%s%s (config %s, plugins %s)%s%n", host,
           server.port(), tls == null ? "" : tls.clientCa() == null ? " with TLS" : " with mTLS",
           uds == null ? "" : " and " + uds, configFile, pluginOptions.pluginsDir(),
-          admin == null ? "" : "; admin on http://" + adminHost + ":" + admin.port());
+          (admin == null ? "" : "; admin on http://" + adminHost + ":" + admin.port())
+              + (tracing == null ? "" : "; traces to " + traces));
       spec.commandLine().getOut().flush();
       server.awaitTermination();
       return 0;

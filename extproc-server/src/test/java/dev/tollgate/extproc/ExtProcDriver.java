@@ -51,9 +51,19 @@ final class ExtProcDriver implements AutoCloseable {
 
   ProcessingResponse send(ProcessingRequest r) throws Exception {
     requests.onNext(r);
+    return next(r.getRequestCase().toString());
+  }
+
+  /** Sends without waiting for the answer, as Envoy does with streamed body chunks. */
+  void sendNoWait(ProcessingRequest r) {
+    requests.onNext(r);
+  }
+
+  /** The next answer, waiting up to 20 s. */
+  ProcessingResponse next(String what) throws Exception {
     Object a = answers.poll(20, TimeUnit.SECONDS);
     if (a == null) {
-      throw new AssertionError("no answer within 20 s to " + r.getRequestCase());
+      throw new AssertionError("no answer within 20 s to " + what);
     }
     if (a instanceof Throwable t) {
       throw new AssertionError("stream failed", t);

@@ -7,6 +7,36 @@ import java.time.Duration;
 public interface GatewayListener {
   GatewayListener NONE = new GatewayListener() { };
 
+  /** A listener that tells {@code first}, then {@code second}. */
+  static GatewayListener both(GatewayListener first, GatewayListener second) {
+    return new GatewayListener() {
+      @Override
+      public void localReply(int status, String cause) {
+        first.localReply(status, cause);
+        second.localReply(status, cause);
+      }
+
+      @Override
+      public void routed(String rule, String backend, String model) {
+        first.routed(rule, backend, model);
+        second.routed(rule, backend, model);
+      }
+
+      @Override
+      public void completed(String backend, String requestModel, String responseModel, int status, TokenUsage usage) {
+        first.completed(backend, requestModel, responseModel, status, usage);
+        second.completed(backend, requestModel, responseModel, status, usage);
+      }
+
+      @Override
+      public void streamed(String backend, String model, Duration timeToFirstChunk, Duration generation,
+                           TokenUsage usage) {
+        first.streamed(backend, model, timeToFirstChunk, generation, usage);
+        second.streamed(backend, model, timeToFirstChunk, generation, usage);
+      }
+    };
+  }
+
   /** An exchange ended with a local reply of {@code status}; {@code cause} is a short machine-readable reason. */
   default void localReply(int status, String cause) {
   }
