@@ -100,8 +100,21 @@ public record Scenario(String name, List<Step> steps) {
         .setEndOfStream(false)).build();
     return List.of(
         new Step(headers, ResponseCase.REQUEST_HEADERS, r -> true, ""),
-        new Step(body(body, true, false), ResponseCase.REQUEST_BODY,
-            verify ? r -> r.getRequestBody().getResponse().hasBodyMutation() : r -> true, "request body rewritten"));
+        new Step(body(body, true, false), ResponseCase.REQUEST_BODY, verify ? Scenario::routed : r -> true,
+            "request routed: selected-backend header set, route cache cleared, body rewritten unless for OpenAI"));
+  }
+
+  /**
+   * Tollgate's answer to the request body: the backend chosen and the route cache cleared; a
+   * Bedrock request rewritten (an OpenAI one goes as it came, without a body mutation).
+   */
+  private static boolean routed(ProcessingResponse r) {
+    var common = r.getRequestBody().getResponse();
+    String backend = common.getHeaderMutation().getSetHeadersList().stream()
+        .filter(h -> h.getHeader().getKey().equals("x-ai-eg-selected-backend"))
+        .map(h -> h.getHeader().getRawValue().toStringUtf8()).findFirst().orElse("");
+    return common.getClearRouteCache() && !backend.isEmpty()
+        && (!backend.equals("bedrock") || common.hasBodyMutation());
   }
 
   private static ProcessingRequest responseHeaders(String contentType, int contentLength) {

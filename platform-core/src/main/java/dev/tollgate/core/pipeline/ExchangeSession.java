@@ -24,6 +24,7 @@ import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
 import dev.tollgate.core.pipeline.PhaseResult.LocalReply;
 import dev.tollgate.core.routing.Router;
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,6 +52,7 @@ public final class ExchangeSession {
   private Headers requestHeaders = Headers.empty();
   private Endpoint endpoint;
   private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
+  private int requestBodyPieces;
   private ReadyBackend backend;
   private String model;
   private ProviderTranslator.Exchange exchange;
@@ -135,6 +137,7 @@ public final class ExchangeSession {
       return fail(413, "body_too_large", "request body is larger than " + config.maxRequestBodyBytes() + " bytes");
     }
     requestBody.writeBytes(chunk);
+    requestBodyPieces++;
     if (!endOfStream) {
       // Streamed request body: hold each piece back; the whole translated body goes with the last one.
       return new PhaseResult(Headers.empty(), Set.of(), new byte[0], false, null, null, Map.of(), null);
@@ -149,7 +152,8 @@ public final class ExchangeSession {
     }
   }
 
-  private PhaseResult route(byte[] body) throws GatewayException {
+  private PhaseResult route(byte[] clientBody) throws GatewayException {
+    byte[] body = clientBody;
     ObjectNode parsed = parse(body);
     JsonNode modelNode = parsed.get("model");
     if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
@@ -179,10 +183,15 @@ public final class ExchangeSession {
     if (backend.auth().isPresent()) {
       upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
     }
+    // A body that came whole and goes out byte for byte as it came (OpenAI to OpenAI) needs no
+    // mutation: Envoy sends what it buffered. One held back in pieces must be sent whole.
+    boolean bodyAsReceived = requestBodyPieces == 1 && Arrays.equals(upstream.body(), clientBody);
     Headers set = upstream.setHeaders()
         .with(config.modelHeader(), model)
-        .with(config.selectedBackendHeader(), backend.target().name())
-        .with("content-length", Integer.toString(upstream.body().length));
+        .with(config.selectedBackendHeader(), backend.target().name());
+    if (!bodyAsReceived) {
+      set = set.with("content-length", Integer.toString(upstream.body().length));
+    }
     if (!upstream.path().equals(requestHeaders.value(":path"))) {
       set = set.with(":path", upstream.path());
     }
@@ -190,7 +199,7 @@ public final class ExchangeSession {
     remove.removeAll(set.asMap().keySet());
     state = State.RESPONSE_HEADERS;
     sentNanos = System.nanoTime();
-    return new PhaseResult(set, remove, upstream.body(), true, null, null, Map.of(), null);
+    return new PhaseResult(set, remove, bodyAsReceived ? null : upstream.body(), true, null, null, Map.of(), null);
   }
 
   /**

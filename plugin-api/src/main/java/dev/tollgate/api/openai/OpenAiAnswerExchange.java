@@ -1,5 +1,7 @@
 package dev.tollgate.api.openai;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -73,9 +75,17 @@ public final class OpenAiAnswerExchange implements ProviderTranslator.Exchange {
     if (sse) {
       for (SseDecoder.Event e : decoder.feed(chunk)) {
         if (!e.data().isEmpty() && !e.data().equals("[DONE]")) {
-          read(parse(e.data().getBytes(StandardCharsets.UTF_8)));
+          try {
+            read(JSON.getFactory().createParser(e.data()));
+          } catch (IOException ex) {
+            // not JSON: nothing to count
+          }
         }
       }
+      return chunk;
+    }
+    if (endOfStream && whole.size() == 0 && status < 400) {
+      read(chunk); // a buffered answer: the whole body in one piece
       return chunk;
     }
     whole.writeBytes(chunk);
@@ -83,26 +93,48 @@ public final class OpenAiAnswerExchange implements ProviderTranslator.Exchange {
       return endOfStream ? error(whole.toByteArray()) : new byte[0];
     }
     if (endOfStream) {
-      read(parse(whole.toByteArray()));
+      read(whole.toByteArray());
     }
     return chunk;
   }
 
-  /** Model and usage from a whole answer or one chunk; usage reported again supersedes. */
-  private void read(JsonNode root) {
-    if (root == null || !root.isObject()) {
-      return;
+  private void read(byte[] json) {
+    try {
+      read(JSON.getFactory().createParser(json));
+    } catch (IOException e) {
+      // not JSON: nothing to count
     }
-    if (root.hasNonNull("model") && !root.get("model").asText().isEmpty()) {
-      model = root.get("model").asText();
-    }
-    JsonNode u = root.get("usage");
-    if (u != null && u.isObject()) {
-      try {
-        usage = usage.max(JSON.treeToValue(u, Usage.class).toTokenUsage());
-      } catch (IOException | IllegalArgumentException e) {
-        // usage we cannot read is not counted; the answer still goes through
+  }
+
+  /**
+   * Model and usage from a whole answer or one chunk; usage reported again supersedes. Reads only
+   * the top-level {@code model} and {@code usage} and skips the rest (the choices) unparsed.
+   */
+  private void read(JsonParser p) {
+    try (p) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
       }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("model") && value == JsonToken.VALUE_STRING) {
+          String m = p.getText();
+          if (!m.isEmpty()) {
+            model = m;
+          }
+        } else if (name.equals("usage") && value == JsonToken.START_OBJECT) {
+          try {
+            usage = usage.max(JSON.readValue(p, Usage.class).toTokenUsage());
+          } catch (IOException | IllegalArgumentException e) {
+            return; // usage we cannot read is not counted; the answer still goes through
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      // a broken answer passes through as it is; what was read so far counts
     }
   }
 

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.pf4j.Extension;
 
 /**
@@ -58,7 +59,9 @@ public final class BedrockTranslator implements ProviderTranslator {
     }
     ObjectNode body = ConverseRequestMapper.toConverse(request.parsed());
     long created = platform.clock().instant().getEpochSecond();
-    String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+    // unique, not secret: a SecureRandom UUID costs a /dev/urandom read per request
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String id = "chatcmpl-" + new UUID(random.nextLong(), random.nextLong()).toString().replace("-", "");
     if (request.stream()) {
       boolean includeUsage = request.parsed().path("stream_options").path("include_usage").asBoolean(false);
       UpstreamRequest up = UpstreamRequest.post(modelPath(model, "converse-stream"), json, bytes(body));
