@@ -9,6 +9,7 @@
 #     DURATION  measured seconds (a warm-up of WARMUP seconds, default 10, comes first)
 #   env: SERVER_JAVA_OPTS (default -Xms512m -Xmx512m), WARMUP, CHANNELS (4), JSTAT_FILE (sample the
 #        server's GC every 10 s into this file), JFR_FILE (record the server with JFR into this file, starting after JFR_DELAY seconds),
+#        SERVER_CPUS / TOOL_CPUS (pin the server / the load tool to these CPUs with taskset, e.g. 1 and 0),
 #        PORT (default 18063), CLASSPATH_FILE (default target/server.classpath: a class path file to use
 #        instead, e.g. a snapshot of the jars so that a long series of runs measures one build)
 set -euo pipefail
@@ -33,6 +34,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+server_pin=(); tool_pin=()
+[ -n "${SERVER_CPUS:-}" ] && server_pin=(taskset -c "$SERVER_CPUS")
+[ -n "${TOOL_CPUS:-}" ] && tool_pin=(taskset -c "$TOOL_CPUS")
+
 extra=()
 if [ -n "${JFR_FILE:-}" ]; then extra+=("-XX:StartFlightRecording=delay=${JFR_DELAY:-0}s,filename=$JFR_FILE,settings=profile,dumponexit=true"); fi
 
@@ -46,15 +51,15 @@ case "$server" in
     usage="$(java -cp "$cp" dev.tollgate.extproc.Main run --usage-please 2>&1 || true)"
     case "$usage" in *--admin-port*) admin=(--admin-port 0) ;; esac
     # shellcheck disable=SC2086
-    java $server_opts "${extra[@]}" -cp "$cp" dev.tollgate.extproc.Main run --config "$here/config/gateway.yaml" \
+    "${server_pin[@]}" java $server_opts "${extra[@]}" -cp "$cp" dev.tollgate.extproc.Main run --config "$here/config/gateway.yaml" \
       --plugins "$work/plugins" --host 127.0.0.1 --port "$port" --reload-interval PT0S "${admin[@]}" >"$work/server.log" 2>&1 &
     server_pid=$!
     ready="listening"
     ;;
-  noop|noop-handoff)
-    handoff=(); [ "$server" = noop-handoff ] && handoff=(--handoff)
+  noop|noop-handoff|noop-direct)
+    handoff=(); [ "$server" = noop-handoff ] && handoff=(--handoff); [ "$server" = noop-direct ] && handoff=(--direct)
     # shellcheck disable=SC2086
-    java $server_opts "${extra[@]}" -cp "$cp" dev.tollgate.bench.NoopExtProcServer --host 127.0.0.1 --port "$port" \
+    "${server_pin[@]}" java $server_opts "${extra[@]}" -cp "$cp" dev.tollgate.bench.NoopExtProcServer --host 127.0.0.1 --port "$port" \
       "${handoff[@]}" >"$work/server.log" 2>&1 &
     server_pid=$!
     ready="listening"
@@ -76,7 +81,7 @@ if [ -n "${JSTAT_FILE:-}" ]; then
 fi
 
 rc=0
-java -Xms256m -Xmx1g -cp "$cp" dev.tollgate.bench.LoadTool --port "$port" --scenario "$scenario" --rate "$rate" \
+"${tool_pin[@]}" java -Xms256m -Xmx1g -cp "$cp" dev.tollgate.bench.LoadTool --port "$port" --scenario "$scenario" --rate "$rate" \
   --duration "$duration" --warmup "$warmup" --channels "$channels" --server-pid "$server_pid" \
   --label "$server/$scenario@$rate" "${verify[@]}" "$@" || rc=$?
 if grep -q -E "ERROR|Exception" "$work/server.log"; then

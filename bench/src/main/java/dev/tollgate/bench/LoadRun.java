@@ -40,7 +40,12 @@ public final class LoadRun {
   public record Result(String scenario, double targetRate, double achievedRate, long started, long completed,
                        long errors, long shed, Map<String, Long> errorKinds, Histogram latency, Histogram service,
                        double wallSeconds, double serverCpuSeconds, double serverSystemCpuSeconds,
-                       double clientCpuSeconds) {
+                       double clientCpuSeconds, Map<String, Long> serverCpuByThreadGroup) {
+    /** Server CPU µs per completed exchange spent by one group of threads (see {@link ThreadCpu}). */
+    public double serverCpuMicrosPerRequest(String group) {
+      return completed == 0 ? Double.NaN : serverCpuByThreadGroup.getOrDefault(group, 0L) / 1e3 / completed;
+    }
+
     public double serverCpuMicrosPerRequest() {
       return completed == 0 ? Double.NaN : serverCpuSeconds * 1e6 / completed;
     }
@@ -107,6 +112,7 @@ public final class LoadRun {
     long started = 0;
     long shed = 0;
     CpuSample cpuStart = null;
+    ThreadCpu threadsStart = null;
     Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     Histogram service = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     int channel = 0;
@@ -127,6 +133,7 @@ public final class LoadRun {
       boolean measured = intended >= measureStart;
       if (measured && cpuStart == null) {
         cpuStart = CpuSample.take(config.serverPid());
+        threadsStart = ThreadCpu.take(config.serverPid());
       }
       long thisStart = intended;
       intended += Schedule.gapNanos(config.rate(), intended - t0, config.warmup().toNanos());
@@ -153,8 +160,10 @@ public final class LoadRun {
     }
     long wallEnd = System.nanoTime();
     CpuSample cpuEnd = CpuSample.take(config.serverPid());
+    ThreadCpu threadsEnd = ThreadCpu.take(config.serverPid());
     if (cpuStart == null) {
       cpuStart = cpuEnd;
+      threadsStart = threadsEnd;
     }
     latency.add(latencyRecorder.getIntervalHistogram());
     service.add(serviceRecorder.getIntervalHistogram());
@@ -169,7 +178,8 @@ public final class LoadRun {
         errors.sum() + lost, shed, kinds, latency, service, wall,
         (cpuEnd.serverNanos() - cpuStart.serverNanos()) / 1e9,
         (cpuEnd.serverSystemNanos() - cpuStart.serverSystemNanos()) / 1e9,
-        (cpuEnd.clientNanos() - cpuStart.clientNanos()) / 1e9);
+        (cpuEnd.clientNanos() - cpuStart.clientNanos()) / 1e9,
+        threadsEnd.since(threadsStart, cpuEnd.serverNanos() - cpuStart.serverNanos()));
   }
 
   private long lastReport;
@@ -271,7 +281,10 @@ public final class LoadRun {
       if (!done) {
         done = true;
         Status st = Status.fromThrowable(t);
-        failed(this, "stream failed: " + st.getCode());
+        // the step and gRPC's description tell a reset by the server from one by the transport
+        failed(this, "stream failed: " + st.getCode() + " after " + step + " of "
+            + config.scenario().steps().size() + " answers" + (st.getDescription() == null ? ""
+            : " (" + st.getDescription() + ")"));
       }
     }
 

@@ -89,12 +89,22 @@ public final class LoadTool {
         s.getValueAtPercentile(50), s.getValueAtPercentile(99), s.getValueAtPercentile(99.9));
     System.out.printf(Locale.ROOT, "  server CPU: %.1f us/request (%.0f%% in the kernel), %.2f cores; load tool CPU: %.2f cores "
             + "(same 2-core machine)%n", r.serverCpuMicrosPerRequest(), r.kernelShare() * 100, r.serverCores(), r.clientCores());
+    if (!r.serverCpuByThreadGroup().isEmpty()) {
+      StringBuilder b = new StringBuilder("  server CPU by thread (us/request):");
+      r.serverCpuByThreadGroup().keySet().forEach(g -> b.append(String.format(Locale.ROOT, "  %s %.1f", g,
+          r.serverCpuMicrosPerRequest(g))));
+      System.out.println(b);
+    }
     System.out.printf(Locale.ROOT, "RESULT label=%s scenario=%s target=%.0f achieved=%.1f completed=%d errors=%d shed=%d "
             + "p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d svc_p99_us=%d server_cpu_us_per_req=%.1f "
-            + "server_kernel_pct=%.0f server_cores=%.2f client_cores=%.2f body_msgs=%d%n",
+            + "server_kernel_pct=%.0f server_cores=%.2f client_cores=%.2f body_msgs=%d",
         label, r.scenario(), r.targetRate(), r.achievedRate(), r.completed(), r.errors(), r.shed(),
         l.getValueAtPercentile(50), l.getValueAtPercentile(90), l.getValueAtPercentile(99),
         l.getValueAtPercentile(99.9), l.getMaxValue(), s.getValueAtPercentile(99), r.serverCpuMicrosPerRequest(),
         r.kernelShare() * 100, r.serverCores(), r.clientCores(), sc.responseBodyMessages());
+    StringBuilder groups = new StringBuilder();
+    r.serverCpuByThreadGroup().keySet().forEach(g -> groups.append(String.format(Locale.ROOT, " cpu_%s=%.1f",
+        g.replace(' ', '_'), r.serverCpuMicrosPerRequest(g))));
+    System.out.println(groups);
   }
 }

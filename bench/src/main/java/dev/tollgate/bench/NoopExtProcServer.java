@@ -101,19 +101,30 @@ public final class NoopExtProcServer extends ExternalProcessorGrpc.ExternalProce
     String host = "127.0.0.1";
     int port = 1063;
     boolean handoff = false;
+    boolean direct = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--host" -> host = args[++i];
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--handoff" -> handoff = true;
+        case "--direct" -> direct = true;
         default -> {
-          System.err.println("usage: NoopExtProcServer [--host H] [--port P] [--handoff]");
+          System.err.println("usage: NoopExtProcServer [--host H] [--port P] [--handoff] [--direct]");
           System.exit(2);
         }
       }
     }
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .addService(new NoopExtProcServer(handoff)).build().start();
+    // as Tollgate's server does (TollgateServer): no sampled leak reports unless asked for
+    if (System.getProperty("io.grpc.netty.shaded.io.netty.leakDetection.level") == null) {
+      io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.setLevel(
+          io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector.Level.DISABLED);
+    }
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .addService(new NoopExtProcServer(handoff));
+    if (direct) {
+      builder.directExecutor();
+    }
+    Server server = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "noop-shutdown"));
     System.out.printf("noop ext_proc listening on %s:%d%s%n", host, server.getPort(), handoff ? " (hand-off per message)" : "");
     System.out.flush();
