@@ -3,14 +3,9 @@ package dev.tollgate.extproc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.tollgate.core.Platform;
-import dev.tollgate.core.pipeline.GatewayListener;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,45 +41,6 @@ class ThreadingTest {
           schema: {name: Inline}
       """;
 
-  private static final String WITH_BLOCKING = """
-      rules:
-        - name: fast
-          headers: [{name: x-ai-eg-model, type: Exact, value: fast}]
-          backends: [{name: inline}]
-        - name: other
-          headers: [{name: x-ai-eg-model, type: RegularExpression, value: ".*"}]
-          backends: [{name: scripted}]
-      backends:
-        - name: inline
-          schema: {name: Inline}
-        - name: scripted
-          schema: {name: Scripted}
-      """;
-
-  /** A server on loopback with {@code config}, and a channel to it (one HTTP/2 connection, as an Envoy worker has). */
-  private final class Server implements AutoCloseable {
-    final Platform platform;
-    final TollgateServer server;
-    final ManagedChannel channel;
-
-    Server(String config, Duration phaseTimeout) throws Exception {
-      Path file = dir.resolve("gateway.yaml");
-      Files.writeString(file, config);
-      platform = Platform.start(Files.createDirectories(dir.resolve("plugins")), file, Duration.ZERO,
-          GatewayListener.NONE);
-      server = new TollgateServer(platform.gateway(), new TollgateServer.Options("127.0.0.1", 0, null,
-          Duration.ofSeconds(1), phaseTimeout, null, null));
-      channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-    }
-
-    @Override
-    public void close() throws Exception {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      server.close();
-      platform.close();
-    }
-  }
-
   private static ProcessingResponse exchange(ExtProcDriver d, String model) throws Exception {
     ProcessingResponse r = d.chat(model, false, "x-ai-eg-model", model);
     if (r.hasImmediateResponse()) {
@@ -96,7 +52,8 @@ class ThreadingTest {
 
   @Test
   void nonBlockingPhasesRunOnTheTransportThread() throws Exception {
-    try (Server s = new Server(INLINE_ONLY, Duration.ofSeconds(10)); ExtProcDriver d = new ExtProcDriver(s.channel)) {
+    try (LoopbackServer s = new LoopbackServer(dir, INLINE_ONLY, Duration.ofSeconds(10), null);
+         ExtProcDriver d = new ExtProcDriver(s.channel)) {
       ProcessingResponse last = exchange(d, "m1");
       assertThat(last.hasResponseBody()).isTrue();
       assertThat(last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8()).isEqualTo("{\"OK\":TRUE}");
@@ -112,7 +69,8 @@ class ThreadingTest {
           - name: answers
             guards: [{type: Recording, on: [Response]}]
         """;
-    try (Server s = new Server(config, Duration.ofSeconds(10)); ExtProcDriver d = new ExtProcDriver(s.channel)) {
+    try (LoopbackServer s = new LoopbackServer(dir, config, Duration.ofSeconds(10), null);
+         ExtProcDriver d = new ExtProcDriver(s.channel)) {
       d.chat("plain-1", false, "x-ai-eg-model", "plain-1");
       d.responseHeaders(":status", "200", "content-type", "application/json");
       ProcessingResponse last = d.responseBody(
@@ -128,7 +86,7 @@ class ThreadingTest {
 
   @Test
   void aConfigWithABlockingExtensionMovesPhasesToWorkersAndABlockedOneHoldsUpNoOtherStream() throws Exception {
-    try (Server s = new Server(WITH_BLOCKING, Duration.ofSeconds(3))) {
+    try (LoopbackServer s = new LoopbackServer(dir, LoopbackServer.INLINE_AND_SCRIPTED, Duration.ofSeconds(3), null)) {
       // stream A hangs in its translator (not NonBlocking) until the phase timeout
       ExtProcDriver hanging = new ExtProcDriver(s.channel);
       CompletableFuture<ProcessingResponse> a = CompletableFuture.supplyAsync(() -> {
@@ -155,7 +113,8 @@ class ThreadingTest {
 
   @Test
   void streamedChunksSentWithoutWaitingAreAnsweredInOrderThroughWorkers() throws Exception {
-    try (Server s = new Server(WITH_BLOCKING, Duration.ofSeconds(10)); ExtProcDriver d = new ExtProcDriver(s.channel)) {
+    try (LoopbackServer s = new LoopbackServer(dir, LoopbackServer.INLINE_AND_SCRIPTED, Duration.ofSeconds(10), null);
+         ExtProcDriver d = new ExtProcDriver(s.channel)) {
       // the Inline backend's answers are handed off too: the Scripted backend in this config may block
       assertThat(d.chat("fast", true, "x-ai-eg-model", "fast").hasRequestBody()).isTrue();
       ProcessingResponse head = d.responseHeaders(":status", "200", "content-type", "text/event-stream");
