@@ -52,12 +52,11 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
 
   /** A policy with its guards and enrichers created. */
   public record ReadyPolicy(GatewayConfig.Policy spec, List<ReadyGuard> guards,
-                            List<dev.tollgate.api.spi.RequestEnricher> enrichers, boolean enrichersMayBlock) {
+                            List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
   }
 
-  /** A guard, the directions it inspects, and whether it may block. */
-  public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse,
-                           boolean mayBlock) {
+  /** A guard and the directions it inspects. */
+  public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse) {
   }
 
   /** What applies to one exchange. */
@@ -80,10 +79,9 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
    * of some exchange under this config uses an extension that may block.
    */
   public record Blocking(boolean requestSide, boolean responseSide) {
-    public static final Blocking NONE = new Blocking(false, false);
   }
 
   /** A cost with its calculator. */
-  public record ReadyCost(String metadataKey, CostCalculator calculator, boolean mayBlock) {
+  public record ReadyCost(String metadataKey, CostCalculator calculator) {
   }
 }

@@ -62,9 +62,22 @@ public final class ConfigCompiler {
     }
   }
 
+  /** Which sides of an exchange use an extension that may block, found while the extensions are created. */
+  private static final class Sides {
+    boolean request;
+    boolean response;
+
+    /** Notes {@code extension} (and what it created) on the given sides unless it is {@link NonBlocking}. */
+    void note(Object extension, Object created, boolean onRequest, boolean onResponse) {
+      boolean marked = extension.getClass().isAnnotationPresent(NonBlocking.class)
+          || (created != null && created.getClass().isAnnotationPresent(NonBlocking.class));
+      request |= onRequest && !marked;
+      response |= onResponse && !marked;
+    }
+  }
+
   public CompiledConfig compile(GatewayConfig config) throws InvalidConfigException {
-    boolean requestBlocks = false;
-    boolean responseBlocks = false;
+    Sides blocking = new Sides();
     Map<String, ReadyBackend> backends = new LinkedHashMap<>();
     for (int i = 0; i < config.backends().size(); i++) {
       GatewayConfig.Backend b = config.backends().get(i);
@@ -79,46 +92,30 @@ public final class ConfigCompiler {
             new InvalidConfigException(at + ".auth.type", "no installed plugin provides auth type '" + spec.type()
                 + "'; installed: " + plugins.auths().keySet()));
         auth = Optional.of(factory.create(spec.settings()));
-        requestBlocks |= mayBlock(factory, auth.get());
+        blocking.note(factory, auth.get(), true, false);
       }
-      if (mayBlock(translator, null)) {
-        requestBlocks = true;
-        responseBlocks = true;
-      }
+      blocking.note(translator, null, true, true);
       BackendTarget target = new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(),
           b.provider());
       translator.validate(target, at);
       backends.put(b.name(), new ReadyBackend(target, translator, auth));
     }
-    List<ReadyCost> costs = costs(config.costs(), "costs");
+    List<ReadyCost> costs = costs(config.costs(), "costs", blocking);
     Map<String, List<ReadyCost>> ruleCosts = new LinkedHashMap<>();
     for (int i = 0; i < config.rules().size(); i++) {
       GatewayConfig.Rule r = config.rules().get(i);
-      ruleCosts.put(r.name(), costs(r.costs(), "rules[" + i + "].costs"));
+      ruleCosts.put(r.name(), costs(r.costs(), "rules[" + i + "].costs", blocking));
     }
-    responseBlocks |= costs.stream().anyMatch(ReadyCost::mayBlock)
-        || ruleCosts.values().stream().flatMap(List::stream).anyMatch(ReadyCost::mayBlock);
     List<ReadyPolicy> policies = new ArrayList<>();
     for (int i = 0; i < config.policies().size(); i++) {
-      ReadyPolicy p = policy(config.policies().get(i), "policies[" + i + "]");
-      policies.add(p);
-      for (ReadyGuard g : p.guards()) {
-        requestBlocks |= g.mayBlock() && g.onRequest();
-        responseBlocks |= g.mayBlock() && g.onResponse();
-      }
-      requestBlocks |= p.enrichersMayBlock();
+      policies.add(policy(config.policies().get(i), "policies[" + i + "]", blocking));
     }
     return new CompiledConfig(config, new Router(config), backends, costs, ruleCosts, policies,
-        new CompiledConfig.Blocking(requestBlocks, responseBlocks));
+        new CompiledConfig.Blocking(blocking.request, blocking.response));
   }
 
-  /** Whether an extension (and what it created) may block: true unless marked {@link NonBlocking}. */
-  static boolean mayBlock(Object extension, Object created) {
-    return !(extension.getClass().isAnnotationPresent(NonBlocking.class)
-        || (created != null && created.getClass().isAnnotationPresent(NonBlocking.class)));
-  }
-
-  private List<ReadyCost> costs(List<GatewayConfig.CostSpec> specs, String at) throws InvalidConfigException {
+  private List<ReadyCost> costs(List<GatewayConfig.CostSpec> specs, String at, Sides blocking)
+      throws InvalidConfigException {
     List<ReadyCost> costs = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       GatewayConfig.CostSpec c = specs.get(i);
@@ -127,12 +124,13 @@ public final class ConfigCompiler {
           new InvalidConfigException(field, "no installed plugin provides cost type '" + c.type()
               + "'; installed: " + plugins.costs().keySet()));
       CostCalculator calculator = factory.create(c.settings());
-      costs.add(new ReadyCost(c.metadataKey(), calculator, mayBlock(factory, calculator)));
+      blocking.note(factory, calculator, false, true);
+      costs.add(new ReadyCost(c.metadataKey(), calculator));
     }
     return costs;
   }
 
-  private ReadyPolicy policy(GatewayConfig.Policy p, String at) throws InvalidConfigException {
+  private ReadyPolicy policy(GatewayConfig.Policy p, String at, Sides blocking) throws InvalidConfigException {
     List<ReadyGuard> guards = new ArrayList<>();
     for (int i = 0; i < p.guards().size(); i++) {
       GatewayConfig.GuardSpec g = p.guards().get(i);
@@ -141,10 +139,10 @@ public final class ConfigCompiler {
           new InvalidConfigException(field, "no installed plugin provides guard type '" + g.type()
               + "'; installed: " + plugins.guards().keySet()));
       PromptGuard guard = factory.create(g.settings());
-      guards.add(new ReadyGuard(g.type(), guard, g.onRequest(), g.onResponse(), mayBlock(factory, guard)));
+      blocking.note(factory, guard, g.onRequest(), g.onResponse());
+      guards.add(new ReadyGuard(g.type(), guard, g.onRequest(), g.onResponse()));
     }
     List<RequestEnricher> enrichers = new ArrayList<>();
-    boolean enrichersBlock = false;
     for (int i = 0; i < p.enrichment().size(); i++) {
       GatewayConfig.EnricherSpec e = p.enrichment().get(i);
       String field = at + ".enrichment[" + i + "].type";
@@ -152,9 +150,9 @@ public final class ConfigCompiler {
           new InvalidConfigException(field, "no installed plugin provides enrichment type '" + e.type()
               + "'; installed: " + plugins.enrichers().keySet()));
       RequestEnricher enricher = factory.create(e.settings());
+      blocking.note(factory, enricher, true, false);
       enrichers.add(enricher);
-      enrichersBlock |= mayBlock(factory, enricher);
     }
-    return new ReadyPolicy(p, guards, enrichers, enrichersBlock);
+    return new ReadyPolicy(p, guards, enrichers);
   }
 }
