@@ -82,7 +82,7 @@ public final class ExchangeTracing implements GatewayListener, AutoCloseable {
    */
   public static ExchangeTracing otlp(URI endpoint, double sampleRatio, String serviceName) {
     if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
-      throw new IllegalArgumentException("the trace sample ratio must be between 0 and 1, not " + sampleRatio);
+      throw new IllegalArgumentException("must be between 0 and 1, not " + sampleRatio);
     }
     OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(endpoint.toString())
         .setTimeout(Duration.ofSeconds(10)).build();

@@ -147,12 +147,13 @@ public final class Main implements Callable<Integer> {
               + "(--otlp-traces-endpoint or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT)");
           return 2;
         }
-        if (!(traceSampleRatio >= 0 && traceSampleRatio <= 1)) {
-          err.println("tollgate: --trace-sample-ratio must be between 0 and 1");
+        String service = System.getenv().getOrDefault("OTEL_SERVICE_NAME", "tollgate");
+        try {
+          tracing = ExchangeTracing.otlp(uri, traceSampleRatio, service.isBlank() ? "tollgate" : service);
+        } catch (IllegalArgumentException e) {
+          err.println("tollgate: --trace-sample-ratio " + e.getMessage());
           return 2;
         }
-        String service = System.getenv().getOrDefault("OTEL_SERVICE_NAME", "tollgate");
-        tracing = ExchangeTracing.otlp(uri, traceSampleRatio, service.isBlank() ? "tollgate" : service);
       }
       GatewayMetrics metrics = new GatewayMetrics();
       Platform platform;
