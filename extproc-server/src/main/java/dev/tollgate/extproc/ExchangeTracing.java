@@ -1,9 +1,9 @@
 package dev.tollgate.extproc;
 
+import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.core.pipeline.GatewayListener;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -26,7 +26,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,7 +126,8 @@ public final class ExchangeTracing implements GatewayListener, AutoCloseable {
   Span startExchange(List<String> callContext, HeaderMap requestHeaders) {
     Context parent = callContext != null
         ? W3CTraceContextPropagator.getInstance().extract(Context.root(), callContext, PAIRS)
-        : W3CTraceContextPropagator.getInstance().extract(Context.root(), requestHeaders, HEADERS);
+        : W3CTraceContextPropagator.getInstance().extract(Context.root(),
+            requestHeaders == null ? null : ProtoMapping.headers(requestHeaders), HEADERS);
     return tracer.spanBuilder("ext_proc exchange").setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
   }
 
@@ -218,23 +218,15 @@ public final class ExchangeTracing implements GatewayListener, AutoCloseable {
     }
   };
 
-  private static final TextMapGetter<HeaderMap> HEADERS = new TextMapGetter<>() {
+  private static final TextMapGetter<Headers> HEADERS = new TextMapGetter<>() {
     @Override
-    public Iterable<String> keys(HeaderMap carrier) {
-      return carrier.getHeadersList().stream().map(HeaderValue::getKey).toList();
+    public Iterable<String> keys(Headers carrier) {
+      return carrier.asMap().keySet();
     }
 
     @Override
-    public String get(HeaderMap carrier, String key) {
-      if (carrier == null) {
-        return null;
-      }
-      for (HeaderValue h : carrier.getHeadersList()) {
-        if (h.getKey().equalsIgnoreCase(key)) {
-          return h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toString(StandardCharsets.UTF_8);
-        }
-      }
-      return null;
+    public String get(Headers carrier, String key) {
+      return carrier == null ? null : carrier.value(key);
     }
   };
 }
