@@ -41,7 +41,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "tollgate", mixinStandardHelpOptions = true,
     description = "Turns AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy and PromptPolicy resources into "
         + "Tollgate's gateway config and Envoy configuration.",
-    subcommands = {ControllerMain.Translate.class, ControllerMain.Run.class, ControllerMain.Crds.class})
+    subcommands = {ControllerMain.Translate.class, ControllerMain.Run.class, ControllerMain.Crds.class,
+        dev.tollgate.controller.up.UpCommand.class})
 public final class ControllerMain implements Runnable {
   /** Exit code for invalid resources or usage errors. */
   public static final int INVALID = 2;
@@ -80,17 +81,39 @@ public final class ControllerMain implements Runnable {
     String listenerAddress;
     @Option(names = "--admin-port", defaultValue = "9901", description = "Envoy admin port on 127.0.0.1, 0 for none (default ${DEFAULT-VALUE})")
     int adminPort;
-    @Option(names = "--extproc-host", defaultValue = "127.0.0.1", description = "Tollgate's ext_proc host as Envoy reaches it (default ${DEFAULT-VALUE})")
+    @Option(names = "--extproc-host", defaultValue = "127.0.0.1",
+        description = "Tollgate's ext_proc host as Envoy reaches it, or unix:PATH for a unix socket (default ${DEFAULT-VALUE})")
     String extprocHost;
     @Option(names = "--extproc-port", defaultValue = "1063", description = "Tollgate's ext_proc port (default ${DEFAULT-VALUE})")
     int extprocPort;
-    @Option(names = "--route-timeout", defaultValue = "PT300S", description = "upstream timeout per request, ISO-8601 (default ${DEFAULT-VALUE}); PT0S for none")
+    @Option(names = "--route-timeout", defaultValue = "PT0S",
+        description = "whole-request upstream timeout, ISO-8601 (default ${DEFAULT-VALUE}: none, streams may run long)")
     Duration routeTimeout;
+    @Option(names = "--idle-timeout", defaultValue = "PT600S",
+        description = "Envoy ends a request that moves no byte for this long, ISO-8601 (default ${DEFAULT-VALUE})")
+    Duration idleTimeout;
+    @Option(names = "--buffer-limit-bytes", defaultValue = "" + EnvoySettings.DEFAULT_BUFFER_LIMIT_BYTES,
+        description = "Envoy's buffer limit: the largest request or buffered answer (default ${DEFAULT-VALUE}, 50 MiB); "
+            + "keep it below Tollgate's --max-message-bytes")
+    int bufferLimitBytes;
+    @Option(names = "--upstream-ca-file", defaultValue = EnvoySettings.SYSTEM_TRUST_STORE,
+        description = "CA bundle upstream TLS certificates are verified against (default ${DEFAULT-VALUE}); "
+            + "a backend's endpoint.caFile overrides it")
+    String upstreamCaFile;
+    @Option(names = "--access-log", defaultValue = "/dev/stdout",
+        description = "Envoy's access log file, one JSON line per request with its costs (default ${DEFAULT-VALUE}); "
+            + "empty for none")
+    String accessLog;
 
     GatewaySettings settings() {
-      EnvoySettings d = EnvoySettings.defaults();
-      return GatewaySettings.defaults().withEnvoy(new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost,
-          extprocPort, d.messageTimeout(), routeTimeout));
+      return GatewaySettings.defaults().withEnvoy(EnvoySettings.defaults()
+          .withListener(listenerAddress, listenerPort)
+          .withAdminPort(adminPort)
+          .withExtproc(extprocHost, extprocPort)
+          .withTimeouts(routeTimeout, idleTimeout)
+          .withBufferLimit(bufferLimitBytes)
+          .withTrustedCa(upstreamCaFile)
+          .withAccessLog(accessLog));
     }
   }
 

@@ -72,6 +72,16 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "PT10S", description = "time open streams get at shutdown (default: ${DEFAULT-VALUE})")
     Duration grace;
 
+    @Option(names = "--drain-time", defaultValue = "PT5S",
+        description = "at shutdown, how long health reports NOT_SERVING before the listeners close, so that Envoy's "
+            + "health check moves new requests away first (default: ${DEFAULT-VALUE})")
+    Duration drain;
+
+    @Option(names = "--max-message-bytes", defaultValue = "" + TollgateServer.DEFAULT_MAX_MESSAGE_BYTES,
+        description = "largest ext_proc message accepted, bytes (default: ${DEFAULT-VALUE}, 64 MiB); must exceed "
+            + "Envoy's buffer limit, since Envoy sends a whole buffered body in one message")
+    int maxMessageBytes;
+
     @Option(names = "--phase-timeout", defaultValue = "PT10S",
         description = "longest time one ext_proc phase may take before the exchange gets a 504 (default: ${DEFAULT-VALUE})")
     Duration phaseTimeout;
@@ -133,6 +143,14 @@ public final class Main implements Callable<Integer> {
         err.println("tollgate: --phase-timeout must be positive");
         return 2;
       }
+      if (drain.isNegative()) {
+        err.println("tollgate: --drain-time must not be negative");
+        return 2;
+      }
+      if (maxMessageBytes < 1024 * 1024) {
+        err.println("tollgate: --max-message-bytes must be at least 1048576 (1 MiB)");
+        return 2;
+      }
       ExchangeTracing tracing = null;
       String traces = tracesEndpoint();
       if (traces != null) {
@@ -172,7 +190,8 @@ public final class Main implements Callable<Integer> {
       TollgateServer server;
       try {
         server = new TollgateServer(platform.gateway(),
-            new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics, tracing));
+            new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics, tracing, drain,
+                maxMessageBytes));
       } catch (java.io.IOException e) {
         err.println("tollgate: cannot listen on " + host + ":" + port + (uds == null ? "" : " / " + uds) + ": " + e.getMessage());
         platform.close();

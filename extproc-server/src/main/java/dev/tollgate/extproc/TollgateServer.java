@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gRPC server: ext_proc and gRPC health on TCP, and optionally on a unix domain socket for a
- * sidecar Envoy. Shuts down gracefully: health turns NOT_SERVING, new streams are refused, open
- * ones get {@code grace} to finish.
+ * sidecar Envoy. Shuts down gracefully: health turns NOT_SERVING while the listeners stay open for
+ * {@code drain} (so that Envoy's health check takes this server out of its cluster first), then
+ * new streams are refused and open ones get {@code grace} to finish.
  */
 public final class TollgateServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TollgateServer.class);
@@ -46,20 +47,32 @@ public final class TollgateServer implements AutoCloseable {
   private final List<Server> servers = new ArrayList<>();
   private final HealthStatusManager health = new HealthStatusManager();
   private final Duration grace;
+  private final Duration drain;
+  private volatile boolean draining;
   private EventLoopGroup udsGroup;
 
   private final ExtProcService service;
 
   /**
+   * The largest ext_proc message accepted by default: 64 MiB. Envoy sends a whole buffered body in
+   * one message, so this must exceed Envoy's buffer limit (the bootstraps Tollgate ships and
+   * generates set 50 MiB) plus the headers; grpc-java's own default (4 MiB) would cancel the stream
+   * of any larger request or answer.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  /**
    * Binding options. {@code port} 0 picks a free port; {@code unixSocket} null for none.
    *
-   * @param phaseTimeout how long one ext_proc phase may take before the exchange gets a 504
-   * @param tls          TLS for the TCP listener; null for plaintext (the unix socket is always plaintext)
-   * @param metrics      where ext_proc timings go; null for none
-   * @param tracing      OpenTelemetry spans of exchanges and phases; null for none
+   * @param phaseTimeout    how long one ext_proc phase may take before the exchange gets a 504
+   * @param tls             TLS for the TCP listener; null for plaintext (the unix socket is always plaintext)
+   * @param metrics         where ext_proc timings go; null for none
+   * @param tracing         OpenTelemetry spans of exchanges and phases; null for none
+   * @param drain           how long health reports NOT_SERVING before the listeners close at shutdown
+   * @param maxMessageBytes the largest ext_proc message accepted
    */
   public record Options(String host, int port, Path unixSocket, Duration grace, Duration phaseTimeout, Tls tls,
-                        GatewayMetrics metrics, ExchangeTracing tracing) {
+                        GatewayMetrics metrics, ExchangeTracing tracing, Duration drain, int maxMessageBytes) {
     public Options(String host, int port, Path unixSocket, Duration grace) {
       this(host, port, unixSocket, grace, ExtProcService.DEFAULT_PHASE_TIMEOUT, null, null, null);
     }
@@ -67,6 +80,11 @@ public final class TollgateServer implements AutoCloseable {
     public Options(String host, int port, Path unixSocket, Duration grace, Duration phaseTimeout, Tls tls,
                    GatewayMetrics metrics) {
       this(host, port, unixSocket, grace, phaseTimeout, tls, metrics, null);
+    }
+
+    public Options(String host, int port, Path unixSocket, Duration grace, Duration phaseTimeout, Tls tls,
+                   GatewayMetrics metrics, ExchangeTracing tracing) {
+      this(host, port, unixSocket, grace, phaseTimeout, tls, metrics, tracing, Duration.ZERO, DEFAULT_MAX_MESSAGE_BYTES);
     }
   }
 
@@ -96,11 +114,13 @@ public final class TollgateServer implements AutoCloseable {
 
   public TollgateServer(Gateway gateway, Options options) throws IOException {
     this.grace = options.grace();
+    this.drain = options.drain();
     service = new ExtProcService(gateway, options.phaseTimeout(), options.metrics(), options.tracing());
     io.grpc.ServerServiceDefinition extProc = options.tracing() == null ? service.bindService()
         : io.grpc.ServerInterceptors.intercept(service, options.tracing().callContext());
     NettyServerBuilder tcp = NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
         .directExecutor() // ExtProcService moves the phases that may block to its own workers
+        .maxInboundMessageSize(options.maxMessageBytes())
         .addService(extProc)
         .addService(health.getHealthService());
     if (options.tls() != null) {
@@ -119,6 +139,7 @@ public final class TollgateServer implements AutoCloseable {
           .bossEventLoopGroup(udsGroup)
           .workerEventLoopGroup(udsGroup)
           .directExecutor()
+          .maxInboundMessageSize(options.maxMessageBytes())
           .addService(extProc)
           .addService(health.getHealthService())
           .build()
@@ -134,9 +155,9 @@ public final class TollgateServer implements AutoCloseable {
     return service;
   }
 
-  /** Whether the server still accepts streams (not shutting down). */
+  /** Whether the server still takes new streams: not draining or shutting down. */
   public boolean serving() {
-    return !servers.isEmpty() && !servers.get(0).isShutdown();
+    return !draining && !servers.isEmpty() && !servers.get(0).isShutdown();
   }
 
   /** The TCP port actually bound. */
@@ -157,6 +178,7 @@ public final class TollgateServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    drainFirst();
     health.enterTerminalState();
     for (Server s : servers) {
       s.shutdown();
@@ -177,5 +199,25 @@ public final class TollgateServer implements AutoCloseable {
       udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     service.close();
+  }
+
+  /**
+   * Reports NOT_SERVING and keeps the listeners open for the drain time, so that the proxy's
+   * health check sees it and sends new streams elsewhere before this server refuses them.
+   */
+  private void drainFirst() {
+    draining = true;
+    if (drain.isZero() || drain.isNegative()) {
+      return;
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    health.setStatus(io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.SERVICE_NAME,
+        io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    LOG.info("draining: health is NOT_SERVING; the listeners close in {}", drain);
+    try {
+      Thread.sleep(drain.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

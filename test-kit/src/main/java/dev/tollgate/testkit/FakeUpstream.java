@@ -31,8 +31,17 @@ public final class FakeUpstream implements AutoCloseable {
     }
   }
 
-  /** An answer: status, headers, and the body in the pieces to write it in. */
-  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
+  /** An answer: status, headers, and the body in the pieces to write it in, {@code pause} apart. */
+  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces, java.time.Duration pause) {
+    public Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
+      this(status, headers, pieces, java.time.Duration.ofMillis(5));
+    }
+
+    /** The same answer with another pause between its pieces. */
+    public Answer paced(java.time.Duration between) {
+      return new Answer(status, headers, pieces, between);
+    }
+
     public static Answer json(int status, String json) {
       return new Answer(status, Map.of("content-type", "application/json"),
           List.of(json.getBytes(StandardCharsets.UTF_8)));
@@ -48,8 +57,20 @@ public final class FakeUpstream implements AutoCloseable {
   private volatile Function<Received, Answer> handler;
 
   public FakeUpstream(Function<Received, Answer> handler) throws IOException {
+    this(handler, null);
+  }
+
+  /** An upstream that speaks HTTPS with {@code tls}'s certificate; null for plain HTTP. */
+  public FakeUpstream(Function<Received, Answer> handler, javax.net.ssl.SSLContext tls) throws IOException {
     this.handler = handler;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    } else {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+          new InetSocketAddress("127.0.0.1", 0), 0);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     server.setExecutor(Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "fake-upstream");
       t.setDaemon(true);
@@ -78,7 +99,7 @@ public final class FakeUpstream implements AutoCloseable {
           out.write(p);
           out.flush();
           if (streamed) {
-            sleepQuietly();
+            sleepQuietly(a.pause());
           }
         }
       }
@@ -86,9 +107,9 @@ public final class FakeUpstream implements AutoCloseable {
     server.start();
   }
 
-  private static void sleepQuietly() {
+  private static void sleepQuietly(java.time.Duration pause) {
     try {
-      Thread.sleep(5);
+      Thread.sleep(pause.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -99,7 +120,12 @@ public final class FakeUpstream implements AutoCloseable {
   }
 
   public URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    String scheme = server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http";
+    return URI.create(scheme + "://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
   }
 
   public List<Received> received() {

@@ -28,6 +28,7 @@ public final class EnvoyYaml {
       .add(Router.getDescriptor())
       .add(UpstreamTlsContext.getDescriptor())
       .add(HttpProtocolOptions.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
       .build();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()

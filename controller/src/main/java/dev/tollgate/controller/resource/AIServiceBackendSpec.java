@@ -24,8 +24,13 @@ public record AIServiceBackendSpec(@Required SchemaRef schema, @Required Endpoin
    * @param host DNS name or IP address
    * @param port TCP port (default 443 with TLS, else 80)
    * @param tls  whether to use TLS (default true); SNI is the host
-   * @param sni  SNI and TLS name to present instead of the host
+   * @param sni    SNI to send, and the name the upstream's certificate must carry, instead of the host
+   * @param caFile CA bundle (PEM) Envoy verifies this upstream's certificate against, instead of the
+   *               system trust store (a private CA, a self-hosted model server)
    */
-  public record Endpoint(@Required String host, Integer port, Boolean tls, String sni) {
+  public record Endpoint(@Required String host, Integer port, Boolean tls, String sni, String caFile) {
+    public Endpoint(String host, Integer port, Boolean tls, String sni) {
+      this(host, port, tls, sni, null);
+    }
   }
 }

@@ -29,7 +29,8 @@ public record BackendSecurityPolicySpec(@Required String type, ApiKey apiKey, Aw
   /**
    * An API key: one of secretRef, file, env, inline, or passthrough of the client's own header.
    *
-   * @param header the upstream header (default {@code authorization}, sent as Bearer)
+   * @param header the upstream header (default {@code authorization}, sent as Bearer; {@code x-api-key} for
+   *               Anthropic backends)
    */
   public record ApiKey(SecretKeyRef secretRef, String file, String env, String inline, Boolean passthrough,
                        String header) {

@@ -258,6 +258,12 @@ public final class Translator {
               "BackendSecurityPolicy '" + ref + "' is not defined"));
         } else if (auths.containsKey(ref)) {
           Map<String, Object> auth = auths.get(ref);
+          if ("APIKey".equals(auth.get("type")) && !auth.containsKey("header")
+              && spec.schema() != null && "Anthropic".equals(spec.schema().name())) {
+            // Anthropic's API takes the key in x-api-key, not as a bearer token
+            auth = new LinkedHashMap<>(auth);
+            auth.put("header", "x-api-key");
+          }
           backend.put("auth", auth);
           containsSecrets |= secretPolicies.contains(ref);
           if ("AWSCredentials".equals(auth.get("type")) && cluster != null) {
@@ -346,7 +352,12 @@ public final class Translator {
         return null;
       }
       String sni = e.sni() == null || e.sni().isBlank() ? e.host() : e.sni();
-      return new EnvoyCluster(b.name(), e.host(), port, tls, sni, e.host());
+      String caFile = e.caFile() == null || e.caFile().isBlank() ? null : e.caFile();
+      if (caFile != null && !tls) {
+        problems.add(new Problem(b.origin(), "spec.endpoint.caFile", "is only used with TLS (endpoint.tls is false)"));
+        return null;
+      }
+      return new EnvoyCluster(b.name(), e.host(), port, tls, sni, e.host(), caFile);
     }
 
     private Map<String, Object> auth(Resource<BackendSecurityPolicySpec> p) {
