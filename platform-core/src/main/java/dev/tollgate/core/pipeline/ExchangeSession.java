@@ -20,6 +20,9 @@ import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.core.config.CompiledConfig;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.encoding.ContentDecoder;
+import dev.tollgate.core.encoding.ContentDecoders;
+import dev.tollgate.core.encoding.ContentDecodingException;
 import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
 import dev.tollgate.core.pipeline.PhaseResult.LocalReply;
 import dev.tollgate.core.routing.Router;
@@ -40,6 +43,11 @@ import org.slf4j.LoggerFactory;
 public final class ExchangeSession {
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeSession.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Request headers never sent upstream: the gateway reads and rewrites answers, so they must come
+   * uncompressed ({@code accept-encoding}); Envoy's compressor can compress for the client.
+   */
+  private static final Set<String> NOT_SENT_UPSTREAM = Set.of("accept-encoding");
 
   private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, PASSTHROUGH, DONE }
 
@@ -63,6 +71,10 @@ public final class ExchangeSession {
   private boolean guardAnswer;
   private Guarding.HeldStream heldStream;
   private final ByteArrayOutputStream heldBody = new ByteArrayOutputStream();
+  /** Undoes the answer's content-encoding; null when it has none. */
+  private ContentDecoder answerDecoder;
+  /** A streamed answer that could not be decoded: its error event went out, the rest is dropped. */
+  private boolean answerBroken;
   // streamed-answer timings for the listener (System.nanoTime); 0 = not yet
   private long sentNanos;
   private long firstChunkNanos;
@@ -196,6 +208,10 @@ public final class ExchangeSession {
       set = set.with(":path", upstream.path());
     }
     Set<String> remove = new HashSet<>(upstream.removeHeaders());
+    for (String h : NOT_SENT_UPSTREAM) {
+      set = set.without(h);
+      remove.add(h);
+    }
     remove.removeAll(set.asMap().keySet());
     state = State.RESPONSE_HEADERS;
     sentNanos = System.nanoTime();
@@ -254,9 +270,21 @@ public final class ExchangeSession {
       return outOfOrder("response headers");
     }
     responseStatus = parseStatus(headers.value(":status"));
+    boolean encoded = headers.contains("content-encoding");
+    if (encoded) {
+      try {
+        answerDecoder = ContentDecoders.forEncoding(headers.value("content-encoding"),
+            config.maxDecodedResponseBytes()).orElse(null);
+      } catch (ContentDecodingException e) {
+        LOG.warn("backend {}: {}", backend.target().name(), e.getMessage());
+        return fail(502, "undecodable_answer", e.getMessage());
+      }
+    }
     ResponseHead head;
     try {
-      head = exchange.onResponseHeaders(responseStatus, headers);
+      // the translator sees the answer as it will read it: decoded
+      head = exchange.onResponseHeaders(responseStatus,
+          encoded ? headers.without("content-encoding").without("content-length") : headers);
     } catch (GatewayException e) {
       return fail(e.status(), e.type(), e.getMessage());
     } catch (RuntimeException e) {
@@ -265,19 +293,25 @@ public final class ExchangeSession {
     }
     responseStreaming = head.streaming();
     guardAnswer = responseStatus < 400 && policies.guardsResponses();
+    Set<String> remove = new HashSet<>(head.removeHeaders());
+    Headers set = head.setHeaders();
     if (guardAnswer) {
       // a mask may change the length; a rejection replaces the body
-      Set<String> remove = new HashSet<>(head.removeHeaders());
       remove.add("content-length");
-      head = new ResponseHead(head.setHeaders(), remove, head.streaming());
       heldStream = responseStreaming ? new Guarding.HeldStream(endpoint) : null;
+    }
+    if (encoded) {
+      // the client gets the decoded body: no stale encoding, no stale length
+      set = set.without("content-encoding");
+      remove.add("content-encoding");
+      remove.add("content-length");
     }
     if (endOfStream) {
       state = State.DONE;
-      return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null, null, finish(), null);
+      return new PhaseResult(set, remove, null, false, null, null, finish(), null);
     }
     state = State.RESPONSE_BODY;
-    return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null,
+    return new PhaseResult(set, remove, null, false, null,
         responseStreaming ? BodyMode.STREAMED : BodyMode.BUFFERED, Map.of(), null);
   }
 
@@ -289,9 +323,21 @@ public final class ExchangeSession {
     if (state != State.RESPONSE_BODY) {
       return outOfOrder("response body");
     }
+    boolean last = endOfStream;
+    if (answerBroken) {
+      return bodyAnswer(new byte[0], last);
+    }
+    byte[] plain = chunk;
+    if (answerDecoder != null) {
+      try {
+        plain = answerDecoder.decode(chunk, last);
+      } catch (ContentDecodingException e) {
+        return undecodable(e, last);
+      }
+    }
     byte[] out;
     try {
-      out = exchange.onResponseBody(chunk, endOfStream);
+      out = plain.length == 0 && !last ? plain : exchange.onResponseBody(plain, last);
     } catch (GatewayException | RuntimeException e) {
       if (!responseStreaming) {
         LOG.warn("cannot translate the answer of backend {}: {}", backend.target().name(), e.toString());
@@ -301,7 +347,7 @@ public final class ExchangeSession {
       // Headers are already on their way to the client: pass the bytes on rather than cut the stream.
       LOG.warn("cannot translate a streamed chunk of backend {}; passing it through: {}", backend.target().name(),
           e.toString());
-      out = chunk;
+      out = plain;
     }
     if (responseStreaming && out.length > 0) {
       lastChunkNanos = System.nanoTime();
@@ -310,18 +356,38 @@ public final class ExchangeSession {
       }
     }
     if (guardAnswer) {
-      PhaseResult guarded = guardAnswer(out, endOfStream);
+      PhaseResult guarded = guardAnswer(out, last);
       if (guarded != null) {
         return guarded;
       }
-      out = endOfStream ? guardedBody : new byte[0];
+      out = last ? guardedBody : new byte[0];
     }
+    return bodyAnswer(out == chunk ? null : out, last);
+  }
+
+  /** A body answer; the last one ends the exchange and carries the costs. */
+  private PhaseResult bodyAnswer(byte[] body, boolean last) {
     Map<String, Map<String, Object>> md = Map.of();
-    if (endOfStream) {
+    if (last) {
       state = State.DONE;
       md = finish();
     }
-    return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, md, null);
+    return new PhaseResult(Headers.empty(), Set.of(), body, false, null, null, md, null);
+  }
+
+  /**
+   * A compressed answer that cannot be decoded (corrupt, cut short, or over the limit): a whole
+   * answer becomes a 502; a streamed one, whose headers have gone, ends with an error event in the
+   * client's stream format and its remaining chunks are dropped.
+   */
+  private PhaseResult undecodable(ContentDecodingException e, boolean last) {
+    LOG.warn("backend {}: {}", backend.target().name(), e.getMessage());
+    if (!responseStreaming) {
+      return fail(502, "undecodable_answer", e.getMessage());
+    }
+    answerBroken = true;
+    listener.localReply(502, "undecodable_answer");
+    return bodyAnswer(Guarding.errorEvent(clientApi(), 502, e.getMessage()), last);
   }
 
   private byte[] guardedBody;
@@ -389,10 +455,14 @@ public final class ExchangeSession {
   private PhaseResult fail(int status, String cause, String message) {
     state = State.DONE;
     listener.localReply(status, cause);
+    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"),
+        errorBody(status, message), "tollgate_" + cause));
+  }
+
+  /** An error in the client's format. */
+  private byte[] errorBody(int status, String message) {
     String type = clientApi() == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
-    byte[] body = ErrorFormats.render(clientApi(), status, type, message);
-    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"), body,
-        "tollgate_" + cause));
+    return ErrorFormats.render(clientApi(), status, type, message);
   }
 
   private PhaseResult outOfOrder(String phase) {
