@@ -112,7 +112,13 @@ public final class ConfigParser {
                 "backend '" + allowed.get(i) + "' is not defined under backends");
           }
         }
-        routingHeader = Optional.of(new RoutingHeader(headerName(rh, "name", "x-ai-eg-backend"), allowed));
+        String name = headerName(rh, "name", "x-ai-eg-backend");
+        if (name.equals(selectedHeader) || name.equals(modelHeader)) {
+          throw new InvalidConfigException(rh.field("name"), "'" + name + "' is the gateway's own "
+              + (name.equals(selectedHeader) ? "selectedBackendHeaderKey" : "modelNameHeaderKey")
+              + ", which clients may not set; pick another header name");
+        }
+        routingHeader = Optional.of(new RoutingHeader(name, allowed));
       }
     }
 

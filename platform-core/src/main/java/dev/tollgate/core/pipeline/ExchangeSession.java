@@ -30,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -110,14 +111,15 @@ public final class ExchangeSession {
     if (state != State.REQUEST_HEADERS) {
       return outOfOrder("request headers");
     }
-    requestHeaders = headers;
+    // the gateway's own headers: whatever the client sent there is not its to choose
+    requestHeaders = headers.without(config.modelHeader()).without(config.selectedBackendHeader());
     String path = headers.value(":path");
     String method = headers.get(":method").orElse("POST");
     endpoint = Endpoint.fromPath(path).orElse(null);
     if (endpoint == null) {
       if (config.unknownPaths() == GatewayConfig.UnknownPaths.PASSTHROUGH) {
         state = State.PASSTHROUGH;
-        return PhaseResult.CONTINUE;
+        return withoutClientRoutingHeaders(null);
       }
       return fail(404, "unknown_path", "path " + sanitize(path) + " is not served by this gateway");
     }
@@ -134,7 +136,18 @@ public final class ExchangeSession {
       return fail(400, "no_body", "the request has no body; send a JSON body with a model");
     }
     state = State.REQUEST_BODY;
-    return new PhaseResult(Headers.empty(), Set.of(), null, false, BodyMode.BUFFERED, null, Map.of(), null);
+    return withoutClientRoutingHeaders(BodyMode.BUFFERED);
+  }
+
+  /**
+   * The answer to request headers that go on: the model and selected-backend headers are removed,
+   * whatever the client sent in them, and the proxy is asked to pick the route again, since it
+   * resolved the first one from the client's headers. (Envoy clears its route cache only along
+   * with a header mutation; the removal is one.)
+   */
+  private PhaseResult withoutClientRoutingHeaders(BodyMode requestBodyMode) {
+    Set<String> remove = Set.copyOf(List.of(config.modelHeader(), config.selectedBackendHeader()));
+    return new PhaseResult(Headers.empty(), remove, null, true, requestBodyMode, null, Map.of(), null);
   }
 
   /** Phase 2: the request body, whole (buffered) or in pieces; work starts at end of stream. */

@@ -57,6 +57,10 @@ class ConfigParserTest {
     assertError("rules: [\n", "(document)", "not valid YAML at line");
     assertError("costs: [{metadataKey: k, type: InputToken}, {metadataKey: k, type: OutputToken}]", "costs[1].metadataKey", "used by two costs");
     assertError("maxDecodedResponseBytes: 0", "maxDecodedResponseBytes", "must be positive");
+    assertError("routingHeader: {name: x-ai-eg-selected-backend}\n" + BACKENDS, "routingHeader.name",
+        "selectedBackendHeaderKey, which clients may not set");
+    assertError("modelNameHeaderKey: x-model\nroutingHeader: {name: x-model}\n" + BACKENDS, "routingHeader.name",
+        "modelNameHeaderKey");
   }
 
   private static void assertError(String yaml, String field, String message) {

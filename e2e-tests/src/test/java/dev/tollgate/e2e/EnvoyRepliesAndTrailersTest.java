@@ -1,0 +1,113 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.EnvoyLikeClient;
+import dev.tollgate.testkit.FakeOpenAi;
+import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.HttpExchange;
+import dev.tollgate.testkit.ProxyResponse;
+import dev.tollgate.testkit.RawExtProcStream;
+import dev.tollgate.testkit.TollgateHarness;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What Envoy does that the Envoy-like client does not play, driven message by message against the
+ * gateway as shipped: its own local replies in the response phases (before and after routing),
+ * answers that end with trailers, and clients that send the gateway's own routing headers.
+ */
+class EnvoyRepliesAndTrailersTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NS = "io.envoy.ai_gateway";
+  private static final String CHAT = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+  @TempDir
+  Path dir;
+  FakeUpstream upstream;
+  TollgateHarness gateway;
+
+  @BeforeEach
+  void start() throws Exception {
+    upstream = new FakeUpstream(FakeOpenAi.handler(null, 11, 7));
+    gateway = TollgateHarness.start(dir, Plugins.dir(), """
+        unknownPaths: PassThrough
+        costs:
+          - {metadataKey: llm_total_token, type: TotalToken}
+        rules:
+          - {name: openai, headers: [{name: x-ai-eg-model, type: Exact, value: gpt-4o-mini}], backends: [{name: openai}]}
+          - {name: claude, headers: [{name: x-ai-eg-model, type: Exact, value: claude}], backends: [{name: claude}]}
+        backends:
+          - {name: openai, schema: {name: OpenAI}}
+          - name: claude
+            schema: {name: Anthropic}
+            auth: {type: APIKey, header: x-api-key, key: sk-ant-e2e}
+        """);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    gateway.close();
+    upstream.close();
+  }
+
+  private RawExtProcStream stream() {
+    return new RawExtProcStream(gateway.channel());
+  }
+
+  private static List<String> set(CommonResponse c) {
+    return c.getHeaderMutation().getSetHeadersList().stream().map(HeaderValueOption::getHeader)
+        .map(h -> h.getKey() + "=" + h.getRawValue().toStringUtf8()).toList();
+  }
+
+  private static JsonNode body(CommonResponse c) throws Exception {
+    return JSON.readTree(c.getBodyMutation().getBody().toByteArray());
+  }
+
+  private static double cost(ProcessingResponse r, String key) {
+    return r.getDynamicMetadata().getFieldsOrThrow(NS).getStructValue().getFieldsOrThrow(key).getNumberValue();
+  }
+
+  // --- the gateway's own routing headers ---
+
+  @Test
+  void theRequestHeadersAnswerRemovesTheGatewaysOwnHeadersAndClearsTheRoute() throws Exception {
+    for (String path : List.of("/v1/chat/completions", "/not/a/gateway/path")) {
+      try (RawExtProcStream s = stream()) {
+        CommonResponse c = s.requestHeaders(false, ":method", "POST", ":path", path,
+            "x-ai-eg-selected-backend", "openai", "x-ai-eg-model", "gpt-4o").getRequestHeaders().getResponse();
+        assertThat(c.getHeaderMutation().getRemoveHeadersList()).as(path)
+            .containsExactlyInAnyOrder("x-ai-eg-selected-backend", "x-ai-eg-model");
+        assertThat(c.getClearRouteCache()).as(path).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aClientCannotPickTheBackendRouteOfAPassedThroughRequest() throws Exception {
+    EnvoyLikeClient envoy = gateway.envoy(Map.of("openai", upstream.uri()));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/files", "{}", "x-ai-eg-selected-backend", "openai"));
+    assertThat(r.routeCacheCleared()).isTrue();
+    assertThat(r.cluster()).as("no route without the header: the proxy's 404").isNull();
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(upstream.received()).isEmpty();
+
+    ProxyResponse chat = envoy.send(HttpExchange.postJson("/v1/chat/completions", CHAT,
+        "x-ai-eg-selected-backend", "elsewhere", "x-ai-eg-model", "gpt-4o"));
+    assertThat(chat.status()).isEqualTo(200);
+    assertThat(chat.cluster()).isEqualTo("openai");
+    assertThat(upstream.last().header("x-ai-eg-model")).isEqualTo("gpt-4o-mini");
+  }
+}
