@@ -110,4 +110,72 @@ class EnvoyRepliesAndTrailersTest {
     assertThat(chat.cluster()).isEqualTo("openai");
     assertThat(upstream.last().header("x-ai-eg-model")).isEqualTo("gpt-4o-mini");
   }
+
+  // --- Envoy's own local replies ---
+
+  @Test
+  void envoysReplyWhileTheRequestBodyIsBufferedKeepsItsStatusInTheClientsFormat() throws Exception {
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions", "content-type", "application/json");
+      ProcessingResponse r = s.responseHeaders(false, ":status", "413", "content-type", "text/plain",
+          "content-length", "17");
+      assertThat(r.hasImmediateResponse()).isFalse();
+      CommonResponse c = r.getResponseHeaders().getResponse();
+      assertThat(c.getStatus()).as("the body is replaced in this answer").isEqualTo(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE);
+      assertThat(set(c)).contains("content-type=application/json");
+      assertThat(c.getHeaderMutation().getRemoveHeadersList()).contains("content-length");
+      JsonNode err = body(c).path("error");
+      assertThat(err.path("code").asText()).isEqualTo("413");
+      assertThat(err.path("message").asText()).contains("buffer limit");
+      assertThat(err.path("type").asText()).isNotBlank();
+    }
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/messages", "content-type", "application/json");
+      CommonResponse c = s.responseHeaders(false, ":status", "408", "content-type", "text/plain")
+          .getResponseHeaders().getResponse();
+      JsonNode anthropic = body(c);
+      assertThat(anthropic.path("type").asText()).isEqualTo("error");
+      assertThat(anthropic.path("error").path("message").asText()).contains("did not arrive in time");
+    }
+  }
+
+  @Test
+  void envoysReplyBeforeAnyRequestHeadersAndSuccessesBeforeRouting() throws Exception {
+    try (RawExtProcStream s = stream()) {
+      CommonResponse c = s.responseHeaders(true, ":status", "503").getResponseHeaders().getResponse();
+      assertThat(c.getStatus()).isEqualTo(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE);
+      assertThat(body(c).path("error").path("message").asText()).contains("no healthy upstream");
+    }
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+      CommonResponse c = s.responseHeaders(false, ":status", "200", "content-type", "text/plain")
+          .getResponseHeaders().getResponse();
+      assertThat(c.hasBodyMutation()).as("not an error: passed as it is").isFalse();
+      assertThat(c.hasHeaderMutation()).isFalse();
+    }
+  }
+
+  @Test
+  void envoysRepliesAfterRoutingAreRewrittenWithOrWithoutABody() throws Exception {
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+      s.requestBody(CHAT);
+      // Envoy's 404 when no route matches has no body
+      CommonResponse c = s.responseHeaders(true, ":status", "404").getResponseHeaders().getResponse();
+      assertThat(c.getStatus()).isEqualTo(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE);
+      assertThat(set(c)).contains("content-type=application/json");
+      assertThat(body(c).path("error").path("code").asText()).isEqualTo("404");
+    }
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+      s.requestBody(CHAT);
+      ProcessingResponse h = s.responseHeaders(false, ":status", "504", "content-type", "text/plain",
+          "content-length", "24");
+      assertThat(h.getResponseHeaders().getResponse().getHeaderMutation().getRemoveHeadersList()).contains("content-length");
+      CommonResponse b = s.responseBody("upstream request timeout", true).getResponseBody().getResponse();
+      JsonNode err = body(b).path("error");
+      assertThat(err.path("code").asText()).isEqualTo("504");
+      assertThat(err.path("message").asText()).contains("upstream request timeout");
+    }
+  }
 }

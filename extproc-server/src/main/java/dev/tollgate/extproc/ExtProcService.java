@@ -435,7 +435,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (r.isLocalReply()) {
           return immediate(r);
         }
-        b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.common(r)));
+        b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.headersCommon(r)));
         if (r.requestBodyMode() != null) {
           b.setModeOverride(ProtoMapping.requestMode(r.requestBodyMode()));
         }
@@ -454,7 +454,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (r.isLocalReply()) {
           return immediate(r);
         }
-        b.setResponseHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.common(r)));
+        b.setResponseHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.headersCommon(r)));
         if (r.responseBodyMode() != null) {
           b.setModeOverride(ProtoMapping.responseMode(r.responseBodyMode()));
         }

@@ -52,6 +52,16 @@ final class ProtoMapping {
     return c.build();
   }
 
+  /**
+   * The answer to a headers message. A body in it replaces the whole body of that side right away
+   * ({@code CONTINUE_AND_REPLACE}; Envoy then adds one where there was none and sends no body
+   * message).
+   */
+  static CommonResponse headersCommon(PhaseResult r) {
+    CommonResponse c = common(r);
+    return r.body() == null ? c : c.toBuilder().setStatus(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE).build();
+  }
+
   static HeaderMutation mutation(Headers set, java.util.Set<String> remove) {
     if (set.isEmpty() && remove.isEmpty()) {
       return null;

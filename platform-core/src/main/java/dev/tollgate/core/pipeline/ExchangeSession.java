@@ -274,10 +274,17 @@ public final class ExchangeSession {
     }
   }
 
-  /** Phase 3: the upstream's response headers. */
+  /**
+   * Phase 3: the response headers: the upstream's, or those of a reply the proxy made itself (a
+   * timeout, no route, no healthy upstream, its buffer limit), which may come before the request
+   * was routed.
+   */
   public PhaseResult onResponseHeaders(Headers headers, boolean endOfStream) {
     if (state == State.PASSTHROUGH) {
       return PhaseResult.CONTINUE;
+    }
+    if (state == State.REQUEST_HEADERS || state == State.REQUEST_BODY) {
+      return proxyReplyBeforeRouting(headers);
     }
     if (state != State.RESPONSE_HEADERS) {
       return outOfOrder("response headers");
@@ -321,11 +328,57 @@ public final class ExchangeSession {
     }
     if (endOfStream) {
       state = State.DONE;
-      return new PhaseResult(set, remove, null, false, null, null, finish(), null);
+      byte[] error = bodilessError();
+      if (error != null) {
+        set = set.with("content-type", "application/json");
+        remove.add("content-length");
+        remove.remove("content-type");
+      }
+      return new PhaseResult(set, remove, error, false, null, null, finish(), null);
     }
     state = State.RESPONSE_BODY;
     return new PhaseResult(set, remove, null, false, null,
         responseStreaming ? BodyMode.STREAMED : BodyMode.BUFFERED, Map.of(), null);
+  }
+
+  /**
+   * An error answer without a body (Envoy's own 404 for no route has none): the translator's
+   * error for it, in the client's format, to go out in place of the missing body; null for a
+   * success, which stays as it is.
+   */
+  private byte[] bodilessError() {
+    if (responseStatus < 400) {
+      return null;
+    }
+    try {
+      byte[] error = exchange.onResponseBody(new byte[0], true);
+      if (error.length > 0) {
+        return error;
+      }
+    } catch (GatewayException | RuntimeException e) {
+      LOG.warn("backend {}: cannot translate a {} answer without a body: {}", backend.target().name(),
+          responseStatus, e.toString());
+    }
+    return errorBody(responseStatus, ProxyReplies.message(responseStatus));
+  }
+
+  /**
+   * Response headers before the request was routed: the proxy answered by itself, e.g. with 413
+   * when the request body outgrew its buffer while being buffered, or 408 when it came too slowly.
+   * An error goes on with its status and the client's error format in place of the proxy's
+   * plain-text body; anything else passes as it is.
+   */
+  private PhaseResult proxyReplyBeforeRouting(Headers headers) {
+    int status = parseStatus(headers.value(":status"));
+    LOG.debug("the proxy answered {} before the request was routed (state {})", status, state);
+    state = State.DONE;
+    listener.localReply(status, "proxy_reply");
+    if (status < 400) {
+      return PhaseResult.CONTINUE;
+    }
+    return new PhaseResult(Headers.of("content-type", "application/json"),
+        Set.of("content-length", "content-encoding"), errorBody(status, ProxyReplies.message(status)), false, null,
+        null, Map.of(), null);
   }
 
   /** Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last piece. */
