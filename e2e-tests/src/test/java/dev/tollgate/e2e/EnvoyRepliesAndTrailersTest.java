@@ -178,4 +178,49 @@ class EnvoyRepliesAndTrailersTest {
       assertThat(err.path("message").asText()).contains("upstream request timeout");
     }
   }
+
+  // --- trailers ---
+
+  @Test
+  void aStreamedAnswerEndedByTrailersIsFinishedThereWithItsCosts() throws Exception {
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+      s.requestBody("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+      ProcessingResponse h = s.responseHeaders(false, ":status", "200", "content-type", "text/event-stream");
+      assertThat(h.getModeOverride().getResponseBodyMode()).isEqualTo(ProcessingMode.BodySendMode.STREAMED);
+      assertThat(h.getModeOverride().getResponseTrailerMode()).isEqualTo(ProcessingMode.HeaderSendMode.SEND);
+      for (byte[] chunk : FakeOpenAi.streamChunks("gpt-4o-mini", 11, 7, true)) {
+        ProcessingResponse b = s.responseBody(new String(chunk, StandardCharsets.UTF_8), false);
+        assertThat(b.hasDynamicMetadata()).as("not the end yet").isFalse();
+      }
+      ProcessingResponse t = s.responseTrailers("grpc-status", "0");
+      assertThat(t.hasResponseTrailers()).isTrue();
+      assertThat(cost(t, "llm_total_token")).isEqualTo(18);
+      assertThat(t.getDynamicMetadata().getFieldsOrThrow(NS).getStructValue().getFieldsOrThrow("backend_name")
+          .getStringValue()).isEqualTo("openai");
+    }
+  }
+
+  @Test
+  void aBufferedAnswerFollowedByTrailersIsWholeInItsBodyMessage() throws Exception {
+    try (RawExtProcStream s = stream()) {
+      s.requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+      s.requestBody("{\"model\":\"claude\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+      ProcessingResponse h = s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      assertThat(h.getModeOverride().getResponseBodyMode()).isEqualTo(ProcessingMode.BodySendMode.BUFFERED);
+      assertThat(h.getModeOverride().getResponseTrailerMode()).isEqualTo(ProcessingMode.HeaderSendMode.SEND);
+      // Envoy: the buffered body without end of stream, since trailers follow
+      ProcessingResponse b = s.responseBody("{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+          + "\"model\":\"claude\",\"content\":[{\"type\":\"text\",\"text\":\"Hi there\"}],\"stop_reason\":\"end_turn\","
+          + "\"usage\":{\"input_tokens\":3,\"output_tokens\":2}}", false);
+      JsonNode chat = body(b.getResponseBody().getResponse());
+      assertThat(chat.path("object").asText()).isEqualTo("chat.completion");
+      assertThat(chat.path("choices").get(0).path("message").path("content").asText()).isEqualTo("Hi there");
+      assertThat(cost(b, "llm_total_token")).isEqualTo(5);
+      ProcessingResponse t = s.responseTrailers("x-trailer", "1");
+      assertThat(t.hasResponseTrailers()).isTrue();
+      assertThat(t.hasDynamicMetadata()).as("costs went out once, with the body").isFalse();
+    }
+  }
 }

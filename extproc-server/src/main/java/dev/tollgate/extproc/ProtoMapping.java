@@ -101,13 +101,17 @@ final class ProtoMapping {
         .build();
   }
 
+  /**
+   * The response side's mode. Response trailers are asked for: an answer with trailers has no
+   * body message with end of stream, and its trailers are where it ends (costs, final translation).
+   */
   static ProcessingMode responseMode(BodyMode responseBody) {
     return ProcessingMode.newBuilder()
         .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
         .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SEND)
         .setResponseBodyMode(body(responseBody))
         .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SEND)
         .build();
   }
 

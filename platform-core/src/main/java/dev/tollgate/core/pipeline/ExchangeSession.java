@@ -381,7 +381,11 @@ public final class ExchangeSession {
         null, Map.of(), null);
   }
 
-  /** Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last piece. */
+  /**
+   * Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last
+   * piece. In buffered mode the proxy sends the whole body in one message; its end of stream is
+   * only missing when trailers follow, and those bring nothing more of the body.
+   */
   public PhaseResult onResponseBody(byte[] chunk, boolean endOfStream) {
     if (state == State.PASSTHROUGH) {
       return PhaseResult.CONTINUE;
@@ -389,7 +393,7 @@ public final class ExchangeSession {
     if (state != State.RESPONSE_BODY) {
       return outOfOrder("response body");
     }
-    boolean last = endOfStream;
+    boolean last = endOfStream || !responseStreaming;
     if (answerBroken) {
       return bodyAnswer(new byte[0], last);
     }
@@ -454,6 +458,28 @@ public final class ExchangeSession {
     answerBroken = true;
     listener.localReply(502, "undecodable_answer");
     return bodyAnswer(Guarding.errorEvent(clientApi(), 502, e.getMessage()), last);
+  }
+
+  /**
+   * Phase 5: the upstream's trailers. When an answer has trailers, its last body message has no
+   * end of stream; the trailers end it instead. A streamed answer is finished here (final
+   * translation, costs); bytes the translator or a response guard still held cannot go out any
+   * more (a trailers answer carries no body), which is logged.
+   */
+  public PhaseResult onResponseTrailers() {
+    if (state != State.RESPONSE_BODY) {
+      return PhaseResult.CONTINUE; // already finished (a buffered body), passed through, or ended
+    }
+    PhaseResult last = onResponseBody(new byte[0], true);
+    if (last.isLocalReply()) {
+      // too late for a local reply: the answer is on its way; end it with what it has
+      return PhaseResult.CONTINUE.withMetadata(last.metadata());
+    }
+    if (last.body() != null && last.body().length > 0) {
+      LOG.warn("backend {}: the answer ended with trailers; {} bytes of its translated end could not be sent",
+          backend.target().name(), last.body().length);
+    }
+    return PhaseResult.CONTINUE.withMetadata(last.metadata());
   }
 
   private byte[] guardedBody;
