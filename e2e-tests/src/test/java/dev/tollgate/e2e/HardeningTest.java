@@ -231,11 +231,19 @@ class HardeningTest {
     noMethod.expectLocalReply(reqBody("{\"model\":\"nope\"}"), 404, "nope");
     // request body before headers
     new Raw().expectLocalReply(reqBody("{\"model\":\"gpt-4o-mini\"}"), 500, "out of order");
-    // response headers before the request body
+    // response headers before the request body: Envoy's own reply (here its buffer limit) goes on
+    // with its status, in the client's error format, instead of becoming a 500
     Raw early = new Raw();
     early.send(reqHeaders(false, ":method", "POST", ":path", "/v1/chat/completions"));
-    early.expectLocalReply(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder()
-        .setHeaders(headers(":status", "200"))).build(), 500, "out of order");
+    ProcessingResponse envoyReply = early.send(ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder()
+        .setHeaders(headers(":status", "413", "content-type", "text/plain"))).build());
+    assertThat(envoyReply.hasImmediateResponse()).isFalse();
+    JsonNode replaced = JSON.readTree(envoyReply.getResponseHeaders().getResponse().getBodyMutation().getBody()
+        .toByteArray()).path("error");
+    assertThat(replaced.path("code").asText()).isEqualTo("413");
+    assertThat(replaced.path("message").asText()).contains("buffer limit");
+    early.out.onCompleted();
+    early.ended.get(5, TimeUnit.SECONDS);
     // response body before response headers
     Raw noHead = new Raw();
     noHead.send(reqHeaders(false, ":method", "POST", ":path", "/v1/chat/completions"));

@@ -231,7 +231,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     private boolean mayBlock(ProcessingRequest request) {
       return switch (request.getRequestCase()) {
         case REQUEST_BODY -> session.requestBodyMayBlock();
-        case RESPONSE_HEADERS, RESPONSE_BODY -> session.responseMayBlock();
+        case RESPONSE_HEADERS, RESPONSE_BODY, RESPONSE_TRAILERS -> session.responseMayBlock();
         default -> false;
       };
     }
@@ -435,7 +435,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (r.isLocalReply()) {
           return immediate(r);
         }
-        b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.common(r)));
+        b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.headersCommon(r)));
         if (r.requestBodyMode() != null) {
           b.setModeOverride(ProtoMapping.requestMode(r.requestBodyMode()));
         }
@@ -454,7 +454,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (r.isLocalReply()) {
           return immediate(r);
         }
-        b.setResponseHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.common(r)));
+        b.setResponseHeaders(HeadersResponse.newBuilder().setResponse(ProtoMapping.headersCommon(r)));
         if (r.responseBodyMode() != null) {
           b.setModeOverride(ProtoMapping.responseMode(r.responseBodyMode()));
         }
@@ -471,7 +471,13 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         return b.setRequestTrailers(TrailersResponse.getDefaultInstance()).build();
       }
       case RESPONSE_TRAILERS -> {
-        return b.setResponseTrailers(TrailersResponse.getDefaultInstance()).build();
+        r = session.onResponseTrailers();
+        TrailersResponse.Builder t = TrailersResponse.newBuilder();
+        io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m = ProtoMapping.mutation(r.setHeaders(), r.removeHeaders());
+        if (m != null) {
+          t.setHeaderMutation(m);
+        }
+        b.setResponseTrailers(t);
       }
       default -> {
         LOG.warn("ext_proc message without a phase; ignored");

@@ -52,6 +52,16 @@ final class ProtoMapping {
     return c.build();
   }
 
+  /**
+   * The answer to a headers message. A body in it replaces the whole body of that side right away
+   * ({@code CONTINUE_AND_REPLACE}; Envoy then adds one where there was none and sends no body
+   * message).
+   */
+  static CommonResponse headersCommon(PhaseResult r) {
+    CommonResponse c = common(r);
+    return r.body() == null ? c : c.toBuilder().setStatus(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE).build();
+  }
+
   static HeaderMutation mutation(Headers set, java.util.Set<String> remove) {
     if (set.isEmpty() && remove.isEmpty()) {
       return null;
@@ -91,13 +101,17 @@ final class ProtoMapping {
         .build();
   }
 
+  /**
+   * The response side's mode. Response trailers are asked for: an answer with trailers has no
+   * body message with end of stream, and its trailers are where it ends (costs, final translation).
+   */
   static ProcessingMode responseMode(BodyMode responseBody) {
     return ProcessingMode.newBuilder()
         .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
         .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SEND)
         .setResponseBodyMode(body(responseBody))
         .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SEND)
         .build();
   }
 

@@ -64,7 +64,7 @@ public final class ConfigParser {
 
   static GatewayConfig parse(Settings s) throws InvalidConfigException {
     s.allowOnly(Set.of("uuid", "schema", "modelNameHeaderKey", "selectedBackendHeaderKey", "metadataNamespace",
-        "unknownPaths", "maxRequestBodyBytes", "routingHeader", "costs", "rules", "backends", "policies"));
+        "unknownPaths", "maxRequestBodyBytes", "maxDecodedResponseBytes", "routingHeader", "costs", "rules", "backends", "policies"));
     String uuid = s.string("uuid", "unset");
     ClientApi clientSchema = clientSchema(s);
     String modelHeader = headerName(s, "modelNameHeaderKey", GatewayConfig.DEFAULT_MODEL_HEADER);
@@ -78,6 +78,10 @@ public final class ConfigParser {
     long maxBody = s.longValue("maxRequestBodyBytes", 4L * 1024 * 1024);
     if (maxBody <= 0) {
       throw new InvalidConfigException(s.field("maxRequestBodyBytes"), "must be positive");
+    }
+    long maxDecoded = s.longValue("maxDecodedResponseBytes", 16L * 1024 * 1024);
+    if (maxDecoded <= 0) {
+      throw new InvalidConfigException(s.field("maxDecodedResponseBytes"), "must be positive");
     }
 
     List<Backend> backends = new ArrayList<>();
@@ -108,7 +112,13 @@ public final class ConfigParser {
                 "backend '" + allowed.get(i) + "' is not defined under backends");
           }
         }
-        routingHeader = Optional.of(new RoutingHeader(headerName(rh, "name", "x-ai-eg-backend"), allowed));
+        String name = headerName(rh, "name", "x-ai-eg-backend");
+        if (name.equals(selectedHeader) || name.equals(modelHeader)) {
+          throw new InvalidConfigException(rh.field("name"), "'" + name + "' is the gateway's own "
+              + (name.equals(selectedHeader) ? "selectedBackendHeaderKey" : "modelNameHeaderKey")
+              + ", which clients may not set; pick another header name");
+        }
+        routingHeader = Optional.of(new RoutingHeader(name, allowed));
       }
     }
 
@@ -135,7 +145,7 @@ public final class ConfigParser {
       policies.add(policy(p, ruleNames, backendNames));
     }
     return new GatewayConfig(uuid, clientSchema, modelHeader, selectedHeader, namespace, unknownPaths, maxBody,
-        routingHeader, costs, rules, backends, policies);
+        maxDecoded, routingHeader, costs, rules, backends, policies);
   }
 
   private static List<CostSpec> costs(List<Settings> list, Set<String> keys) throws InvalidConfigException {

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * @param metadataNamespace     the dynamic-metadata namespace costs are emitted in
  * @param unknownPaths          what to do with requests to paths Tollgate does not know
  * @param maxRequestBodyBytes   request bodies larger than this get a 413
+ * @param maxDecodedResponseBytes a compressed answer ({@code content-encoding}) that decodes to more than
+ *                              this is refused with a 502 (a decompression bomb must not exhaust memory)
  * @param routingHeader         the standard routing header, when enabled
  * @param costs                 costs computed at the end of every exchange
  * @param rules                 routing rules, first match wins
@@ -25,6 +27,7 @@ import java.util.regex.Pattern;
  */
 public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHeader, String selectedBackendHeader,
                             String metadataNamespace, UnknownPaths unknownPaths, long maxRequestBodyBytes,
+                            long maxDecodedResponseBytes,
                             Optional<RoutingHeader> routingHeader, List<CostSpec> costs, List<Rule> rules,
                             List<Backend> backends, List<Policy> policies) {
   public static final String DEFAULT_MODEL_HEADER = "x-ai-eg-model";

@@ -20,6 +20,9 @@ import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.core.config.CompiledConfig;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.encoding.ContentDecoder;
+import dev.tollgate.core.encoding.ContentDecoders;
+import dev.tollgate.core.encoding.ContentDecodingException;
 import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
 import dev.tollgate.core.pipeline.PhaseResult.LocalReply;
 import dev.tollgate.core.routing.Router;
@@ -27,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
@@ -40,6 +44,11 @@ import org.slf4j.LoggerFactory;
 public final class ExchangeSession {
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeSession.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Request headers never sent upstream: the gateway reads and rewrites answers, so they must come
+   * uncompressed ({@code accept-encoding}); Envoy's compressor can compress for the client.
+   */
+  private static final Set<String> NOT_SENT_UPSTREAM = Set.of("accept-encoding");
 
   private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, PASSTHROUGH, DONE }
 
@@ -63,6 +72,10 @@ public final class ExchangeSession {
   private boolean guardAnswer;
   private Guarding.HeldStream heldStream;
   private final ByteArrayOutputStream heldBody = new ByteArrayOutputStream();
+  /** Undoes the answer's content-encoding; null when it has none. */
+  private ContentDecoder answerDecoder;
+  /** A streamed answer that could not be decoded: its error event went out, the rest is dropped. */
+  private boolean answerBroken;
   // streamed-answer timings for the listener (System.nanoTime); 0 = not yet
   private long sentNanos;
   private long firstChunkNanos;
@@ -98,14 +111,15 @@ public final class ExchangeSession {
     if (state != State.REQUEST_HEADERS) {
       return outOfOrder("request headers");
     }
-    requestHeaders = headers;
+    // the gateway's own headers: whatever the client sent there is not its to choose
+    requestHeaders = headers.without(config.modelHeader()).without(config.selectedBackendHeader());
     String path = headers.value(":path");
     String method = headers.get(":method").orElse("POST");
     endpoint = Endpoint.fromPath(path).orElse(null);
     if (endpoint == null) {
       if (config.unknownPaths() == GatewayConfig.UnknownPaths.PASSTHROUGH) {
         state = State.PASSTHROUGH;
-        return PhaseResult.CONTINUE;
+        return withoutClientRoutingHeaders(null);
       }
       return fail(404, "unknown_path", "path " + sanitize(path) + " is not served by this gateway");
     }
@@ -122,7 +136,18 @@ public final class ExchangeSession {
       return fail(400, "no_body", "the request has no body; send a JSON body with a model");
     }
     state = State.REQUEST_BODY;
-    return new PhaseResult(Headers.empty(), Set.of(), null, false, BodyMode.BUFFERED, null, Map.of(), null);
+    return withoutClientRoutingHeaders(BodyMode.BUFFERED);
+  }
+
+  /**
+   * The answer to request headers that go on: the model and selected-backend headers are removed,
+   * whatever the client sent in them, and the proxy is asked to pick the route again, since it
+   * resolved the first one from the client's headers. (Envoy clears its route cache only along
+   * with a header mutation; the removal is one.)
+   */
+  private PhaseResult withoutClientRoutingHeaders(BodyMode requestBodyMode) {
+    Set<String> remove = Set.copyOf(List.of(config.modelHeader(), config.selectedBackendHeader()));
+    return new PhaseResult(Headers.empty(), remove, null, true, requestBodyMode, null, Map.of(), null);
   }
 
   /** Phase 2: the request body, whole (buffered) or in pieces; work starts at end of stream. */
@@ -196,6 +221,10 @@ public final class ExchangeSession {
       set = set.with(":path", upstream.path());
     }
     Set<String> remove = new HashSet<>(upstream.removeHeaders());
+    for (String h : NOT_SENT_UPSTREAM) {
+      set = set.without(h);
+      remove.add(h);
+    }
     remove.removeAll(set.asMap().keySet());
     state = State.RESPONSE_HEADERS;
     sentNanos = System.nanoTime();
@@ -245,18 +274,37 @@ public final class ExchangeSession {
     }
   }
 
-  /** Phase 3: the upstream's response headers. */
+  /**
+   * Phase 3: the response headers: the upstream's, or those of a reply the proxy made itself (a
+   * timeout, no route, no healthy upstream, its buffer limit), which may come before the request
+   * was routed.
+   */
   public PhaseResult onResponseHeaders(Headers headers, boolean endOfStream) {
     if (state == State.PASSTHROUGH) {
       return PhaseResult.CONTINUE;
+    }
+    if (state == State.REQUEST_HEADERS || state == State.REQUEST_BODY) {
+      return proxyReplyBeforeRouting(headers);
     }
     if (state != State.RESPONSE_HEADERS) {
       return outOfOrder("response headers");
     }
     responseStatus = parseStatus(headers.value(":status"));
+    boolean encoded = headers.contains("content-encoding");
+    if (encoded) {
+      try {
+        answerDecoder = ContentDecoders.forEncoding(headers.value("content-encoding"),
+            config.maxDecodedResponseBytes()).orElse(null);
+      } catch (ContentDecodingException e) {
+        LOG.warn("backend {}: {}", backend.target().name(), e.getMessage());
+        return fail(502, "undecodable_answer", e.getMessage());
+      }
+    }
     ResponseHead head;
     try {
-      head = exchange.onResponseHeaders(responseStatus, headers);
+      // the translator sees the answer as it will read it: decoded
+      head = exchange.onResponseHeaders(responseStatus,
+          encoded ? headers.without("content-encoding").without("content-length") : headers);
     } catch (GatewayException e) {
       return fail(e.status(), e.type(), e.getMessage());
     } catch (RuntimeException e) {
@@ -265,23 +313,79 @@ public final class ExchangeSession {
     }
     responseStreaming = head.streaming();
     guardAnswer = responseStatus < 400 && policies.guardsResponses();
+    Set<String> remove = new HashSet<>(head.removeHeaders());
+    Headers set = head.setHeaders();
     if (guardAnswer) {
       // a mask may change the length; a rejection replaces the body
-      Set<String> remove = new HashSet<>(head.removeHeaders());
       remove.add("content-length");
-      head = new ResponseHead(head.setHeaders(), remove, head.streaming());
       heldStream = responseStreaming ? new Guarding.HeldStream(endpoint) : null;
+    }
+    if (encoded) {
+      // the client gets the decoded body: no stale encoding, no stale length
+      set = set.without("content-encoding");
+      remove.add("content-encoding");
+      remove.add("content-length");
     }
     if (endOfStream) {
       state = State.DONE;
-      return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null, null, finish(), null);
+      byte[] error = bodilessError();
+      if (error != null) {
+        set = set.with("content-type", "application/json");
+        remove.add("content-length");
+        remove.remove("content-type");
+      }
+      return new PhaseResult(set, remove, error, false, null, null, finish(), null);
     }
     state = State.RESPONSE_BODY;
-    return new PhaseResult(head.setHeaders(), head.removeHeaders(), null, false, null,
+    return new PhaseResult(set, remove, null, false, null,
         responseStreaming ? BodyMode.STREAMED : BodyMode.BUFFERED, Map.of(), null);
   }
 
-  /** Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last piece. */
+  /**
+   * An error answer without a body (Envoy's own 404 for no route has none): the translator's
+   * error for it, in the client's format, to go out in place of the missing body; null for a
+   * success, which stays as it is.
+   */
+  private byte[] bodilessError() {
+    if (responseStatus < 400) {
+      return null;
+    }
+    try {
+      byte[] error = exchange.onResponseBody(new byte[0], true);
+      if (error.length > 0) {
+        return error;
+      }
+    } catch (GatewayException | RuntimeException e) {
+      LOG.warn("backend {}: cannot translate a {} answer without a body: {}", backend.target().name(),
+          responseStatus, e.toString());
+    }
+    return errorBody(responseStatus, ProxyReplies.message(responseStatus));
+  }
+
+  /**
+   * Response headers before the request was routed: the proxy answered by itself, e.g. with 413
+   * when the request body outgrew its buffer while being buffered, or 408 when it came too slowly.
+   * An error goes on with its status and the client's error format in place of the proxy's
+   * plain-text body; anything else passes as it is.
+   */
+  private PhaseResult proxyReplyBeforeRouting(Headers headers) {
+    int status = parseStatus(headers.value(":status"));
+    LOG.debug("the proxy answered {} before the request was routed (state {})", status, state);
+    state = State.DONE;
+    listener.localReply(status, "proxy_reply");
+    if (status < 400) {
+      return PhaseResult.CONTINUE;
+    }
+    return new PhaseResult(Headers.of("content-type", "application/json"),
+        Set.of("content-length", "content-encoding"), errorBody(status, ProxyReplies.message(status)), false, null,
+        null, Map.of(), null);
+  }
+
+  /**
+   * Phase 4: the upstream's response body, whole or chunk by chunk. Costs go out with the last
+   * piece. In buffered mode the proxy sends the whole body in one message; its end of stream is
+   * only missing when trailers follow, and those bring nothing more of the body.
+   */
   public PhaseResult onResponseBody(byte[] chunk, boolean endOfStream) {
     if (state == State.PASSTHROUGH) {
       return PhaseResult.CONTINUE;
@@ -289,9 +393,21 @@ public final class ExchangeSession {
     if (state != State.RESPONSE_BODY) {
       return outOfOrder("response body");
     }
+    boolean last = endOfStream || !responseStreaming;
+    if (answerBroken) {
+      return bodyAnswer(new byte[0], last);
+    }
+    byte[] plain = chunk;
+    if (answerDecoder != null) {
+      try {
+        plain = answerDecoder.decode(chunk, last);
+      } catch (ContentDecodingException e) {
+        return undecodable(e, last);
+      }
+    }
     byte[] out;
     try {
-      out = exchange.onResponseBody(chunk, endOfStream);
+      out = plain.length == 0 && !last ? plain : exchange.onResponseBody(plain, last);
     } catch (GatewayException | RuntimeException e) {
       if (!responseStreaming) {
         LOG.warn("cannot translate the answer of backend {}: {}", backend.target().name(), e.toString());
@@ -301,7 +417,7 @@ public final class ExchangeSession {
       // Headers are already on their way to the client: pass the bytes on rather than cut the stream.
       LOG.warn("cannot translate a streamed chunk of backend {}; passing it through: {}", backend.target().name(),
           e.toString());
-      out = chunk;
+      out = plain;
     }
     if (responseStreaming && out.length > 0) {
       lastChunkNanos = System.nanoTime();
@@ -310,18 +426,60 @@ public final class ExchangeSession {
       }
     }
     if (guardAnswer) {
-      PhaseResult guarded = guardAnswer(out, endOfStream);
+      PhaseResult guarded = guardAnswer(out, last);
       if (guarded != null) {
         return guarded;
       }
-      out = endOfStream ? guardedBody : new byte[0];
+      out = last ? guardedBody : new byte[0];
     }
+    return bodyAnswer(out == chunk ? null : out, last);
+  }
+
+  /** A body answer; the last one ends the exchange and carries the costs. */
+  private PhaseResult bodyAnswer(byte[] body, boolean last) {
     Map<String, Map<String, Object>> md = Map.of();
-    if (endOfStream) {
+    if (last) {
       state = State.DONE;
       md = finish();
     }
-    return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, md, null);
+    return new PhaseResult(Headers.empty(), Set.of(), body, false, null, null, md, null);
+  }
+
+  /**
+   * A compressed answer that cannot be decoded (corrupt, cut short, or over the limit): a whole
+   * answer becomes a 502; a streamed one, whose headers have gone, ends with an error event in the
+   * client's stream format and its remaining chunks are dropped.
+   */
+  private PhaseResult undecodable(ContentDecodingException e, boolean last) {
+    LOG.warn("backend {}: {}", backend.target().name(), e.getMessage());
+    if (!responseStreaming) {
+      return fail(502, "undecodable_answer", e.getMessage());
+    }
+    answerBroken = true;
+    listener.localReply(502, "undecodable_answer");
+    return bodyAnswer(Guarding.errorEvent(clientApi(), 502, e.getMessage()), last);
+  }
+
+  /**
+   * Phase 5: the upstream's trailers. When an answer has trailers, its last body message has no
+   * end of stream; the trailers end it instead. A streamed answer is finished here (final
+   * translation, costs); bytes the translator or a response guard still held cannot go out any
+   * more (a trailers answer carries no body), which is logged.
+   */
+  public PhaseResult onResponseTrailers() {
+    if (state != State.RESPONSE_BODY) {
+      return PhaseResult.CONTINUE; // already finished (a buffered body), passed through, or ended
+    }
+    PhaseResult last = onResponseBody(new byte[0], true);
+    if (last.isLocalReply()) {
+      // too late for a local reply: the answer is on its way; end it with what it has
+      return PhaseResult.CONTINUE.withMetadata(last.metadata());
+    }
+    if (last.body() != null && last.body().length > 0) {
+      LOG.warn("backend {}: the answer ended with trailers; {} bytes of its translated end could not be sent",
+          backend.target().name(), last.body().length);
+    }
+    return PhaseResult.CONTINUE.withMetadata(last.metadata());
   }
 
   private byte[] guardedBody;
@@ -389,10 +547,14 @@ public final class ExchangeSession {
   private PhaseResult fail(int status, String cause, String message) {
     state = State.DONE;
     listener.localReply(status, cause);
+    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"),
+        errorBody(status, message), "tollgate_" + cause));
+  }
+
+  /** An error in the client's format. */
+  private byte[] errorBody(int status, String message) {
     String type = clientApi() == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
-    byte[] body = ErrorFormats.render(clientApi(), status, type, message);
-    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"), body,
-        "tollgate_" + cause));
+    return ErrorFormats.render(clientApi(), status, type, message);
   }
 
   private PhaseResult outOfOrder(String phase) {

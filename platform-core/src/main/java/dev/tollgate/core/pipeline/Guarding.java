@@ -135,18 +135,24 @@ final class Guarding {
     }
 
     private byte[] errorEvent(PromptGuard.Reject reject) {
-      ClientApi api = endpoint.clientApi();
-      String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(reject.status())
-          : ErrorFormats.openAiType(reject.status());
-      String body = new String(ErrorFormats.render(api, reject.status(), type, reject.message()), StandardCharsets.UTF_8);
-      if (api == ClientApi.ANTHROPIC) {
-        return SseDecoder.encode("error", body);
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.writeBytes(SseDecoder.encode(null, body));
-      out.writeBytes(SseDecoder.encode(null, "[DONE]"));
-      return out.toByteArray();
+      return Guarding.errorEvent(endpoint.clientApi(), reject.status(), reject.message());
     }
+  }
+
+  /**
+   * An error that ends a stream whose headers have gone, in the client's stream format:
+   * {@code data: {"error":…}} then {@code [DONE]} for OpenAI, {@code event: error} for Anthropic.
+   */
+  static byte[] errorEvent(ClientApi api, int status, String message) {
+    String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
+    String body = new String(ErrorFormats.render(api, status, type, message), StandardCharsets.UTF_8);
+    if (api == ClientApi.ANTHROPIC) {
+      return SseDecoder.encode("error", body);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(SseDecoder.encode(null, body));
+    out.writeBytes(SseDecoder.encode(null, "[DONE]"));
+    return out.toByteArray();
   }
 
   /** Parses a whole JSON body, or null when it is not a JSON object. */

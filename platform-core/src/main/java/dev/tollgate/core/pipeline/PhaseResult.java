@@ -10,7 +10,9 @@ import java.util.Set;
  *
  * @param setHeaders        headers to set on the message of this phase
  * @param removeHeaders     headers to remove
- * @param body              new body for this phase's body message; null leaves it unchanged
+ * @param body              new body for this phase's body message; null leaves it unchanged. In a
+ *                          headers phase it replaces the whole body (or adds one to a message
+ *                          that had none), and no body message of that side follows
  * @param clearRouteCache   ask the proxy to pick the route again (the selected-backend header changed)
  * @param requestBodyMode   processing mode wanted for the request body from now on; null for no change
  * @param responseBodyMode  processing mode wanted for the response body from now on; null for no change

@@ -29,6 +29,7 @@ class ConfigParserTest {
     assertThat(c.modelHeader()).isEqualTo("x-ai-eg-model");
     assertThat(c.selectedBackendHeader()).isEqualTo("x-ai-eg-selected-backend");
     assertThat(c.metadataNamespace()).isEqualTo("io.envoy.ai_gateway");
+    assertThat(c.maxDecodedResponseBytes()).isEqualTo(16L * 1024 * 1024);
     assertThat(c.rules().get(0).matches().get(0).header()).isEqualTo("x-ai-eg-model");
     assertThat(c.rules().get(0).matches().get(0).matches("gpt-4o")).isTrue();
     assertThat(c.rules().get(0).matches().get(0).matches("xgpt-4o")).as("whole value").isFalse();
@@ -55,6 +56,11 @@ class ConfigParserTest {
     assertError("modelNameHeaderKey: 'Bad Header'", "modelNameHeaderKey", "not a lower-case HTTP header name");
     assertError("rules: [\n", "(document)", "not valid YAML at line");
     assertError("costs: [{metadataKey: k, type: InputToken}, {metadataKey: k, type: OutputToken}]", "costs[1].metadataKey", "used by two costs");
+    assertError("maxDecodedResponseBytes: 0", "maxDecodedResponseBytes", "must be positive");
+    assertError("routingHeader: {name: x-ai-eg-selected-backend}\n" + BACKENDS, "routingHeader.name",
+        "selectedBackendHeaderKey, which clients may not set");
+    assertError("modelNameHeaderKey: x-model\nroutingHeader: {name: x-model}\n" + BACKENDS, "routingHeader.name",
+        "modelNameHeaderKey");
   }
 
   private static void assertError(String yaml, String field, String message) {

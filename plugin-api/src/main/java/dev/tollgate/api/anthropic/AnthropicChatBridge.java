@@ -32,11 +32,11 @@ import java.util.Set;
 public final class AnthropicChatBridge {
   /**
    * Headers of an Anthropic client that must not reach an OpenAI-compatible backend: its
-   * Anthropic credential and version headers, and {@code accept-encoding} (the answer is rewritten
-   * here, so it must arrive uncompressed).
+   * Anthropic credential and version headers. ({@code accept-encoding} the platform removes from
+   * every upstream request.)
    */
   public static final Set<String> ANTHROPIC_CLIENT_HEADERS =
-      Set.of("x-api-key", "anthropic-version", "anthropic-beta", "accept-encoding");
+      Set.of("x-api-key", "anthropic-version", "anthropic-beta");
 
   private AnthropicChatBridge() {
   }

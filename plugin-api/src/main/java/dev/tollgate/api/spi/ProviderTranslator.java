@@ -37,12 +37,23 @@ public interface ProviderTranslator extends ExtensionPoint {
    */
   Exchange start(ClientRequest request, BackendTarget backend) throws GatewayException;
 
-  /** One exchange: the translated request and a stateful translator for its answer. */
+  /**
+   * One exchange: the translated request and a stateful translator for its answer.
+   *
+   * <p>Compression is the platform's business: it never sends the client's {@code accept-encoding}
+   * upstream, and when an upstream compresses anyway ({@code content-encoding} gzip, deflate or
+   * br) it decodes the body before the translator sees it and takes {@code content-encoding} and
+   * {@code content-length} off the answer to the client. A translator always reads plain bytes.
+   */
   interface Exchange {
     /** The upstream request, before credentials are added. */
     dev.tollgate.api.UpstreamRequest request();
 
-    /** Translates the answer's headers. Called once, before any body. */
+    /**
+     * Translates the answer's headers. Called once, before any body. {@code headers} are as the
+     * body will be read: without {@code content-encoding} (nor {@code content-length}) when the
+     * platform decodes it.
+     */
     ResponseHead onResponseHeaders(int status, dev.tollgate.api.Headers headers) throws GatewayException;
 
     /**

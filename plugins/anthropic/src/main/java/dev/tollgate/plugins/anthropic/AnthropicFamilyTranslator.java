@@ -36,7 +36,7 @@ abstract class AnthropicFamilyTranslator implements ProviderTranslator {
     String model = backend.upstreamModel(request.model());
     if (request.endpoint() == Endpoint.CHAT_COMPLETIONS) {
       ObjectNode body = ChatToMessages.convert(request.parsed(), model);
-      UpstreamRequest upstream = identity(upstream(request, backend, model, body, true));
+      UpstreamRequest upstream = upstream(request, backend, model, body, true);
       boolean includeUsage = request.parsed().path("stream_options").path("include_usage").asBoolean(false);
       if (!upstream.setHeaders().contains("authorization")) {
         // the client's gateway credential is not the provider's
@@ -52,15 +52,7 @@ abstract class AnthropicFamilyTranslator implements ProviderTranslator {
     if (changed) {
       body.put("model", model);
     }
-    return new MessagesExchange(identity(upstream(request, backend, model, body, changed)), model);
-  }
-
-  /**
-   * The answer is read (usage) or rewritten here, so it must come uncompressed: the client's
-   * {@code accept-encoding} is not sent on (Envoy's compressor can compress for the client).
-   */
-  private static UpstreamRequest identity(UpstreamRequest upstream) {
-    return upstream.withoutHeader("accept-encoding");
+    return new MessagesExchange(upstream(request, backend, model, body, changed), model);
   }
 
   /**

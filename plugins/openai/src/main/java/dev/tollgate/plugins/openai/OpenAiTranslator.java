@@ -24,8 +24,7 @@ import org.pf4j.Extension;
  *
  * <p>Anthropic Messages clients ({@code /v1/messages}) are served too: their request becomes a chat
  * completions request (see {@link AnthropicChatBridge}), their Anthropic headers
- * ({@code x-api-key}, {@code anthropic-version}, {@code anthropic-beta}) and {@code accept-encoding}
- * are not sent on, and the answer comes back as an Anthropic message, Anthropic stream events or
+ * ({@code x-api-key}, {@code anthropic-version}, {@code anthropic-beta}) are not sent on, and the answer comes back as an Anthropic message, Anthropic stream events or
  * an Anthropic error with the upstream's status.
  */
 @NonBlocking
