@@ -31,8 +31,23 @@ public final class FakeUpstream implements AutoCloseable {
     }
   }
 
-  /** An answer: status, headers, and the body in the pieces to write it in. */
-  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
+  /**
+   * An answer: status, headers, and the body in the pieces to write it in.
+   *
+   * @param contentLength whether the body is framed by a content-length (else chunked); Envoy then
+   *                      sends end_of_stream with the last piece of data instead of an empty one
+   */
+  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces, boolean contentLength) {
+    /** One piece goes with a content-length, several are chunked. */
+    public Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
+      this(status, headers, pieces, pieces.size() <= 1);
+    }
+
+    /** The same pieces, written one by one, but framed by a content-length. */
+    public Answer withContentLength() {
+      return new Answer(status, headers, pieces, true);
+    }
+
     public static Answer json(int status, String json) {
       return new Answer(status, Map.of("content-type", "application/json"),
           List.of(json.getBytes(StandardCharsets.UTF_8)));
@@ -71,8 +86,8 @@ public final class FakeUpstream implements AutoCloseable {
         }
         a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         boolean streamed = a.pieces().size() > 1;
-        long length = streamed ? 0 : a.pieces().stream().mapToLong(p -> p.length).sum();
-        ex.sendResponseHeaders(a.status(), length == 0 && !streamed ? -1 : length);
+        long length = a.pieces().stream().mapToLong(p -> p.length).sum();
+        ex.sendResponseHeaders(a.status(), !a.contentLength() ? 0 : length == 0 ? -1 : length);
         OutputStream out = ex.getResponseBody();
         for (byte[] p : a.pieces()) {
           out.write(p);
