@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,20 @@ class OpenAiEndToEndTest {
     byte[] expected = concat(FakeOpenAi.streamChunks("gpt-4o-mini", 11, 7, true));
     assertThat(r.bodyText()).isEqualTo(new String(expected, StandardCharsets.UTF_8));
     assertThat(r.metadataNumber(NS, "llm_input_token")).isEqualTo(11);
+    assertThat(r.metadataNumber(NS, "llm_total_token")).isEqualTo(18);
+  }
+
+  @Test
+  void aStreamedAnswerWithAContentLengthEndsOnItsLastDataChunkAndIsStillCounted() throws Exception {
+    // Envoy puts end_of_stream on the last data chunk of a content-length body, not on an extra empty one
+    Function<FakeUpstream.Received, FakeUpstream.Answer> fake = FakeOpenAi.handler("sk-primary", 11, 7);
+    primary.handler(req -> fake.apply(req).withContentLength());
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+        "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":[]}"));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.headers()).doesNotContainKey("content-length");
+    byte[] expected = concat(FakeOpenAi.streamChunks("gpt-4o-mini", 11, 7, true));
+    assertThat(r.bodyText()).isEqualTo(new String(expected, StandardCharsets.UTF_8));
     assertThat(r.metadataNumber(NS, "llm_total_token")).isEqualTo(18);
   }
 

@@ -31,15 +31,27 @@ public final class FakeUpstream implements AutoCloseable {
     }
   }
 
-  /** An answer: status, headers, and the body in the pieces to write it in, {@code pause} apart. */
-  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces, java.time.Duration pause) {
+  /**
+   * An answer: status, headers, and the body in the pieces to write it in, {@code pause} apart.
+   *
+   * @param contentLength whether the body is framed by a content-length (else chunked); Envoy then
+   *                      sends end_of_stream with the last piece of data instead of an empty one
+   */
+  public record Answer(int status, Map<String, String> headers, List<byte[]> pieces, boolean contentLength,
+                       java.time.Duration pause) {
+    /** One piece goes with a content-length, several are chunked, 5 ms apart. */
     public Answer(int status, Map<String, String> headers, List<byte[]> pieces) {
-      this(status, headers, pieces, java.time.Duration.ofMillis(5));
+      this(status, headers, pieces, pieces.size() <= 1, java.time.Duration.ofMillis(5));
+    }
+
+    /** The same pieces, written one by one, but framed by a content-length. */
+    public Answer withContentLength() {
+      return new Answer(status, headers, pieces, true, pause);
     }
 
     /** The same answer with another pause between its pieces. */
     public Answer paced(java.time.Duration between) {
-      return new Answer(status, headers, pieces, between);
+      return new Answer(status, headers, pieces, contentLength, between);
     }
 
     public static Answer json(int status, String json) {
@@ -92,8 +104,8 @@ public final class FakeUpstream implements AutoCloseable {
         }
         a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         boolean streamed = a.pieces().size() > 1;
-        long length = streamed ? 0 : a.pieces().stream().mapToLong(p -> p.length).sum();
-        ex.sendResponseHeaders(a.status(), length == 0 && !streamed ? -1 : length);
+        long length = a.pieces().stream().mapToLong(p -> p.length).sum();
+        ex.sendResponseHeaders(a.status(), !a.contentLength() ? 0 : length == 0 ? -1 : length);
         OutputStream out = ex.getResponseBody();
         for (byte[] p : a.pieces()) {
           out.write(p);

@@ -17,7 +17,9 @@ import java.util.concurrent.Executors;
  * (the OpenAI and Anthropic SDKs) can be pointed at Tollgate with a base URL. Each request is
  * played through ext_proc as Envoy would; the client then receives the answer. Streamed answers
  * are written once the exchange has ended (the pieces in order, each flushed), which is enough
- * for SDKs that parse SSE but does not measure latency.
+ * for SDKs that parse SSE but does not measure latency. Envoy's failures arrive as it sends them:
+ * a status (500, 504) before the response started, a cut connection after it
+ * ({@link EnvoyLikeClient.StreamReset}).
  */
 public final class HttpFront implements AutoCloseable {
   private static final Set<String> HOP_BY_HOP = Set.of("content-length", "transfer-encoding", "connection", "keep-alive");
@@ -44,6 +46,8 @@ public final class HttpFront implements AutoCloseable {
         ProxyResponse r;
         try {
           r = envoy.send(new HttpExchange(ex.getRequestMethod(), path, headers, ex.getRequestBody().readAllBytes()));
+        } catch (EnvoyLikeClient.StreamReset e) {
+          return; // closing an exchange that sent no headers cuts the connection, as a reset does
         } catch (InterruptedException | RuntimeException e) {
           byte[] body = ("{\"error\":{\"message\":\"proxy failed: " + e.getClass().getSimpleName() + "\"}}")
               .getBytes(StandardCharsets.UTF_8);

@@ -13,18 +13,25 @@ import java.util.Map;
  * @param headers         response headers seen by the client
  * @param body            the whole response body seen by the client
  * @param chunks          the body pieces in the order the client received them (streamed mode)
- * @param localReply      true when the ext_proc server answered itself (immediate_response)
- * @param cluster         the upstream cluster the request was routed to; null for local replies
+ * @param localReply      true when no upstream answered: ext_proc's immediate_response, or Envoy's own
+ *                        local reply (no route, a body over the buffer limit, an ext_proc failure)
+ * @param cluster         the upstream cluster the request was routed to; null when none was
  * @param upstreamPath    the :path sent upstream
  * @param upstreamHeaders the headers sent upstream (after mutations)
  * @param upstreamBody    the body sent upstream (after mutations)
  * @param dynamicMetadata dynamic metadata emitted across the exchange, merged by namespace
- * @param routeCacheCleared whether ext_proc asked for the route to be picked again
+ * @param routeCacheCleared whether the route was picked again ({@code clear_route_cache} with a
+ *                        header mutation in the same answer)
+ * @param details         Envoy's {@code %RESPONSE_CODE_DETAILS%}: {@code via_upstream}, an Envoy
+ *                        local reply's reason ({@code route_not_found}, {@code request_payload_too_large},
+ *                        {@code ext_proc_error_per-message_timeout_exceeded}, ...), or the
+ *                        immediate_response's {@code details}
+ * @param rejectedHeaderMutations header mutations ignored because the mutation rules refuse them
  */
 public record ProxyResponse(int status, Map<String, String> headers, byte[] body, List<byte[]> chunks,
                             boolean localReply, String cluster, String upstreamPath,
                             Map<String, String> upstreamHeaders, byte[] upstreamBody, Struct dynamicMetadata,
-                            boolean routeCacheCleared) {
+                            boolean routeCacheCleared, String details, int rejectedHeaderMutations) {
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
   }
