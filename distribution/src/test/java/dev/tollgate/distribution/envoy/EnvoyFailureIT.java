@@ -2,6 +2,7 @@ package dev.tollgate.distribution.envoy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.testkit.FakeUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +82,21 @@ class EnvoyFailureIT {
       assertThat(done.body()).contains("w0 ").contains("w19 ").contains("data: [DONE]");
       assertThat(gateway.tollgateProcess().waitFor(30, TimeUnit.SECONDS)).as("Tollgate exits after SIGTERM").isTrue();
       assertThat(gateway.tollgateLog()).contains("draining");
+    }
+  }
+
+  @Test
+  void envoysOwn413ForABodyOverItsBufferLimitReachesTheClientInOpenAiFormat() throws Exception {
+    TestCa ca = TestCa.create(Files.createDirectories(dir.resolve("ca")));
+    try (FakeUpstream openai = openai(ca); EnvoyAndTollgate gateway = new EnvoyAndTollgate(dir)) {
+      EnvoyAndTollgate.Translated t = gateway.translate(resources(openai, ca), "--buffer-limit-bytes", "1048576");
+      gateway.start(t.gatewayConfig(), t.bootstrap());
+
+      JsonNode r = Clients.python(gateway.base(), "big_prompt", "gpt-4o-mini", Integer.toString(2 << 20));
+
+      assertThat(r.path("error").path("status").asInt()).isEqualTo(413);
+      assertThat(r.path("error").path("body").path("message").asText()).isNotBlank();
+      assertThat(openai.received()).isEmpty();
     }
   }
 

@@ -99,6 +99,8 @@ class ShippedBootstrapIT {
           "-d", Clients.chatJson("gpt-4o-mini", false));
 
       assertThat(chat.status()).isEqualTo(503);
+      assertThat(chat.json().path("error").path("message").asText()).as("Envoy's reply in OpenAI's format")
+          .isNotBlank();
       assertThat(impostor.received()).as("nothing, least of all the key, reaches an unverified upstream").isEmpty();
     }
   }
