@@ -19,8 +19,8 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * The fake OpenAI behind the real Envoy. It requires Tollgate's key for the backend, and the model
- * name picks the answer: {@code gpt-tools} a tool call, {@code gpt-slow} a stream of 20 chunks
- * 150 ms apart, {@code gpt-never} no answer for 60 s, {@code gpt-big-N} a reply of N bytes,
+ * name picks the answer: {@code gpt-tools} a tool call, {@code gpt-slow…} a stream of 20 chunks
+ * 150 ms apart (and its usage when asked for), {@code gpt-never} no answer for 60 s, {@code gpt-big-N} a reply of N bytes,
  * {@code gpt-gzip} a gzip-compressed answer (as a provider may send however it was asked),
  * {@code emb-big} a 6 MiB embeddings answer; anything else the plain answer of the test kit's fake.
  */
@@ -57,7 +57,7 @@ final class Providers {
         ((ObjectNode) resp.path("choices").get(0)).put("finish_reason", "tool_calls");
         return Answer.json(200, resp.toString());
       }
-      if (model.equals("gpt-slow") && stream) {
+      if (model.startsWith("gpt-slow") && stream) {
         List<byte[]> pieces = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
           ObjectNode c = JSON.createObjectNode().put("id", "chatcmpl-slow").put("object", "chat.completion.chunk")
@@ -66,7 +66,16 @@ final class Providers {
               .putObject("delta").put("content", "w" + i + " ");
           pieces.add(("data: " + c + "\n\n").getBytes(StandardCharsets.UTF_8));
         }
+        if (req.path("stream_options").path("include_usage").asBoolean(false)) {
+          ObjectNode u = JSON.createObjectNode().put("id", "chatcmpl-slow").put("object", "chat.completion.chunk")
+              .put("created", 1700000000).put("model", model);
+          u.putArray("choices");
+          u.putObject("usage").put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", COMPLETION_TOKENS)
+              .put("total_tokens", PROMPT_TOKENS + COMPLETION_TOKENS);
+          pieces.add(("data: " + u + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
         pieces.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+        // each piece, the last included, is followed by the pause: the end of the body comes 150 ms after [DONE]
         return Answer.stream("text/event-stream", pieces).paced(Duration.ofMillis(150));
       }
       if (model.equals("gpt-never")) {

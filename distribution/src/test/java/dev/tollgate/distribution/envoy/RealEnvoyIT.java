@@ -153,6 +153,17 @@ class RealEnvoyIT {
   }
 
   @Test
+  void theCostsOfAStreamAreLoggedEvenWhenTheClientHangsUpAtDone() throws Exception {
+    // the SDK stops at data: [DONE] and closes the connection; the upstream ends its body 150 ms later
+    JsonNode r = Clients.python(gateway.base(), "chat_stream", "gpt-slow-done");
+    assertThat(r.path("usage").path("total_tokens").asInt()).isEqualTo(18);
+
+    JsonNode log = logged("gpt-slow-done");
+    assertThat(log.path("costs").path("llm_total_token").asInt()).isEqualTo(18);
+    assertThat(log.path("costs").path("backend_name").asText()).isEqualTo("openai");
+  }
+
+  @Test
   void toolCallsComeBackToTheSdk() throws Exception {
     JsonNode r = Clients.python(gateway.base(), "chat_tools", "gpt-tools");
 
@@ -226,6 +237,17 @@ class RealEnvoyIT {
     Clients.Curl models = Clients.curl(gateway.url("/v1/models").toString());
     assertThat(models.status()).isEqualTo(200);
     assertThat(models.json().path("object").asText()).isEqualTo("list");
+  }
+
+  @Test
+  void aClientCannotChooseTheRouteWithTollgatesOwnHeaders() throws Exception {
+    Clients.Curl r = Clients.curl(gateway.url("/v1/chat/completions").toString(),
+        "-H", "content-type: application/json", "-H", "x-ai-eg-selected-backend: anthropic",
+        "-H", "x-ai-eg-model: claude-sonnet-4-5", "-d", Clients.chatJson("gpt-own-headers", false));
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(lastFor(openai, "gpt-own-headers").header("x-ai-eg-selected-backend")).isEqualTo("openai");
+    assertThat(anthropic.received()).noneMatch(x -> x.bodyText().contains("gpt-own-headers"));
   }
 
   @Test

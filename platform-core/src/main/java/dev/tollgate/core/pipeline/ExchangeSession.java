@@ -432,6 +432,10 @@ public final class ExchangeSession {
       }
       out = last ? guardedBody : new byte[0];
     }
+    if (!last && responseStreaming && StreamEnd.isIn(clientApi(), out)) {
+      // the client may hang up as soon as it reads this: the costs go with it (and again at the end)
+      return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, costs(), null);
+    }
     return bodyAnswer(out == chunk ? null : out, last);
   }
 
@@ -516,7 +520,7 @@ public final class ExchangeSession {
     return null;
   }
 
-  /** Computes the costs and tells the listener; returns the dynamic metadata to emit. */
+  /** Tells the listener how the exchange ended; returns the costs to emit. */
   private Map<String, Map<String, Object>> finish() {
     TokenUsage usage = exchange.usage();
     String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
@@ -527,6 +531,13 @@ public final class ExchangeSession {
           usage);
     }
     listener.completed(backend.target().name(), model, answeredModel, responseStatus, usage);
+    return costs();
+  }
+
+  /** The dynamic metadata of the usage read so far: backend, model and every configured cost. */
+  private Map<String, Map<String, Object>> costs() {
+    TokenUsage usage = exchange.usage();
+    String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("backend_name", backend.target().name());
     values.put("model_name", answeredModel);
