@@ -267,6 +267,10 @@ class DistributionIT {
       for (ProcessHandle jvm : jvms) {
         assertThat(jvm.onExit().get(20, TimeUnit.SECONDS).isAlive()).as("JVM %s stopped with it", jvm.pid()).isFalse();
       }
+      try (java.util.stream.Stream<Path> left = Files.list(tmp())) {
+        assertThat(left.map(p -> p.getFileName().toString())).as("the launcher's state folder is removed")
+            .noneMatch(n -> n.startsWith("tollgate."));
+      }
     }
   }
 
@@ -354,7 +358,16 @@ class DistributionIT {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("TOLLGATE_JAVA_OPTS", "-Xmx256m");
+    pb.environment().put("TMPDIR", tmp().toString()); // where the launcher's mktemp makes its folders
     return pb;
+  }
+
+  private Path tmp() {
+    try {
+      return Files.createDirectories(dir.resolve("tmp"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private Result runToEnd(String... args) throws IOException, InterruptedException {
