@@ -28,6 +28,16 @@ final class Failures {
     return t.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + oneLine(message));
   }
 
+  /** Whether a class could not be found somewhere in the chain of {@code thrown}. */
+  static boolean isMissingClass(Throwable thrown) {
+    for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static Throwable cause(Throwable thrown) {
     Throwable t = thrown;
     while (t.getCause() != null && t.getCause() != t && isWrapper(t)) {

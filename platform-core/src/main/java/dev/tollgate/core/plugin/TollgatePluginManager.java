@@ -234,8 +234,9 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     created.forEach((point, list) -> extensions.computeIfAbsent(point, k -> new ArrayList<>()).addAll(list));
   }
 
+  /** The cause of {@code e}; a missing class that Tollgate has (but the plugin may not see) is named as such. */
   private static String causeIn(PluginWrapper p, Throwable e) {
-    if (p.getPluginClassLoader() instanceof IsolatingPluginClassLoader loader) {
+    if (Failures.isMissingClass(e) && p.getPluginClassLoader() instanceof IsolatingPluginClassLoader loader) {
       Optional<String> reached = loader.reachedIntoApplication();
       if (reached.isPresent()) {
         return outsideTheApi("it uses " + reached.get());
