@@ -264,6 +264,9 @@ public final class Main implements Callable<Integer> {
         for (String refused : set.manager().refusedPlugins()) {
           out.println("refused: " + refused);
         }
+        for (String warning : set.manager().warnings()) {
+          out.println("warning: " + warning);
+        }
         out.flush();
         return 0;
       } finally {

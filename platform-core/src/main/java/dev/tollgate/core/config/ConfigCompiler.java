@@ -84,13 +84,13 @@ public final class ConfigCompiler {
       String at = "backends[" + i + "]";
       ProviderTranslator translator = plugins.translator(b.schema()).orElseThrow(() ->
           new InvalidConfigException(at + ".schema.name", "no installed plugin provides schema '" + b.schema()
-              + "'; installed: " + plugins.translators().keySet()));
+              + "'; installed: " + plugins.translators().keySet() + plugins.notLoadedHint()));
       Optional<BackendAuth> auth = Optional.empty();
       if (b.auth().isPresent()) {
         GatewayConfig.AuthSpec spec = b.auth().get();
         BackendAuthFactory factory = plugins.auth(spec.type()).orElseThrow(() ->
             new InvalidConfigException(at + ".auth.type", "no installed plugin provides auth type '" + spec.type()
-                + "'; installed: " + plugins.auths().keySet()));
+                + "'; installed: " + plugins.auths().keySet() + plugins.notLoadedHint()));
         auth = Optional.of(factory.create(spec.settings()));
         blocking.note(factory, auth.get(), true, false);
       }
@@ -122,7 +122,7 @@ public final class ConfigCompiler {
       String field = at + "[" + i + "].type";
       CostCalculatorFactory factory = plugins.cost(c.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides cost type '" + c.type()
-              + "'; installed: " + plugins.costs().keySet()));
+              + "'; installed: " + plugins.costs().keySet() + plugins.notLoadedHint()));
       CostCalculator calculator = factory.create(c.settings());
       blocking.note(factory, calculator, false, true);
       costs.add(new ReadyCost(c.metadataKey(), calculator));
@@ -137,7 +137,7 @@ public final class ConfigCompiler {
       String field = at + ".guards[" + i + "].type";
       PromptGuardFactory factory = plugins.guard(g.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides guard type '" + g.type()
-              + "'; installed: " + plugins.guards().keySet()));
+              + "'; installed: " + plugins.guards().keySet() + plugins.notLoadedHint()));
       PromptGuard guard = factory.create(g.settings());
       blocking.note(factory, guard, g.onRequest(), g.onResponse());
       guards.add(new ReadyGuard(g.type(), guard, g.onRequest(), g.onResponse()));
@@ -148,7 +148,7 @@ public final class ConfigCompiler {
       String field = at + ".enrichment[" + i + "].type";
       RequestEnricherFactory factory = plugins.enricher(e.type()).orElseThrow(() ->
           new InvalidConfigException(field, "no installed plugin provides enrichment type '" + e.type()
-              + "'; installed: " + plugins.enrichers().keySet()));
+              + "'; installed: " + plugins.enrichers().keySet() + plugins.notLoadedHint()));
       RequestEnricher enricher = factory.create(e.settings());
       blocking.note(factory, enricher, true, false);
       enrichers.add(enricher);

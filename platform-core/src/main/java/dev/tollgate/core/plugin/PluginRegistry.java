@@ -6,10 +6,12 @@ import dev.tollgate.api.spi.PromptGuardFactory;
 import dev.tollgate.api.spi.ProviderTranslator;
 import dev.tollgate.api.spi.RequestEnricherFactory;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The extensions found at start-up, by name. Two extensions claiming the same name stop
@@ -21,10 +23,22 @@ public final class PluginRegistry {
   private final Map<String, CostCalculatorFactory> costs;
   private final Map<String, PromptGuardFactory> guards;
   private final Map<String, RequestEnricherFactory> enrichers;
+  private final List<String> notLoaded;
 
   public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
                         Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards,
                         Map<String, RequestEnricherFactory> enrichers) {
+    this(translators, auths, costs, guards, enrichers, List.of());
+  }
+
+  /**
+   * @param notLoaded one line per plugin that was found but provides nothing (refused, or without
+   *                  extensions), named when the config asks for something no plugin provides
+   */
+  public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
+                        Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards,
+                        Map<String, RequestEnricherFactory> enrichers, List<String> notLoaded) {
+    this.notLoaded = List.copyOf(notLoaded);
     this.translators = Collections.unmodifiableMap(new TreeMap<>(translators));
     this.auths = Collections.unmodifiableMap(new TreeMap<>(auths));
     this.costs = Collections.unmodifiableMap(new TreeMap<>(costs));
@@ -39,13 +53,14 @@ public final class PluginRegistry {
         index(manager, BackendAuthFactory.class, BackendAuthFactory::type, "auth type"),
         index(manager, CostCalculatorFactory.class, CostCalculatorFactory::type, "cost type"),
         index(manager, PromptGuardFactory.class, PromptGuardFactory::type, "guard type"),
-        index(manager, RequestEnricherFactory.class, RequestEnricherFactory::type, "enrichment type"));
+        index(manager, RequestEnricherFactory.class, RequestEnricherFactory::type, "enrichment type"),
+        Stream.concat(manager.refusedPlugins().stream(), manager.warnings().stream()).toList());
   }
 
   private static <T> Map<String, T> index(TollgatePluginManager manager, Class<T> type, Function<T, String> name,
                                           String what) {
     Map<String, T> out = new TreeMap<>();
-    for (T ext : manager.getExtensions(type)) {
+    for (T ext : manager.extensions(type)) {
       String key = name.apply(ext);
       T earlier = out.putIfAbsent(key, ext);
       if (earlier != null) {
@@ -54,6 +69,19 @@ public final class PluginRegistry {
       }
     }
     return out;
+  }
+
+  /** The plugins found but providing nothing, one line each: what may have been meant to provide a missing name. */
+  public List<String> notLoaded() {
+    return notLoaded;
+  }
+
+  /**
+   * For a message about a name no plugin provides: {@code "; plugins not loaded: ..."} naming the plugins that
+   * were found but provide nothing (one of them may be the one meant), or "" when there are none.
+   */
+  public String notLoadedHint() {
+    return notLoaded.isEmpty() ? "" : "; plugins not loaded: " + String.join("; ", notLoaded);
   }
 
   public Optional<ProviderTranslator> translator(String schema) {
