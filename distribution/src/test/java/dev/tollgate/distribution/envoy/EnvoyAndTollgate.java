@@ -36,10 +36,17 @@ final class EnvoyAndTollgate implements AutoCloseable {
   private Process tollgate;
   private Process envoy;
   private final List<String> tollgateArgs = new ArrayList<>();
+  private final java.util.Map<String, String> tollgateEnv = new java.util.HashMap<>();
 
   EnvoyAndTollgate(Path dir) {
     this.dir = dir;
     this.accessLog = dir.resolve("access.log");
+  }
+
+  /** An environment variable for {@code tollgate run}, e.g. {@code TOLLGATE_LOG_LEVEL}. */
+  EnvoyAndTollgate tollgateEnv(String name, String value) {
+    tollgateEnv.put(name, value);
+    return this;
   }
 
   /** Extra options for {@code tollgate run}. */
@@ -118,7 +125,9 @@ final class EnvoyAndTollgate implements AutoCloseable {
         "--admin-port", Integer.toString(tollgateAdminPort), "--reload-interval", "PT0S"));
     command.addAll(tollgateArgs);
     Path log = dir.resolve("tollgate.log");
-    tollgate = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(tollgateEnv);
+    tollgate = pb.start();
     await("Tollgate listening", Duration.ofSeconds(60), () -> read(log).contains("ext_proc listening"), tollgate, log);
   }
 

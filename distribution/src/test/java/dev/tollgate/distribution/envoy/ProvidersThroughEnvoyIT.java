@@ -52,6 +52,7 @@ class ProvidersThroughEnvoyIT {
   private static final String SK = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   private static final String SA_EMAIL = "tollgate@my-project.iam.gserviceaccount.com";
   private static final String VERTEX_TOKEN = "ya29.from-a-file";
+  private static final String SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN";
 
   @TempDir
   static Path dir;
@@ -85,7 +86,8 @@ class ProvidersThroughEnvoyIT {
 
     Path secrets = Files.createDirectories(dir.resolve("secrets"));
     Path awsCredentials = Files.writeString(secrets.resolve("aws-credentials"),
-        "[default]\naws_access_key_id = " + AK + "\naws_secret_access_key = " + SK + "\n");
+        "[default]\naws_access_key_id = " + AK + "\naws_secret_access_key = " + SK + "\naws_session_token = "
+            + SESSION_TOKEN + "\n");
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     KeyPair sa = g.generateKeyPair();
@@ -130,7 +132,8 @@ class ProvidersThroughEnvoyIT {
         policy("gcp-token", "GCPCredentials", "gcpCredentials: {tokenFile: \"" + vertexToken + "\"}"),
         backend("azure", "{name: AzureOpenAI, version: 2024-10-21}", azure, "tollgate.openai.azure.com", "azure-key", null),
         policy("azure-key", "AzureCredentials", "azureCredentials: {apiKey: {inline: azure-secret}}")));
-    gateway = new EnvoyAndTollgate(dir);
+    // at DEBUG, as an operator chasing a problem would run it: the log must still hold no credential
+    gateway = new EnvoyAndTollgate(dir).tollgateEnv("TOLLGATE_LOG_LEVEL", "DEBUG");
     EnvoyAndTollgate.Translated t = gateway.translate(resources, "--route-timeout", "PT10S");
     gateway.start(t.gatewayConfig(), t.bootstrap());
   }
@@ -254,6 +257,21 @@ class ProvidersThroughEnvoyIT {
     assertSignedForAws(streamed.upstream());
     assertLogged(whole, 12, 3);
     assertLogged(streamed, 12, 3);
+  }
+
+  @Test
+  void aDebugLogHoldsNoCredentialOfAnyBackend() throws Exception {
+    call("chat", "amazon.nova-micro-v1:0", bedrock, "bedrock");
+    call("chat", "gpt-4o-azure", azure, "azure");
+    call("chat", "gemini-2.0-flash", gemini, "gemini");
+    call("chat", "claude-sonnet-4-5", anthropic, "anthropic");
+    assertThat(bedrock.last().header("x-amz-security-token")).as("the session token is used").isEqualTo(SESSION_TOKEN);
+
+    String log = gateway.tollgateLog();
+    assertThat(log).as("the log is at DEBUG").contains(" DEBUG ");
+    assertThat(log).doesNotContain(SK).doesNotContain(SESSION_TOKEN).doesNotContain("azure-secret")
+        .doesNotContain("sk-ant-upstream").doesNotContain(VERTEX_TOKEN).doesNotContain(tokens.lastToken())
+        .doesNotContain("sk-client");
   }
 
   @Test
