@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TollgatePluginManager extends DefaultPluginManager {
   /** The version of the plugin API this platform implements; plugins declare Plugin-Requires against it. */
-  public static final String API_VERSION = "1.0.0";
+  public static final String API_VERSION = "1.1.0";
 
   private static final Logger LOG = LoggerFactory.getLogger(TollgatePluginManager.class);
   private final List<String> refused = new ArrayList<>();
