@@ -239,7 +239,9 @@ class CompressionEndToEndTest {
     assertThat(streamed.status()).isEqualTo(200);
     assertDecodedForTheClient(streamed);
     assertThat(streamed.bodyText()).doesNotContain("4111").contains("\"error\"").endsWith("data: [DONE]\n\n");
-    JsonNode err = JSON.readTree(new SseDecoder().feed(streamed.body()).get(0).data()).path("error");
+    List<SseDecoder.Event> events = new SseDecoder().feed(streamed.body());
+    assertThat(events.get(events.size() - 1).data()).isEqualTo("[DONE]");
+    JsonNode err = JSON.readTree(events.get(events.size() - 2).data()).path("error");
     assertThat(err.path("code").asText()).isEqualTo("422");
   }
 

@@ -94,7 +94,7 @@ class PluginLoadingTest {
     try {
       assertThat(set.registry().translators()).isEmpty();
       assertThat(set.manager().refusedPlugins()).singleElement().asString()
-          .contains("openai-next.jar").contains(">=2.0.0").contains("1.0.0");
+          .contains("openai-next.jar").contains(">=2.0.0").contains("1.1.0");
     } finally {
       set.manager().stopPlugins();
     }

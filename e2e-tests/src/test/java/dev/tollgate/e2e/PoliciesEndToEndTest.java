@@ -205,8 +205,11 @@ class PoliciesEndToEndTest {
     ProxyResponse r = envoy.send(chat("strict", "hello"));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.bodyText()).doesNotContain("6789").contains("\"error\"").endsWith("data: [DONE]\n\n");
-    JsonNode err = JSON.readTree(new SseDecoder().feed(r.body()).get(0).data()).path("error");
+    List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
+    assertThat(events.get(events.size() - 1).data()).isEqualTo("[DONE]");
+    JsonNode err = JSON.readTree(events.get(events.size() - 2).data()).path("error");
     assertThat(err.path("code").asText()).isEqualTo("422");
+    assertThat(streamedText(r.body())).as("what came before the match went on").isEqualTo("SSN is ");
   }
 
   @Test

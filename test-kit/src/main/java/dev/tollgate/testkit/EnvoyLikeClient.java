@@ -248,7 +248,8 @@ public final class EnvoyLikeClient {
         headers.put("content-type", "text/plain");
       }
       return new ProxyResponse(e.status, headers, body, List.of(body), true, x.cluster, null,
-          withoutPseudo(x.reqHeaders), x.body, x.metadata.build(), x.routeCleared, e.details, x.mutator.rejected());
+          withoutPseudo(x.reqHeaders), x.body, x.metadata.build(), x.routeCleared, e.details, x.mutator.rejected(),
+          List.of());
     }
   }
 
@@ -358,6 +359,7 @@ public final class EnvoyLikeClient {
 
     // 6. response body
     List<byte[]> chunks = new ArrayList<>();
+    List<ProxyResponse.StreamedMessage> streamed = new ArrayList<>();
     BodySendMode bodyMode = x.unprocessed ? BodySendMode.NONE : x.mode.getResponseBodyMode();
     if (endsWithHeaders) {
       src.discard();
@@ -379,7 +381,7 @@ public final class EnvoyLikeClient {
       chunks.add(whole);
     } else if (bodyMode == BodySendMode.STREAMED) {
       x.responseStarted = true;
-      chunks.addAll(streamBody(x, src));
+      chunks.addAll(streamBody(x, src, streamed));
     } else {
       chunks.add(src.readAll());
     }
@@ -388,17 +390,18 @@ public final class EnvoyLikeClient {
     int status = Integer.parseInt(respHeaders.remove(":status"));
     return new ProxyResponse(status, respHeaders, all.toByteArray(), List.copyOf(chunks), src.local(), x.cluster,
         src.local() && x.cluster == null ? null : x.reqHeaders.get(":path"), withoutPseudo(x.reqHeaders), x.body,
-        x.metadata.build(), x.routeCleared, src.details(), x.mutator.rejected());
+        x.metadata.build(), x.routeCleared, src.details(), x.mutator.rejected(), List.copyOf(streamed));
   }
 
   /**
    * STREAMED: each piece goes to ext_proc as it arrives, without waiting for earlier answers;
-   * answers are matched in order. Returns the (possibly mutated) non-empty chunks in order.
+   * answers are matched in order. Returns the (possibly mutated) non-empty chunks in order, and
+   * adds each message with what went on for it to {@code streamed}.
    */
-  private List<byte[]> streamBody(Exchange x, ResponseSource src)
+  private List<byte[]> streamBody(Exchange x, ResponseSource src, List<ProxyResponse.StreamedMessage> streamed)
       throws IOException, InterruptedException, ExtProcError {
     List<byte[]> out = new ArrayList<>();
-    Deque<byte[]> waiting = new ArrayDeque<>();
+    Deque<Pending> waiting = new ArrayDeque<>();
     boolean eosSent = false;
     byte[] piece;
     while ((piece = src.next()) != null) {
@@ -411,29 +414,35 @@ public final class EnvoyLikeClient {
       }
       Event e;
       while (!waiting.isEmpty() && !x.unprocessed && (e = x.stream.poll()) != null) {
-        take(x, waiting, e, out);
+        take(x, waiting, e, out, streamed);
       }
     }
     if (!eosSent) {
       sendChunk(x, waiting, new byte[0], true);
     }
     while (!waiting.isEmpty()) {
-      take(x, waiting, x.unprocessed ? null : x.stream.next(filter.messageTimeout()), out);
+      take(x, waiting, x.unprocessed ? null : x.stream.next(filter.messageTimeout()), out, streamed);
     }
     return out;
   }
 
-  private void sendChunk(Exchange x, Deque<byte[]> waiting, byte[] part, boolean eos) {
+  /** A streamed body message waiting for its answer. */
+  private record Pending(byte[] part, boolean eos) {
+  }
+
+  private void sendChunk(Exchange x, Deque<Pending> waiting, byte[] part, boolean eos) {
     if (!x.unprocessed) {
       x.stream.send(ProcessingRequest.newBuilder().setResponseBody(HttpBody.newBuilder()
           .setBody(ByteString.copyFrom(part)).setEndOfStream(eos)).build());
     }
-    waiting.add(part);
+    waiting.add(new Pending(part, eos));
   }
 
   /** Matches {@code e} to the oldest chunk waiting; null: ext_proc is gone and the chunk goes on as it was. */
-  private void take(Exchange x, Deque<byte[]> waiting, Event e, List<byte[]> out) throws ExtProcError {
-    byte[] part = waiting.poll();
+  private void take(Exchange x, Deque<Pending> waiting, Event e, List<byte[]> out,
+                    List<ProxyResponse.StreamedMessage> streamed) throws ExtProcError {
+    Pending pending = waiting.poll();
+    byte[] part = pending.part();
     ProcessingResponse r = e == null ? null : answer(x, e, ProcessingRequest.RequestCase.RESPONSE_BODY,
         ResponseCase.RESPONSE_BODY);
     if (r != null && r.hasImmediateResponse()) {
@@ -443,6 +452,7 @@ public final class EnvoyLikeClient {
     if (result.length > 0) {
       out.add(result);
     }
+    streamed.add(new ProxyResponse.StreamedMessage(part, result, pending.eos()));
   }
 
   /** Sends {@code request} and waits for its answer; null when ext_proc is (or just went) away cleanly. */
@@ -580,7 +590,7 @@ public final class EnvoyLikeClient {
     byte[] body = ir.getBody().toByteArray();
     int code = Math.max(200, ir.getStatus().getCodeValue());
     return new ProxyResponse(code, headers, body, List.of(body), true, null, null, Map.of(), null,
-        x.metadata.build(), false, ir.getDetails(), x.mutator.rejected());
+        x.metadata.build(), false, ir.getDetails(), x.mutator.rejected(), List.of());
   }
 
   /** Keeps the namespaces the filter receives, merging each with what came before. */

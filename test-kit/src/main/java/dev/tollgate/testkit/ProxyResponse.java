@@ -27,11 +27,30 @@ import java.util.Map;
  *                        {@code ext_proc_error_per-message_timeout_exceeded}, ...), or the
  *                        immediate_response's {@code details}
  * @param rejectedHeaderMutations header mutations ignored because the mutation rules refuse them
+ * @param streamed        for a STREAMED response body, each body message in the order it went to
+ *                        ext_proc, with what Envoy passed to the client for it; empty otherwise
  */
 public record ProxyResponse(int status, Map<String, String> headers, byte[] body, List<byte[]> chunks,
                             boolean localReply, String cluster, String upstreamPath,
                             Map<String, String> upstreamHeaders, byte[] upstreamBody, Struct dynamicMetadata,
-                            boolean routeCacheCleared, String details, int rejectedHeaderMutations) {
+                            boolean routeCacheCleared, String details, int rejectedHeaderMutations,
+                            List<StreamedMessage> streamed) {
+  /**
+   * One streamed response body message: the bytes sent to ext_proc, and the bytes that went to
+   * the client in their place (the answer's body mutation; empty when it held them back). The
+   * answer to message {@code i} is computed before message {@code i + 1} is processed, so what
+   * it passes on cannot depend on anything that came later.
+   */
+  public record StreamedMessage(byte[] sent, byte[] passed, boolean endOfStream) {
+    public String sentText() {
+      return new String(sent, StandardCharsets.UTF_8);
+    }
+
+    public String passedText() {
+      return new String(passed, StandardCharsets.UTF_8);
+    }
+  }
+
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
   }

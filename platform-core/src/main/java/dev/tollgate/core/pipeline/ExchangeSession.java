@@ -70,6 +70,9 @@ public final class ExchangeSession {
   private String rule;
   private CompiledConfig.AppliedPolicies policies = CompiledConfig.AppliedPolicies.NONE;
   private boolean guardAnswer;
+  /** A streamed answer guarded as it goes; null when not streamed, unguarded, or held whole. */
+  private Guarding.ScannedStream scannedStream;
+  /** A streamed answer held until its end because a response guard needs the whole text. */
   private Guarding.HeldStream heldStream;
   private final ByteArrayOutputStream heldBody = new ByteArrayOutputStream();
   /** Undoes the answer's content-encoding; null when it has none. */
@@ -318,7 +321,8 @@ public final class ExchangeSession {
     if (guardAnswer) {
       // a mask may change the length; a rejection replaces the body
       remove.add("content-length");
-      heldStream = responseStreaming ? new Guarding.HeldStream(endpoint) : null;
+      scannedStream = responseStreaming ? Guarding.ScannedStream.open(endpoint, policies.guards()) : null;
+      heldStream = responseStreaming && scannedStream == null ? new Guarding.HeldStream(endpoint) : null;
     }
     if (encoded) {
       // the client gets the decoded body: no stale encoding, no stale length
@@ -430,10 +434,12 @@ public final class ExchangeSession {
       if (guarded != null) {
         return guarded;
       }
-      out = last ? guardedBody : new byte[0];
+      out = last || scannedStream != null ? guardedBody : new byte[0];
     }
-    if (!last && responseStreaming && StreamEnd.isIn(clientApi(), out)) {
-      // the client may hang up as soon as it reads this: the costs go with it (and again at the end)
+    boolean streamEnds = StreamEnd.isIn(clientApi(), out) || scannedStream != null && scannedStream.rejectedNow();
+    if (!last && responseStreaming && streamEnds) {
+      // the client may hang up as soon as it reads this (the end of its stream, or a guard's error
+      // event): the costs go with it (and again at the end)
       return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, costs(), null);
     }
     return bodyAnswer(out == chunk ? null : out, last);
@@ -489,10 +495,16 @@ public final class ExchangeSession {
   private byte[] guardedBody;
 
   /**
-   * Holds the translated answer until its end, then runs the response guards. Returns a local
-   * reply for a rejected whole answer; otherwise null, with {@link #guardedBody} set at the end.
+   * Runs the response guards over the translated answer: a stream that every guard can scan goes
+   * on as it comes ({@link #guardedBody} is set for each piece); anything else is held until its
+   * end ({@link #guardedBody} set then). Returns a local reply for a rejected whole answer;
+   * otherwise null.
    */
   private PhaseResult guardAnswer(byte[] out, boolean endOfStream) {
+    if (scannedStream != null) {
+      guardedBody = scannedStream.add(out, endOfStream);
+      return null;
+    }
     if (heldStream != null) {
       heldStream.add(out);
       if (endOfStream) {

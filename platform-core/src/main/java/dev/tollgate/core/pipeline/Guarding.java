@@ -140,6 +140,302 @@ final class Guarding {
   }
 
   /**
+   * Guards a streamed answer (already in the client's schema) as it goes, when every response
+   * guard can scan a stream ({@link PromptGuard#openStream()}): each choice's or content block's
+   * text runs through one scan per guard, in order, and each event goes on with the text the scans
+   * release; what they hold back goes out in a later event of the same choice or block, at the
+   * latest when it ends (OpenAI: the choice's {@code finish_reason}, else just before
+   * {@code data: [DONE]}; Anthropic: just before {@code content_block_stop} or
+   * {@code message_stop}), or at the end of the answer. A rejection ends the client's stream with
+   * an error event in its format; the rest of the answer is dropped (its usage is still read by
+   * the translator). Events are re-encoded: comments and {@code id:} lines do not go through.
+   */
+  static final class ScannedStream {
+    private final Endpoint endpoint;
+    private final List<ReadyGuard> guards;
+    private final SseDecoder decoder = new SseDecoder();
+    /** The open scans of each choice or block, one per guard. */
+    private final Map<Integer, List<PromptGuard.StreamScan>> open = new LinkedHashMap<>();
+    /** OpenAI: the last text event of each choice, as a pattern for a flush of its own. */
+    private final Map<Integer, ObjectNode> patterns = new LinkedHashMap<>();
+    private boolean rejected;
+    private boolean rejectedNow;
+
+    private ScannedStream(Endpoint endpoint, List<ReadyGuard> guards) {
+      this.endpoint = endpoint;
+      this.guards = guards;
+    }
+
+    /** A scanned stream for these guards, or null when one of them needs the whole text. */
+    static ScannedStream open(Endpoint endpoint, List<ReadyGuard> guards) {
+      List<ReadyGuard> response = guards.stream().filter(ReadyGuard::onResponse).toList();
+      for (ReadyGuard g : response) {
+        try {
+          if (g.guard().openStream() == null) {
+            return null;
+          }
+        } catch (RuntimeException e) {
+          LOG.error("prompt guard {} failed to open a stream scan; holding the answer instead", g.type(), e);
+          return null;
+        }
+      }
+      return new ScannedStream(endpoint, response);
+    }
+
+    /** Whether the last {@link #add} ended the stream with a rejection. */
+    boolean rejectedNow() {
+      return rejectedNow;
+    }
+
+    /** Takes the next piece of the answer; returns what goes to the client now. */
+    byte[] add(byte[] piece, boolean last) {
+      rejectedNow = false;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      if (rejected) {
+        return out.toByteArray();
+      }
+      List<SseDecoder.Event> events = new ArrayList<>(decoder.feed(piece));
+      if (last && decoder.pendingBytes() > 0) {
+        events.addAll(decoder.feed("\n\n".getBytes(StandardCharsets.UTF_8)));
+      }
+      for (SseDecoder.Event e : events) {
+        if (!event(e, out)) {
+          return out.toByteArray();
+        }
+      }
+      if (last && !flushAll(out)) {
+        reject(out);
+      }
+      return out.toByteArray();
+    }
+
+    /** One event; false when the stream was rejected. */
+    private boolean event(SseDecoder.Event e, ByteArrayOutputStream out) {
+      boolean anthropic = endpoint == Endpoint.MESSAGES;
+      if (!anthropic && e.data().equals("[DONE]")) {
+        if (!flushAll(out)) {
+          reject(out);
+          return false;
+        }
+        out.writeBytes(SseDecoder.encode(e.event(), e.data()));
+        return true;
+      }
+      JsonNode node = null;
+      if (!e.data().isEmpty()) {
+        try {
+          node = JSON.readTree(e.data());
+        } catch (IOException ex) {
+          node = null;
+        }
+      }
+      if (!(node instanceof ObjectNode event)) {
+        out.writeBytes(SseDecoder.encode(e.event(), e.data()));
+        return true;
+      }
+      boolean changed = anthropic ? anthropicEvent(event, out) : openAiEvent(event);
+      if (rejected) {
+        reject(out);
+        return false;
+      }
+      out.writeBytes(SseDecoder.encode(e.event(), changed ? event.toString() : e.data()));
+      return true;
+    }
+
+    private PromptGuard.Reject rejection;
+
+    private void reject(ByteArrayOutputStream out) {
+      LOG.info("a response guard rejected a streamed answer: {}", rejection.message());
+      out.writeBytes(Guarding.errorEvent(endpoint.clientApi(), rejection.status(), rejection.message()));
+      rejectedNow = true;
+    }
+
+    /** OpenAI chunk: scans each choice's text; a choice that finishes gives up all it held. */
+    private boolean openAiEvent(ObjectNode event) {
+      boolean chat = endpoint == Endpoint.CHAT_COMPLETIONS;
+      String field = chat ? "content" : "text";
+      boolean changed = false;
+      for (JsonNode c : event.path("choices")) {
+        if (!(c instanceof ObjectNode choice)) {
+          continue;
+        }
+        int index = choice.path("index").asInt(0);
+        JsonNode holder = chat ? choice.get("delta") : choice;
+        boolean hasText = holder != null && holder.path(field).isTextual();
+        boolean finishes = choice.hasNonNull("finish_reason");
+        if (!hasText && !(finishes && open.containsKey(index))) {
+          continue;
+        }
+        StringBuilder release = new StringBuilder();
+        if (hasText) {
+          patterns.put(index, pattern(event, choice));
+          if (!release(feed(index, holder.path(field).asText()), release)) {
+            return false;
+          }
+        }
+        if (finishes && !release(finish(index), release)) {
+          return false;
+        }
+        if (hasText || release.length() > 0) {
+          ObjectNode h = holder instanceof ObjectNode o ? o : choice.putObject("delta");
+          h.put(field, release.toString());
+          changed = true;
+        }
+      }
+      return changed;
+    }
+
+    /** Anthropic event: scans text deltas; a block that stops (or the message) gives up all it held first. */
+    private boolean anthropicEvent(ObjectNode event, ByteArrayOutputStream out) {
+      String type = event.path("type").asText();
+      if (type.equals("content_block_stop")) {
+        flush(event.path("index").asInt(0), out);
+        return false;
+      }
+      if (type.equals("message_stop")) {
+        flushAll(out);
+        return false;
+      }
+      PromptTexts.Delta d = PromptTexts.streamDelta(endpoint, event);
+      if (d == null) {
+        return false;
+      }
+      StringBuilder release = new StringBuilder();
+      if (!release(feed(d.index(), d.text()), release)) {
+        return false;
+      }
+      d.set(release.toString());
+      return true;
+    }
+
+    /** A flush as an event of its own, before the event that ends its choice or block; false when rejected. */
+    private boolean flush(int index, ByteArrayOutputStream out) {
+      if (!open.containsKey(index)) {
+        return true;
+      }
+      StringBuilder text = new StringBuilder();
+      if (!release(finish(index), text)) {
+        return false;
+      }
+      if (text.length() == 0) {
+        return true;
+      }
+      if (endpoint == Endpoint.MESSAGES) {
+        ObjectNode e = JSON.createObjectNode();
+        e.put("type", "content_block_delta").put("index", index);
+        e.putObject("delta").put("type", "text_delta").put("text", text.toString());
+        out.writeBytes(SseDecoder.encode("content_block_delta", e.toString()));
+        return true;
+      }
+      ObjectNode e = patterns.get(index).deepCopy();
+      ObjectNode choice = (ObjectNode) e.path("choices").get(0);
+      if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+        choice.putObject("delta").put("content", text.toString());
+      } else {
+        choice.put("text", text.toString());
+      }
+      out.writeBytes(SseDecoder.encode(null, e.toString()));
+      return true;
+    }
+
+    /** Flushes every open choice or block; false when rejected (the caller writes the error event). */
+    private boolean flushAll(ByteArrayOutputStream out) {
+      for (int index : new ArrayList<>(open.keySet())) {
+        if (!flush(index, out)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The chunk {@code event} reduced to {@code choice}, without text, finish reason or usage. */
+    private static ObjectNode pattern(ObjectNode event, ObjectNode choice) {
+      ObjectNode p = event.deepCopy();
+      p.remove("usage");
+      ObjectNode c = choice.deepCopy();
+      c.putNull("finish_reason");
+      c.remove("logprobs");
+      p.putArray("choices").add(c);
+      return p;
+    }
+
+    /** Appends a released text; false (and the stream rejected) on a rejection. */
+    private boolean release(PromptGuard.Step step, StringBuilder into) {
+      if (step instanceof PromptGuard.Reject r) {
+        rejected = true;
+        rejection = r;
+        return false;
+      }
+      into.append(((PromptGuard.Release) step).text());
+      return true;
+    }
+
+    private PromptGuard.Step feed(int index, String text) {
+      List<PromptGuard.StreamScan> chain = open.get(index);
+      if (chain == null) {
+        chain = new ArrayList<>();
+        for (ReadyGuard g : guards) {
+          PromptGuard.StreamScan scan;
+          try {
+            scan = g.guard().openStream();
+          } catch (RuntimeException e) {
+            return failed(g, e);
+          }
+          if (scan == null) {
+            return failed(g, new IllegalStateException("openStream() returned null after a scan"));
+          }
+          chain.add(scan);
+        }
+        open.put(index, chain);
+      }
+      String t = text;
+      for (int i = 0; i < chain.size(); i++) {
+        PromptGuard.Step s;
+        try {
+          s = chain.get(i).feed(t);
+        } catch (RuntimeException e) {
+          return failed(guards.get(i), e);
+        }
+        if (s instanceof PromptGuard.Reject) {
+          return s;
+        }
+        t = ((PromptGuard.Release) s).text();
+      }
+      return new PromptGuard.Release(t);
+    }
+
+    /** Ends the text of {@code index}: what each scan still held goes through the scans after it. */
+    private PromptGuard.Step finish(int index) {
+      List<PromptGuard.StreamScan> chain = open.remove(index);
+      if (chain == null) {
+        return PromptGuard.Release.NOTHING;
+      }
+      String t = "";
+      for (int i = 0; i < chain.size(); i++) {
+        PromptGuard.StreamScan scan = chain.get(i);
+        try {
+          PromptGuard.Step fed = t.isEmpty() ? PromptGuard.Release.NOTHING : scan.feed(t);
+          if (fed instanceof PromptGuard.Reject) {
+            return fed;
+          }
+          PromptGuard.Step rest = scan.finish();
+          if (rest instanceof PromptGuard.Reject) {
+            return rest;
+          }
+          t = ((PromptGuard.Release) fed).text() + ((PromptGuard.Release) rest).text();
+        } catch (RuntimeException e) {
+          return failed(guards.get(i), e);
+        }
+      }
+      return new PromptGuard.Release(t);
+    }
+
+    private static PromptGuard.Reject failed(ReadyGuard g, RuntimeException e) {
+      LOG.error("prompt guard {} failed on a streamed answer; rejecting", g.type(), e);
+      return new PromptGuard.Reject(500, "the " + g.type() + " prompt guard failed");
+    }
+  }
+
+  /**
    * An error that ends a stream whose headers have gone, in the client's stream format:
    * {@code data: {"error":…}} then {@code [DONE]} for OpenAI, {@code event: error} for Anthropic.
    */

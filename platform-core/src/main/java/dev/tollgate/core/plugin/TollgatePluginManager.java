@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TollgatePluginManager extends DefaultPluginManager {
   /** The version of the plugin API this platform implements; plugins declare Plugin-Requires against it. */
-  public static final String API_VERSION = "1.0.0";
+  public static final String API_VERSION = "1.1.0";
 
   /** The extension points of {@code dev.tollgate.api.spi} that Tollgate looks up. */
   public static final List<Class<?>> EXTENSION_POINTS = List.of(ProviderTranslator.class, BackendAuthFactory.class,

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.pf4j.Extension;
@@ -26,22 +25,48 @@ import org.pf4j.Extension;
  *   status: 400                     # for Reject
  *   message: "..."                  # for Reject; default names what was found
  *   replacement: "[REDACTED]"       # for Mask; default "[REDACTED:&lt;name&gt;]"
+ *   streamWindow: 256               # characters a streamed answer may hold back per pattern
  * </pre>
  * Credit card numbers are confirmed with the Luhn check, so ordinary long numbers pass.
+ *
+ * <p>Streamed answers are checked as they arrive: text goes on at once unless it could still be
+ * the start of a match, which is held until the next piece decides. How far back that can reach
+ * is each pattern's window: the longest match of the builtins creditCard (38), ssn (12) and phone
+ * (22), the length of a custom pattern without regex metacharacters, and {@code streamWindow}
+ * for the rest (email and other custom patterns). A match longer than its window that arrives
+ * across pieces is taken as it stands when its start leaves the window.
  */
 @NonBlocking
 @Extension
 public final class RegexGuardFactory implements PromptGuardFactory {
-  /** A named pattern; {@code luhn} confirms matches with the Luhn checksum. */
-  record Detector(String name, Pattern pattern, boolean luhn) {
+  /** Default of {@code streamWindow}: characters a streamed answer may hold back per pattern. */
+  static final int DEFAULT_STREAM_WINDOW = 256;
+  static final int MAX_STREAM_WINDOW = 65_536;
+
+  /**
+   * A named pattern; {@code luhn} confirms matches with the Luhn checksum. {@code window} is how
+   * many characters of a streamed text must be seen together to find any match and its
+   * look-ahead: the longest match when it is known, else the guard's {@code streamWindow}.
+   */
+  record Detector(String name, Pattern pattern, boolean luhn, int window) {
+    Detector withWindow(int w) {
+      return new Detector(name, pattern, luhn, w);
+    }
   }
 
+  /** 0 for the window: the guard's {@code streamWindow} (the email pattern has no longest match). */
   static final Map<String, Detector> BUILTINS = Map.of(
-      "creditCard", new Detector("creditCard", Pattern.compile("(?<!\\d)(?:\\d[ -]?){12,18}\\d(?!\\d)"), true),
-      "ssn", new Detector("ssn", Pattern.compile("(?<!\\d)(?!000|666|9\\d\\d)\\d{3}-(?!00)\\d{2}-(?!0000)\\d{4}(?!\\d)"), false),
-      "email", new Detector("email", Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"), false),
+      // at most 18 digit-and-separator pairs and a digit (37), and the look-ahead
+      "creditCard", new Detector("creditCard", Pattern.compile("(?<!\\d)(?:\\d[ -]?){12,18}\\d(?!\\d)"), true, 38),
+      // 11, and the look-ahead
+      "ssn", new Detector("ssn", Pattern.compile("(?<!\\d)(?!000|666|9\\d\\d)\\d{3}-(?!00)\\d{2}-(?!0000)\\d{4}(?!\\d)"), false, 12),
+      "email", new Detector("email", Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}"), false, 0),
+      // 5 + 6 + 5 + 5 = 21, and the look-ahead
       "phone", new Detector("phone", Pattern.compile(
-          "(?<![\\w+])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)|\\d{2,4})[ .-]?\\d{3,4}[ .-]?\\d{3,4}(?!\\d)"), false));
+          "(?<![\\w+])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)|\\d{2,4})[ .-]?\\d{3,4}[ .-]?\\d{3,4}(?!\\d)"), false, 22));
+
+  /** A regex without metacharacters matches only itself, so its length is its window. */
+  private static final Pattern LITERAL = Pattern.compile("[^\\\\.\\[\\]{}()*+?^$|]+");
 
   @Override
   public String type() {
@@ -50,7 +75,12 @@ public final class RegexGuardFactory implements PromptGuardFactory {
 
   @Override
   public PromptGuard create(Settings s) throws InvalidConfigException {
-    s.allowOnly(Set.of("builtins", "patterns", "action", "status", "message", "replacement"));
+    s.allowOnly(Set.of("builtins", "patterns", "action", "status", "message", "replacement", "streamWindow"));
+    long configured = s.longValue("streamWindow", DEFAULT_STREAM_WINDOW);
+    if (configured < 1 || configured > MAX_STREAM_WINDOW) {
+      throw new InvalidConfigException(s.field("streamWindow"), "must be between 1 and " + MAX_STREAM_WINDOW + " characters");
+    }
+    int window = (int) configured;
     List<Detector> detectors = new ArrayList<>();
     List<String> builtins = s.strings("builtins");
     for (int i = 0; i < builtins.size(); i++) {
@@ -59,12 +89,14 @@ public final class RegexGuardFactory implements PromptGuardFactory {
         throw new InvalidConfigException(s.field("builtins") + "[" + i + "]", "unknown builtin '" + builtins.get(i)
             + "'; known: " + new java.util.TreeSet<>(BUILTINS.keySet()));
       }
-      detectors.add(d);
+      detectors.add(d.window() > 0 ? d : d.withWindow(window));
     }
     for (Settings p : s.children("patterns")) {
       p.allowOnly(Set.of("name", "regex"));
       try {
-        detectors.add(new Detector(p.string("name"), Pattern.compile(p.string("regex")), false));
+        String regex = p.string("regex");
+        detectors.add(new Detector(p.string("name"), Pattern.compile(regex), false,
+            LITERAL.matcher(regex).matches() ? regex.length() : window));
       } catch (PatternSyntaxException e) {
         throw new InvalidConfigException(p.field("regex"), "is not a valid regular expression ("
             + e.getDescription() + " near index " + e.getIndex() + ")");
@@ -74,43 +106,7 @@ public final class RegexGuardFactory implements PromptGuardFactory {
       throw new InvalidConfigException(s.path(), "name at least one of builtins or patterns");
     }
     Action action = Action.parse(s);
-    return (direction, texts) -> inspect(detectors, action, direction, texts);
-  }
-
-  private static PromptGuard.Verdict inspect(List<Detector> detectors, Action action, PromptGuard.Direction direction,
-                                             List<String> texts) {
-    List<String> out = new ArrayList<>(texts.size());
-    boolean changed = false;
-    for (String text : texts) {
-      String current = text;
-      for (Detector d : detectors) {
-        Matcher m = d.pattern().matcher(current);
-        StringBuilder sb = null;
-        int last = 0;
-        while (m.find()) {
-          if (d.luhn() && !luhn(m.group())) {
-            continue;
-          }
-          if (action.reject()) {
-            return new PromptGuard.Reject(action.status(), action.message() != null ? action.message()
-                : "the " + (direction == PromptGuard.Direction.REQUEST ? "prompt" : "answer") + " contains "
-                    + d.name() + " data, which this gateway does not let through");
-          }
-          if (sb == null) {
-            sb = new StringBuilder();
-          }
-          sb.append(current, last, m.start()).append(action.replacement(d.name()));
-          last = m.end();
-        }
-        if (sb != null) {
-          sb.append(current.substring(last));
-          current = sb.toString();
-          changed = true;
-        }
-      }
-      out.add(current);
-    }
-    return changed ? new PromptGuard.Mask(out) : PromptGuard.ALLOW;
+    return new RegexGuard(detectors, action);
   }
 
   static boolean luhn(String candidate) {
