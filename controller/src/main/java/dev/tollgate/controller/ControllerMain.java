@@ -61,11 +61,18 @@ public final class ControllerMain implements Runnable {
 
   /** The command line, for callers that want to redirect output. */
   public static CommandLine commandLine() {
-    return new CommandLine(new ControllerMain()).setParameterExceptionHandler((ex, a) -> {
-      ex.getCommandLine().getErr().println(ex.getMessage());
-      ex.getCommandLine().usage(ex.getCommandLine().getErr());
-      return INVALID;
-    });
+    return new CommandLine(new ControllerMain())
+        .registerConverter(Duration.class, dev.tollgate.core.config.Durations::parse)
+        .setParameterExceptionHandler((ex, a) -> {
+          ex.getCommandLine().getErr().println(ex.getMessage());
+          ex.getCommandLine().usage(ex.getCommandLine().getErr());
+          return INVALID;
+        })
+        .setExecutionExceptionHandler((e, line, parsed) -> {
+          line.getErr().println("tollgate: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          line.getErr().flush();
+          return 1;
+        });
   }
 
   @Override
@@ -87,10 +94,10 @@ public final class ControllerMain implements Runnable {
     @Option(names = "--extproc-port", defaultValue = "1063", description = "Tollgate's ext_proc port (default ${DEFAULT-VALUE})")
     int extprocPort;
     @Option(names = "--route-timeout", defaultValue = "PT0S",
-        description = "whole-request upstream timeout, ISO-8601 (default ${DEFAULT-VALUE}: none, streams may run long)")
+        description = "whole-request upstream timeout, e.g. 2s or PT2S (default ${DEFAULT-VALUE}: none, streams may run long)")
     Duration routeTimeout;
     @Option(names = "--idle-timeout", defaultValue = "PT600S",
-        description = "Envoy ends a request that moves no byte for this long, ISO-8601 (default ${DEFAULT-VALUE})")
+        description = "Envoy ends a request that moves no byte for this long, e.g. 2s or PT2S (default ${DEFAULT-VALUE})")
     Duration idleTimeout;
     @Option(names = "--buffer-limit-bytes", defaultValue = "" + EnvoySettings.DEFAULT_BUFFER_LIMIT_BYTES,
         description = "Envoy's buffer limit: the largest request or buffered answer (default ${DEFAULT-VALUE}, 50 MiB); "
@@ -175,7 +182,7 @@ public final class ControllerMain implements Runnable {
     Integer xdsPort;
     @Option(names = "--xds-address", defaultValue = "0.0.0.0", description = "xDS listen address (default ${DEFAULT-VALUE})")
     String xdsAddress;
-    @Option(names = "--poll-interval", defaultValue = "PT1S", description = "directory poll interval, ISO-8601 (default ${DEFAULT-VALUE})")
+    @Option(names = "--poll-interval", defaultValue = "PT1S", description = "directory poll interval, e.g. 2s or PT2S (default ${DEFAULT-VALUE})")
     Duration pollInterval;
     @Mixin
     OutputOptions output = new OutputOptions();

@@ -8,6 +8,7 @@ import dev.tollgate.core.plugin.PluginRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.tollgate.core.config.Durations;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.pf4j.PluginWrapper;
@@ -18,7 +19,9 @@ import picocli.CommandLine.Option;
 /** The {@code tollgate} command. */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "Tollgate 0.1.0",
     description = "AI gateway for Envoy: the ext_proc server and its tools.",
-    subcommands = {Main.Run.class, Main.Plugins.class, Explain.class})
+    subcommands = {Main.Run.class, Main.Plugins.class, Explain.class},
+    footer = {"", "Also (bin/tollgate): up (Tollgate and Envoy together), translate DIR, controller, crds, "
+        + "install-envoy, envoy-path; each takes --help."})
 public final class Main implements Callable<Integer> {
   static Path home() {
     return Path.of(System.getProperty("tollgate.home", "."));
@@ -29,7 +32,22 @@ public final class Main implements Callable<Integer> {
   }
 
   static int execute(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /**
+   * The command line: durations as {@code 2s} or {@code PT2S}; usage errors exit 2 with the usage;
+   * a failure exits 1 with one line, never a stack trace.
+   */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.registerConverter(Duration.class, Durations::parse);
+    cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      line.getErr().println("tollgate: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      line.getErr().flush();
+      return 1;
+    });
+    return cl;
   }
 
   @Override
@@ -48,7 +66,8 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "run", description = "Serve ext_proc on the gateway config, reloading it when it changes.")
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Serve ext_proc on the gateway config, reloading it when it changes.")
   static final class Run implements Callable<Integer> {
     @CommandLine.Mixin
     PluginOptions pluginOptions = new PluginOptions();
@@ -66,7 +85,7 @@ public final class Main implements Callable<Integer> {
     Path uds;
 
     @Option(names = "--reload-interval", defaultValue = "PT2S",
-        description = "how often to check the config file for changes, ISO-8601 (default: ${DEFAULT-VALUE}); PT0S turns reload off")
+        description = "how often to check the config file for changes, e.g. 2s or PT2S (default: ${DEFAULT-VALUE}); 0 turns reload off")
     Duration reloadInterval;
 
     @Option(names = "--shutdown-grace", defaultValue = "PT10S", description = "time open streams get at shutdown (default: ${DEFAULT-VALUE})")
@@ -138,6 +157,12 @@ public final class Main implements Callable<Integer> {
       if ((tlsCert == null) != (tlsKey == null) || tlsClientCa != null && tlsCert == null) {
         err.println("tollgate: TLS needs both --tls-cert and --tls-key (--tls-client-ca is optional, for mTLS)");
         return 2;
+      }
+      for (int[] p : new int[][] {{port, 0}, {adminPort, 1}}) {
+        if (p[0] < 0 || p[0] > 65535) {
+          err.println("tollgate: " + (p[1] == 0 ? "--port " : "--admin-port ") + p[0] + " is not a port (0 to 65535)");
+          return 2;
+        }
       }
       if (phaseTimeout.isNegative() || phaseTimeout.isZero()) {
         err.println("tollgate: --phase-timeout must be positive");
@@ -232,7 +257,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "plugins", description = "List the plugins found and what each provides.")
+  @Command(name = "plugins", mixinStandardHelpOptions = true, description = "List the plugins found and what each provides.")
   static final class Plugins implements Callable<Integer> {
     @CommandLine.Mixin
     PluginOptions pluginOptions = new PluginOptions();
@@ -243,6 +268,11 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      if (!java.nio.file.Files.isDirectory(pluginOptions.pluginsDir())) {
+        spec.commandLine().getErr().println("tollgate: the plugins directory " + pluginOptions.pluginsDir()
+            + " does not exist (--plugins DIR, default $TOLLGATE_HOME/plugins)");
+        return 2;
+      }
       Platform.PluginSet set;
       try {
         set = Platform.loadPlugins(pluginOptions.pluginsDir(), Clock.systemUTC());
