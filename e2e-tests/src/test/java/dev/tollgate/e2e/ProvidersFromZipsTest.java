@@ -13,6 +13,7 @@ import dev.tollgate.testkit.FakeGcpTokenEndpoint;
 import dev.tollgate.testkit.FakeGemini;
 import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.SigV4Check;
 import dev.tollgate.testkit.FakeUpstream.Received;
 import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
@@ -24,18 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,7 +85,7 @@ class ProvidersFromZipsTest {
   @Test
   void bedrockConverseStreamSignedWithSigV4() throws Exception {
     String model = "amazon.nova-micro-v1:0";
-    SigV4Check sigV4 = new SigV4Check(AWS_HOST, "eu-west-1", "bedrock");
+    SigV4Check sigV4 = new SigV4Check(AK, SK, "eu-west-1", "bedrock", AWS_HOST);
     FakeUpstream bedrock = keep(new FakeUpstream(FakeBedrock.handler(sigV4,
         r -> FakeBedrock.stream(FakeBedrock.textStream(List.of("Hel", "lo", " there"), "end_turn", 12, 3)))));
     EnvoyLikeClient envoy = gateway("""
@@ -149,7 +143,7 @@ class ProvidersFromZipsTest {
   @Test
   void awsAnthropicInvokeWithResponseStreamSignedWithSigV4() throws Exception {
     String model = "anthropic.claude-3-5-haiku-20241022-v1:0";
-    FakeUpstream bedrock = keep(new FakeUpstream(FakeBedrock.handler(new SigV4Check(AWS_HOST, "eu-west-1", "bedrock"),
+    FakeUpstream bedrock = keep(new FakeUpstream(FakeBedrock.handler(new SigV4Check(AK, SK, "eu-west-1", "bedrock", AWS_HOST),
         FakeAnthropic.handler(null, FakeAnthropic.text(model, "Bon", "jour", 14, 0, 5)))));
     EnvoyLikeClient envoy = gateway("""
         schema: {name: AWSAnthropic}
@@ -287,108 +281,5 @@ class ProvidersFromZipsTest {
       text.append(d.path("delta").path("text").asText(""));
     }
     return text.toString();
-  }
-
-  /**
-   * AWS's side of SigV4, written from the public description of the algorithm with the JDK only
-   * (so no AWS library sits on this test's class path, where it could hide a plugin's class-loader
-   * problem): canonical request over what was received (path double-encoded, as for every service
-   * but S3; the signed headers; the body's SHA-256), string to sign, the derived key, and the
-   * signature compared with the one in {@code authorization}.
-   */
-  static final class SigV4Check implements FakeBedrock.RequestCheck {
-    private static final Pattern AUTH = Pattern.compile(
-        "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})");
-    private final String host;
-    private final String region;
-    private final String service;
-
-    SigV4Check(String host, String region, String service) {
-      this.host = host;
-      this.region = region;
-      this.service = service;
-    }
-
-    @Override
-    public String problem(Received r) {
-      try {
-        Matcher m = AUTH.matcher(r.header("authorization") == null ? "" : r.header("authorization"));
-        if (!m.matches()) {
-          return "missing or malformed authorization";
-        }
-        String amzDate = r.header("x-amz-date");
-        if (!m.group(1).equals(AK) || amzDate == null || !amzDate.startsWith(m.group(2))
-            || !m.group(3).equals(region) || !m.group(4).equals(service)) {
-          return "wrong credential scope";
-        }
-        String payloadHash = hex(MessageDigest.getInstance("SHA-256").digest(r.body()));
-        if (r.header("x-amz-content-sha256") != null && !payloadHash.equals(r.header("x-amz-content-sha256"))) {
-          return "x-amz-content-sha256 does not match the body";
-        }
-        String path = r.path();
-        String query = "";
-        int q = path.indexOf('?');
-        if (q >= 0) {
-          query = canonicalQuery(path.substring(q + 1));
-          path = path.substring(0, q);
-        }
-        StringBuilder headers = new StringBuilder();
-        for (String name : m.group(5).split(";")) {
-          String v = name.equals("host") ? host : r.header(name);
-          if (v == null) {
-            return "signed header " + name + " was not received";
-          }
-          headers.append(name).append(':').append(v.trim().replaceAll(" +", " ")).append('\n');
-        }
-        String canonical = r.method() + "\n" + encode(path, false) + "\n" + query + "\n" + headers + "\n"
-            + m.group(5) + "\n" + payloadHash;
-        String scope = m.group(2) + "/" + region + "/" + service + "/aws4_request";
-        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n"
-            + hex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
-        byte[] k = hmac(("AWS4" + SK).getBytes(StandardCharsets.UTF_8), m.group(2));
-        k = hmac(hmac(hmac(k, region), service), "aws4_request");
-        String signature = hex(hmac(k, toSign));
-        return signature.equals(m.group(6)) ? null
-            : "The request signature we calculated does not match the signature you provided";
-      } catch (Exception e) {
-        return "cannot check the signature: " + e;
-      }
-    }
-
-    private static String canonicalQuery(String query) {
-      TreeMap<String, String> sorted = new TreeMap<>();
-      for (String p : query.split("&")) {
-        int eq = p.indexOf('=');
-        sorted.put(p.substring(0, eq < 0 ? p.length() : eq), eq < 0 ? "" : p.substring(eq + 1));
-      }
-      StringBuilder sb = new StringBuilder();
-      sorted.forEach((k, v) -> sb.append(sb.length() > 0 ? "&" : "").append(k).append('=').append(v));
-      return sb.toString();
-    }
-
-    /** RFC 3986 encoding of everything but unreserved characters (and '/' when it separates segments). */
-    private static String encode(String s, boolean slash) {
-      StringBuilder sb = new StringBuilder();
-      for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-        char c = (char) (b & 0xff);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-            || c == '.' || c == '~' || (c == '/' && !slash)) {
-          sb.append(c);
-        } else {
-          sb.append('%').append(String.format("%02X", b & 0xff));
-        }
-      }
-      return sb.toString();
-    }
-
-    private static byte[] hmac(byte[] key, String data) throws Exception {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String hex(byte[] b) {
-      return HexFormat.of().formatHex(b);
-    }
   }
 }

@@ -77,7 +77,7 @@ public final class EnvoyConfigBuilder {
   public static final String LISTENER_NAME = "tollgate";
   public static final String ROUTE_CONFIG_NAME = "tollgate";
   /** The gRPC service whose health Envoy checks: Tollgate reports it NOT_SERVING while it drains. */
-  static final String EXTPROC_SERVICE = "envoy.service.ext_proc.v3.ExternalProcessor";
+  static final String EXTPROC_SERVICE = io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.SERVICE_NAME;
   static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
   private final EnvoySettings settings;

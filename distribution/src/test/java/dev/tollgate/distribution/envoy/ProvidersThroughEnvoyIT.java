@@ -10,27 +10,17 @@ import dev.tollgate.testkit.FakeBedrock;
 import dev.tollgate.testkit.FakeGcpTokenEndpoint;
 import dev.tollgate.testkit.FakeGemini;
 import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.SigV4Check;
 import dev.tollgate.testkit.FakeUpstream.Received;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +46,7 @@ class ProvidersThroughEnvoyIT {
 
   @TempDir
   static Path dir;
-  private final SigV4Check sigV4 = new SigV4Check("eu-west-1", "bedrock");
+  private final SigV4Check sigV4 = new SigV4Check(AK, SK, "eu-west-1", "bedrock", null);
   private final List<FakeUpstream> fakes = new ArrayList<>();
   private FakeUpstream bedrock;
   private FakeUpstream bedrockClaude;
@@ -69,8 +59,7 @@ class ProvidersThroughEnvoyIT {
 
   @BeforeAll
   void start() throws Exception {
-    TestCa.create(Files.createDirectories(dir.resolve("ca")));
-    SSLContext tls = providerCertificate(dir.resolve("ca"), AWS_HOST, "api.anthropic.com",
+    SSLContext tls = TestCa.create(Files.createDirectories(dir.resolve("ca"))).serverContext(AWS_HOST, "api.anthropic.com",
         "us-central1-aiplatform.googleapis.com", "us-east5-aiplatform.googleapis.com", "tollgate.openai.azure.com");
     bedrock = fake(FakeBedrock.handler(sigV4, r -> r.path().endsWith("/converse-stream")
         ? FakeBedrock.stream(FakeBedrock.textStream(List.of("Hello", " from", " Nova."), "end_turn", 12, 3))
@@ -368,126 +357,5 @@ class ProvidersThroughEnvoyIT {
     assertThat(streamed.upstream().header("api-key")).isEqualTo("azure-secret");
     assertLogged(whole, 13, 5);
     assertLogged(streamed, 13, 5);
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  /** A server certificate for the providers' host names, signed by the test CA in {@code caDir}. */
-  private static SSLContext providerCertificate(Path caDir, String... hosts) throws Exception {
-    String san = "san=" + String.join(",", java.util.Arrays.stream(hosts).map(h -> "dns:" + h).toList());
-    keytool(caDir, "-genkeypair", "-alias", "providers", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
-        "-dname", "CN=" + hosts[0], "-keystore", "providers.p12");
-    keytool(caDir, "-certreq", "-alias", "providers", "-keystore", "providers.p12", "-file", "providers.csr");
-    keytool(caDir, "-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", "providers.csr",
-        "-outfile", "providers.pem", "-rfc", "-validity", "7", "-ext", san);
-    keytool(caDir, "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "providers.p12");
-    keytool(caDir, "-importcert", "-alias", "providers", "-file", "providers.pem", "-keystore", "providers.p12");
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(caDir.resolve("providers.p12"))) {
-      ks.load(in, TestCa.PASSWORD.toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, TestCa.PASSWORD.toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
-  }
-
-  private static void keytool(Path dir, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
-        .toString()));
-    command.addAll(List.of(args));
-    command.addAll(List.of("-storepass", TestCa.PASSWORD, "-storetype", "PKCS12"));
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException("keytool " + String.join(" ", args) + ": " + out);
-    }
-  }
-
-  /**
-   * AWS's side of SigV4 (as in e2e-tests' ProvidersFromZipsTest), over the request as received,
-   * Host header included: the canonical request (path encoded once more, the signed headers, the
-   * body's SHA-256), the string to sign, the derived key, the signature compared with the one sent.
-   */
-  static final class SigV4Check implements FakeBedrock.RequestCheck {
-    private static final Pattern AUTH = Pattern.compile("AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)"
-        + "/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})");
-    private final String region;
-    private final String service;
-
-    SigV4Check(String region, String service) {
-      this.region = region;
-      this.service = service;
-    }
-
-    @Override
-    public String problem(Received r) {
-      try {
-        Matcher m = AUTH.matcher(r.header("authorization") == null ? "" : r.header("authorization"));
-        if (!m.matches()) {
-          return "missing or malformed authorization";
-        }
-        String amzDate = r.header("x-amz-date");
-        if (!m.group(1).equals(AK) || amzDate == null || !amzDate.startsWith(m.group(2))
-            || !m.group(3).equals(region) || !m.group(4).equals(service)) {
-          return "wrong credential scope";
-        }
-        String payloadHash = hex(MessageDigest.getInstance("SHA-256").digest(r.body()));
-        String path = r.path();
-        String query = "";
-        int q = path.indexOf('?');
-        if (q >= 0) {
-          TreeMap<String, String> sorted = new TreeMap<>();
-          for (String p : path.substring(q + 1).split("&")) {
-            int eq = p.indexOf('=');
-            sorted.put(eq < 0 ? p : p.substring(0, eq), eq < 0 ? "" : p.substring(eq + 1));
-          }
-          query = String.join("&", sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-          path = path.substring(0, q);
-        }
-        StringBuilder headers = new StringBuilder();
-        for (String name : m.group(5).split(";")) {
-          if (r.header(name) == null) {
-            return "signed header " + name + " was not received";
-          }
-          headers.append(name).append(':').append(r.header(name).trim().replaceAll(" +", " ")).append('\n');
-        }
-        String canonical = r.method() + "\n" + encode(path) + "\n" + query + "\n" + headers + "\n" + m.group(5)
-            + "\n" + payloadHash;
-        String toSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + m.group(2) + "/" + region + "/" + service
-            + "/aws4_request\n" + hex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
-        byte[] k = hmac(("AWS4" + SK).getBytes(StandardCharsets.UTF_8), m.group(2));
-        k = hmac(hmac(hmac(k, region), service), "aws4_request");
-        return hex(hmac(k, toSign)).equals(m.group(6)) ? null
-            : "The request signature we calculated does not match the signature you provided";
-      } catch (Exception e) {
-        return "cannot check the signature: " + e;
-      }
-    }
-
-    /** RFC 3986 encoding of all but unreserved characters and '/'. */
-    private static String encode(String s) {
-      StringBuilder sb = new StringBuilder();
-      for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-        char c = (char) (b & 0xff);
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-_.~/".indexOf(c) >= 0) {
-          sb.append(c);
-        } else {
-          sb.append('%').append(String.format("%02X", b & 0xff));
-        }
-      }
-      return sb.toString();
-    }
-
-    private static byte[] hmac(byte[] key, String data) throws Exception {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String hex(byte[] b) {
-      return HexFormat.of().formatHex(b);
-    }
   }
 }

@@ -14,7 +14,7 @@ import javax.net.ssl.SSLContext;
  * and Envoy must verify it against {@link #caPem()}.
  */
 final class TestCa {
-  static final String PASSWORD = "changeit";
+  private static final String PASSWORD = "changeit";
   private final Path dir;
 
   private TestCa(Path dir) {
@@ -25,14 +25,24 @@ final class TestCa {
     keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
         "-dname", "CN=Tollgate Test CA", "-ext", "bc:c", "-keystore", "ca.p12");
     keytool(dir, "-exportcert", "-alias", "ca", "-rfc", "-keystore", "ca.p12", "-file", "ca.pem");
-    keytool(dir, "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
-        "-dname", "CN=api.openai.com", "-keystore", "server.p12");
-    keytool(dir, "-certreq", "-alias", "server", "-keystore", "server.p12", "-file", "server.csr");
-    keytool(dir, "-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", "server.csr", "-outfile", "server.pem",
-        "-rfc", "-validity", "7", "-ext", "san=dns:api.openai.com,dns:localhost,ip:127.0.0.1");
-    keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "server.p12");
-    keytool(dir, "-importcert", "-alias", "server", "-file", "server.pem", "-keystore", "server.p12");
-    return new TestCa(dir);
+    TestCa ca = new TestCa(dir);
+    ca.issue("server", "dns:api.openai.com", "dns:localhost", "ip:127.0.0.1");
+    return ca;
+  }
+
+  /**
+   * Signs a server certificate for {@code names} ({@code dns:HOST} or {@code ip:ADDRESS}; the first
+   * one's value is the CN) into {@code ALIAS.p12}.
+   */
+  private void issue(String alias, String... names) throws Exception {
+    String store = alias + ".p12";
+    keytool(dir, "-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
+        "-dname", "CN=" + names[0].substring(names[0].indexOf(':') + 1), "-keystore", store);
+    keytool(dir, "-certreq", "-alias", alias, "-keystore", store, "-file", alias + ".csr");
+    keytool(dir, "-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", alias + ".csr", "-outfile",
+        alias + ".pem", "-rfc", "-validity", "7", "-ext", "san=" + String.join(",", names));
+    keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", store);
+    keytool(dir, "-importcert", "-alias", alias, "-file", alias + ".pem", "-keystore", store);
   }
 
   private static void keytool(Path dir, String... args) throws Exception {
@@ -52,10 +62,21 @@ final class TestCa {
     return dir.resolve("ca.pem");
   }
 
-  /** The server side: the certificate signed by this CA. */
+  /** The server side: the certificate for api.openai.com, localhost and 127.0.0.1. */
   SSLContext serverContext() throws Exception {
+    return context("server");
+  }
+
+  /** The server side of a new certificate this CA signs for these host names. */
+  SSLContext serverContext(String... hosts) throws Exception {
+    String[] names = java.util.Arrays.stream(hosts).map(h -> "dns:" + h).toArray(String[]::new);
+    issue("hosts", names);
+    return context("hosts");
+  }
+
+  private SSLContext context(String alias) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+    try (InputStream in = Files.newInputStream(dir.resolve(alias + ".p12"))) {
       ks.load(in, PASSWORD.toCharArray());
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -64,5 +85,4 @@ final class TestCa {
     ctx.init(kmf.getKeyManagers(), null, null);
     return ctx;
   }
-
 }
