@@ -71,5 +71,13 @@ public final class DirectoryWatcher implements AutoCloseable {
   @Override
   public void close() {
     poller.shutdownNow();
+    try {
+      // a check in progress may still be writing the outputs: nothing is written once close returns
+      if (!poller.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("the directory check did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
