@@ -299,7 +299,9 @@ class EnvoyLikeClientTest {
       List<HttpBody> sent = received(RESPONSE_BODY).stream().map(ProcessingRequest::getResponseBody).toList();
       HttpBody last = sent.get(sent.size() - 1);
       assertThat(last.getEndOfStream()).isTrue();
-      assertThat(text(last.getBody())).endsWith("three");
+      // end of stream rides on data, not on an extra empty chunk (how the bytes split depends on the socket reads)
+      assertThat(text(last.getBody())).isNotEmpty();
+      assertThat("three").endsWith(text(last.getBody()));
       assertThat(sent).filteredOn(HttpBody::getEndOfStream).hasSize(1);
     }
 
