@@ -11,6 +11,7 @@ import dev.tollgate.controller.sink.XdsServer;
 import dev.tollgate.controller.source.DirectorySource;
 import dev.tollgate.controller.source.DirectoryWatcher;
 import dev.tollgate.controller.source.KubernetesSource;
+import dev.tollgate.controller.translate.GatewayPlugins;
 import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
 import dev.tollgate.controller.translate.Translator;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -133,13 +135,19 @@ public final class ControllerMain implements Runnable {
     Path dir;
     @Mixin
     OutputOptions output = new OutputOptions();
+    @Mixin
+    PluginOptions pluginOptions = new PluginOptions();
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try {
-        Translation t = new Translator(output.settings())
+      Optional<GatewayPlugins> loaded = pluginOptions.load(err);
+      if (loaded.isEmpty()) {
+        return INVALID;
+      }
+      try (GatewayPlugins plugins = loaded.get()) {
+        Translation t = new Translator(output.settings(), plugins.registry())
             .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
         t.warnings().forEach(w -> err.println("warning: " + w));
         out.print(t.gatewayConfigYaml());
@@ -186,6 +194,8 @@ public final class ControllerMain implements Runnable {
     Duration pollInterval;
     @Mixin
     OutputOptions output = new OutputOptions();
+    @Mixin
+    PluginOptions pluginOptions = new PluginOptions();
 
     static final class SourceOptions {
       @Option(names = "--resources", paramLabel = "DIR", required = true, description = "directory of resource YAML files")
@@ -202,7 +212,12 @@ public final class ControllerMain implements Runnable {
         err.flush();
         return INVALID;
       }
+      Optional<GatewayPlugins> plugins = pluginOptions.load(err);
+      if (plugins.isEmpty()) {
+        return INVALID;
+      }
       List<AutoCloseable> closeables = new ArrayList<>();
+      closeables.add(plugins.get());
       List<ConfigSink> sinks = new ArrayList<>();
       if (gatewayConfigOut != null || envoyBootstrapOut != null) {
         sinks.add(new FileSink(gatewayConfigOut, envoyBootstrapOut));
@@ -220,7 +235,7 @@ public final class ControllerMain implements Runnable {
           String ns = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
           KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName);
           sinks.add(k8sSink);
-          Controller controller = new Controller(new Translator(output.settings()), sinks);
+          Controller controller = new Controller(new Translator(output.settings(), plugins.get().registry()), sinks);
           closeables.add(0, new KubernetesSource(client, ns, controller, Set.of(k8sSink.name())).start());
         } else {
           Set<Path> excluded = new HashSet<>();
@@ -230,7 +245,7 @@ public final class ControllerMain implements Runnable {
           if (envoyBootstrapOut != null) {
             excluded.add(envoyBootstrapOut);
           }
-          Controller controller = new Controller(new Translator(output.settings()), sinks);
+          Controller controller = new Controller(new Translator(output.settings(), plugins.get().registry()), sinks);
           closeables.add(0, new DirectoryWatcher(new DirectorySource(source.resources, excluded), controller)
               .start(pollInterval));
         }

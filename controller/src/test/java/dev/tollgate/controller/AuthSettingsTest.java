@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.tollgate.api.Settings;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
-import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
-import dev.tollgate.controller.translate.Translator;
 import dev.tollgate.core.config.ConfigParser;
 import dev.tollgate.core.config.GatewayConfig;
 import java.nio.file.Files;
@@ -76,15 +72,14 @@ class AuthSettingsTest {
           rules: [{backendRefs: [%s]}]
         """.formatted(refs));
     Files.writeString(dir.resolve("all.yaml"), yaml.toString());
-    Translation t = new Translator(GatewaySettings.defaults())
-        .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    Translation t = TestPlugins.translate(dir);
     return ConfigParser.parse(t.gatewayConfigYaml());
   }
 
   private List<Problem> problems(String yaml) throws Exception {
     Files.writeString(dir.resolve("all.yaml"), yaml);
     InvalidResourcesException e = catchThrowableOfType(InvalidResourcesException.class, () ->
-        new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read())));
+        TestPlugins.translate(dir));
     assertThat(e).as("expected the resources to be rejected").isNotNull();
     return e.problems();
   }

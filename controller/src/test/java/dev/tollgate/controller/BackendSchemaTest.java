@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.tollgate.controller.envoy.EnvoyYaml;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
-import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
-import dev.tollgate.controller.translate.Translator;
 import dev.tollgate.core.config.ConfigParser;
 import dev.tollgate.core.config.GatewayConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -19,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +26,7 @@ class BackendSchemaTest {
 
   private Translation translate(String yaml) throws Exception {
     Files.writeString(dir.resolve("all.yaml"), yaml);
-    return new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    return TestPlugins.translate(dir);
   }
 
   private List<Problem> problems(String yaml) {
@@ -85,25 +80,40 @@ class BackendSchemaTest {
   }
 
   @Test
-  void missingOrStrayProviderSettingsAreRefused() {
+  void theSchemaPluginsJudgeProviderSettingsAndVersionsAtTheResourcesFields() {
     assertThat(problems(backend("a-vertex", "{name: GCPVertexAI}", "provider: {project: my-project, zone: x}")
-        + backend("b-claude", "{name: GCPAnthropic}", "provider: {project: \"my project\", region: us-east5}")
+        + backend("b-claude", "{name: GCPAnthropic}", "provider: {region: us-east5}")
         + backend("c-azure", "{name: AzureOpenAI}", "")
-        + backend("d-bedrock", "{name: AWSBedrock}", "provider: {region: us-east-1}")
-        + backend("e-openai", "{name: OpenAI}", "provider: {organization: org-1}")
+        + backend("d-vertex", "{name: GCPVertexAI, version: \"v1 beta\"}", "provider: {project: p, region: r}")
+        + backend("e-typo", "{name: OpenAl}", "")
         + route("a-vertex")))
         .extracting(Problem::toString).containsExactly(
-            "all.yaml (document 1) (AIServiceBackend a-vertex): spec.provider.zone: is not a setting of GCPVertexAI;"
-                + " it takes project and region",
-            "all.yaml (document 1) (AIServiceBackend a-vertex): spec.provider.region: is required for schema GCPVertexAI,"
-                + " e.g. us-central1",
-            "all.yaml (document 2) (AIServiceBackend b-claude): spec.provider.project: 'my project' is not a GCP project id",
-            "all.yaml (document 3) (AIServiceBackend c-azure): spec.schema.version: is required for AzureOpenAI: the"
-                + " api-version, e.g. 2024-10-21",
-            "all.yaml (document 4) (AIServiceBackend d-bedrock): spec.provider: schema AWSBedrock takes no provider"
-                + " settings; the region is the BackendSecurityPolicy's awsCredentials.region",
-            "all.yaml (document 5) (AIServiceBackend e-openai): spec.provider: schema OpenAI takes no provider settings;"
-                + " remove it");
+            "all.yaml (document 1) (AIServiceBackend a-vertex): spec.provider.zone: unknown field; expected one of"
+                + " [project, region]",
+            "all.yaml (document 2) (AIServiceBackend b-claude): spec.provider.project: is required",
+            "all.yaml (document 3) (AIServiceBackend c-azure): spec.schema.version: is required for schema AzureOpenAI:"
+                + " it is the api-version, e.g. 2024-10-21",
+            "all.yaml (document 4) (AIServiceBackend d-vertex): spec.schema.version: 'v1 beta' is not a Vertex AI API"
+                + " version such as v1",
+            "all.yaml (document 5) (AIServiceBackend e-typo): spec.schema.name: no installed plugin provides schema"
+                + " 'OpenAl'; installed: [AWSAnthropic, AWSBedrock, Acme, Anthropic, AzureOpenAI, GCPAnthropic,"
+                + " GCPVertexAI, OpenAI]");
+  }
+
+  /** AcmeTranslator, on the test class path, stands for a schema of a third-party plugin. */
+  @Test
+  void aThirdPartySchemaWorksFromResourcesAndItsOwnRulesApply() throws Exception {
+    Translation t = translate(backend("acme", "{name: Acme, version: \"2\"}", "provider: {tenant: blue}")
+        + route("acme"));
+    GatewayConfig.Backend acme = ConfigParser.parse(t.gatewayConfigYaml()).backend("acme").orElseThrow();
+    assertThat(acme.schema()).isEqualTo("Acme");
+    assertThat(acme.schemaVersion()).isEqualTo("2");
+    assertThat(acme.provider().asMap()).isEqualTo(Map.of("tenant", "blue"));
+    assertThat(t.warnings()).isEmpty();
+
+    assertThat(problems(backend("acme", "{name: Acme}", "provider: {tenant: Blue-1}") + route("acme")))
+        .extracting(Problem::toString).containsExactly(
+            "all.yaml (document 1) (AIServiceBackend acme): spec.provider.tenant: 'Blue-1' is not an Acme tenant");
   }
 
   @Test

@@ -26,7 +26,7 @@ class DirectoryWatcherTest {
     TestFiles.copyExamples(resources);
     Path config = out.resolve("gateway.yaml");
     Path bootstrap = out.resolve("envoy.yaml");
-    Controller controller = new Controller(new Translator(GatewaySettings.defaults()), List.of(new FileSink(config, bootstrap)));
+    Controller controller = new Controller(new Translator(GatewaySettings.defaults(), TestPlugins.registry()), List.of(new FileSink(config, bootstrap)));
     try (DirectoryWatcher watcher = new DirectoryWatcher(new DirectorySource(resources, Set.of()), controller)
         .start(Duration.ofMillis(20))) {
       String first = TestFiles.read(config);

@@ -82,7 +82,7 @@ class KubernetesSourceTest {
     createExample("openai.yaml");
     createExample("bedrock.yaml");
     createExample("route.yaml");
-    Controller controller = new Controller(new Translator(GatewaySettings.defaults()),
+    Controller controller = new Controller(new Translator(GatewaySettings.defaults(), TestPlugins.registry()),
         List.of(new KubernetesConfigSink(client, NS, OUT)));
     try (KubernetesSource source = new KubernetesSource(client, NS, controller, Set.of(OUT)).start()) {
       TestFiles.await(WAIT, () -> configMapConfig() != null, "the gateway config ConfigMap");

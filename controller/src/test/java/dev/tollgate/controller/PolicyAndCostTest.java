@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.tollgate.api.Settings;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
-import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
-import dev.tollgate.controller.translate.Translator;
 import dev.tollgate.core.config.ConfigParser;
 import dev.tollgate.core.config.GatewayConfig;
 import java.nio.file.Files;
@@ -24,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Route costs become the rules' own costs; PromptPolicies become the gateway config's policies. */
 class PolicyAndCostTest {
   /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/RegexGuardFactory.java, create(): allowOnly. */
-  static final Set<String> REGEX = Set.of("builtins", "patterns", "action", "status", "message", "replacement");
+  static final Set<String> REGEX = Set.of("builtins", "patterns", "action", "status", "message", "replacement",
+      "streamWindow");
   /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/WebhookGuardFactory.java, create(): allowOnly. */
   static final Set<String> WEBHOOK = Set.of("url", "timeout", "failOpen", "headers");
   /** plugins/prompt-guards/src/main/java/dev/tollgate/plugins/promptguards/ModerationGuardFactory.java, create(): allowOnly. */
@@ -36,7 +33,7 @@ class PolicyAndCostTest {
   Path dir;
 
   private Translation translate() throws Exception {
-    return new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    return TestPlugins.translate(dir);
   }
 
   private List<Problem> problems() {
@@ -99,17 +96,12 @@ class PolicyAndCostTest {
             - {metadataKey: llm_batch, type: InputToken}
             - {metadataKey: llm_batch, type: OutputToken}
             - {metadataKey: llm_global, type: InputToken, scope: Everywhere}
-            - {metadataKey: llm_cel, type: CEL}
-            - {metadataKey: llm_tokens, type: OutputToken, settings: {weight: 2}}
         """);
     assertThat(problems()).extracting(Problem::toString).containsExactly(
         "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[2].metadataKey: 'llm_batch' is already used by"
             + " spec.llmRequestCosts[1]",
         "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[3].scope: must be Route (the default: this route's"
             + " requests) or Global (every request), not 'Everywhere'",
-        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[4].settings.expression: is required for type CEL,"
-            + " e.g. input_tokens + 4 * output_tokens",
-        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[5].settings: OutputToken takes no settings",
         "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[0].metadataKey: 'llm_total_token' is a global cost"
             + " (scope: Global in route.yaml (AIGatewayRoute chat)); use another key for this route's own cost, or make"
             + " this one global too with the same definition");
@@ -134,7 +126,7 @@ class PolicyAndCostTest {
                 failOpen: true
                 headers: {authorization: "Bearer guard-token"}
             - type: Moderation
-              moderation: {apiKeyEnv: OPENAI_API_KEY, model: omni-moderation-latest, status: 451, timeout: PT2S,
+              moderation: {apiKeyEnv: TOLLGATE_TEST_NEVER_SET, model: omni-moderation-latest, status: 451, timeout: PT2S,
                            url: "https://moderation.example/v1/moderations", failOpen: false}
             - type: Regex
               "on": [Response, Request]
@@ -142,6 +134,7 @@ class PolicyAndCostTest {
                 patterns: [{name: ticket, regex: "T-[0-9]+"}]
                 action: Mask
                 replacement: "[ticket]"
+                streamWindow: 64
           enrichment:
             append: [{role: user, content: "Be brief."}]
             overrides: {max_completion_tokens: 512}
@@ -192,16 +185,48 @@ class PolicyAndCostTest {
     regex.allowOnly(REGEX);
     assertThat(regex.string("action")).isEqualTo("Mask");
     assertThat(regex.string("replacement")).isEqualTo("[ticket]");
+    assertThat(regex.longValue("streamWindow", 0)).as("the regex guard's hold-back window").isEqualTo(64);
     Settings enrichment = strict.enrichment().get(0).settings();
     enrichment.allowOnly(ENRICHMENT);
     assertThat(enrichment.keys()).containsExactlyInAnyOrder("append", "defaults", "overrides");
     assertThat(enrichment.child("overrides").longValue("max_completion_tokens", 0)).isEqualTo(512);
     assertThat(enrichment.child("defaults").child("stream_options").bool("include_usage", false)).isTrue();
     assertThat(t.promptPolicies()).extracting(b -> b.name()).containsExactly("house-rules", "strict");
+    // the key is the gateway's environment, not the controller's: not a problem of the resource
+    assertThat(t.warnings()).singleElement().asString().isEqualTo("strict.yaml (PromptPolicy strict):"
+        + " spec.guards[1].moderation.apiKeyEnv: not checked here, where the controller runs: environment variable"
+        + " TOLLGATE_TEST_NEVER_SET is not set; the gateway checks it when it loads the config");
+  }
+
+  /** The cost plugins judge their types and settings; each error names the route's cost field the author wrote. */
+  @Test
+  void costTypesAndSettingsAreJudgedByTheirPlugins() throws Exception {
+    TestFiles.copyExamples(dir);
+    write("other.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: zz-batch}
+        spec:
+          rules: [{name: batch, model: gpt-4o, backendRefs: [{name: openai}]}]
+          llmRequestCosts:
+            - {metadataKey: llm_cel, type: CEL, settings: {expression: "input_tokens + 4 * output_tokns"}}
+            - {metadataKey: llm_tokens, type: OutputToken, settings: {weight: 2}}
+            - {metadataKey: llm_cel_global, type: CEL, scope: Global}
+            - {metadataKey: llm_dollars, type: Dollars}
+        """);
+    List<String> problems = problems().stream().map(Problem::toString).toList();
+    assertThat(problems).hasSize(4).anySatisfy(p -> assertThat(p).startsWith("other.yaml (AIGatewayRoute zz-batch):"
+        + " spec.llmRequestCosts[0].settings.expression: is not a valid CEL expression: ").contains("output_tokns"));
+    assertThat(problems).contains(
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[1].settings.weight: unknown field; expected"
+            + " one of []",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[2].settings.expression: is required",
+        "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[3].type: no installed plugin provides cost type"
+            + " 'Dollars'; installed: [CEL, CachedInputToken, InputToken, OutputToken, ReasoningToken, TotalToken]");
   }
 
   @Test
-  void pluginGuardTypesPassTheirSettingsOnWithAWarning() throws Exception {
+  void aGuardTypeNoInstalledPluginProvidesIsRefusedAtItsTypeField() throws Exception {
     TestFiles.copyExamples(dir);
     write("custom.yaml", """
         apiVersion: aigateway.tollgate.dev/v1alpha1
@@ -211,13 +236,8 @@ class PolicyAndCostTest {
           targetRefs: [{name: reasoning}]
           guards: [{type: Toxicity, "on": [Response], settings: {threshold: 0.8}}]
         """);
-    Translation t = translate();
-    assertThat(t.containsSecrets()).isFalse();
-    GatewayConfig.Policy custom = ConfigParser.parse(t.gatewayConfigYaml()).policies().stream()
-        .filter(p -> p.name().equals("custom")).findFirst().orElseThrow();
-    assertThat(custom.rules()).containsExactly("openai-reasoning");
-    assertThat(custom.guards().get(0).settings().asMap()).isEqualTo(Map.of("threshold", 0.8));
-    assertThat(custom.enrichment()).isEmpty();
-    assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("guard type 'Toxicity' is not built in"));
+    assertThat(problems()).extracting(Problem::toString).containsExactly(
+        "custom.yaml (PromptPolicy custom): spec.guards[0].type: no installed plugin provides guard type 'Toxicity';"
+            + " installed: [Moderation, Regex, Webhook]");
   }
 }

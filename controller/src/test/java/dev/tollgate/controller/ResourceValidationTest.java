@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
-import dev.tollgate.controller.translate.GatewaySettings;
-import dev.tollgate.controller.translate.Translator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +19,7 @@ class ResourceValidationTest {
 
   private List<Problem> problems() throws IOException {
     InvalidResourcesException e = catchThrowableOfType(InvalidResourcesException.class, () ->
-        new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read())));
+        TestPlugins.translate(dir));
     assertThat(e).as("expected the resources to be rejected").isNotNull();
     return e.problems();
   }
@@ -112,7 +107,6 @@ class ResourceValidationTest {
         "b.yaml (document 1) (AIServiceBackend one): spec.backendSecurityPolicyRef.name: BackendSecurityPolicy 'missing' is not defined",
         "b.yaml (document 3) (BackendSecurityPolicy two-key): spec.apiKey: set exactly one of secretRef, file, env, inline or passthrough: true",
         "b.yaml (document 4) (BackendSecurityPolicy three-key): spec.apiKey: does not belong to type AWSCredentials; remove it or change spec.type")
-        .anySatisfy(s -> assertThat(s).startsWith("b.yaml (document 2) (AIServiceBackend two): spec.schema.name: 'OpenAl' is not a known schema"))
         .anySatisfy(s -> assertThat(s).startsWith("b.yaml (document 2) (AIServiceBackend two): spec.endpoint.host: 'https://api.example.com' must be a bare host name"));
   }
 
@@ -184,34 +178,50 @@ class ResourceValidationTest {
         spec:
           targetRefs: [{name: chat}, {name: other}]
           guards:
-            - {type: Regex, "on": [Sometimes], regex: {builtins: [iban]}}
-            - {type: Regex, regex: {builtins: [email], action: Mask, status: 403}}
-            - {type: Webhook, webhook: {url: "ftp://guard", timeout: 2s}}
+            - {type: Regex, "on": [Sometimes], regex: {builtins: [ssn]}}
             - {type: Webhook, regex: {builtins: [ssn]}}
-            - {type: Moderation, moderation: {apiKeyFile: /k, apiKeyEnv: K, status: 200}}
             - {type: Regex, settings: {builtins: [ssn]}}
-          enrichment:
-            prepend: [{role: robot, content: hi}]
-            overrides: {model: gpt-4o}
         """);
     assertThat(problems()).extracting(Problem::toString).containsExactly(
         "policy.yaml (PromptPolicy guard): spec.targetRefs[1].name: AIGatewayRoute 'other' is not defined",
         "policy.yaml (PromptPolicy guard): spec.guards[0].on[0]: must be Request or Response, not 'Sometimes'",
+        "policy.yaml (PromptPolicy guard): spec.guards[1].regex: does not belong to type Webhook; remove it or change the type",
+        "policy.yaml (PromptPolicy guard): spec.guards[2].settings: is for guard types of other plugins; put the settings"
+            + " of Regex under spec.guards[2].regex");
+  }
+
+  /** The guard and enrichment plugins judge their settings; each error names the field the author wrote. */
+  @Test
+  void guardAndEnrichmentSettingsAreJudgedByTheirPlugins() throws IOException {
+    TestFiles.copyExamples(dir);
+    write("policy.yaml", """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: PromptPolicy
+        metadata: {name: guard}
+        spec:
+          targetRefs: [{name: chat}]
+          guards:
+            - {type: Regex, regex: {builtins: [iban]}}
+            - {type: Regex, regex: {builtins: [ssn], patterns: [{name: employee, regex: 'EMP-(\\d{6}'}]}}
+            - {type: Webhook, webhook: {url: "ftp://guard", timeout: PT1S}}
+            - {type: Moderation, moderation: {status: 200}}
+            - {type: Regex, regex: {builtins: [email], streamWindow: 0}}
+            - {type: Toxicity, settings: {threshold: 0.8}}
+            - {type: Regex, "on": [Request], regex: {builtins: [ssn]}}
+          enrichment:
+            prepend: [{role: robot, content: hi}]
+        """);
+    assertThat(problems()).extracting(Problem::toString).containsExactly(
         "policy.yaml (PromptPolicy guard): spec.guards[0].regex.builtins[0]: unknown builtin 'iban';"
             + " known: [creditCard, email, phone, ssn]",
-        "policy.yaml (PromptPolicy guard): spec.guards[1].regex.status: only applies to action Reject",
-        "policy.yaml (PromptPolicy guard): spec.guards[2].webhook.url: 'ftp://guard' must be an http or https URL with a host",
-        "policy.yaml (PromptPolicy guard): spec.guards[2].webhook.timeout: '2s' must be an ISO-8601 duration such as"
-            + " PT0.5S or PT2S",
-        "policy.yaml (PromptPolicy guard): spec.guards[3].regex: does not belong to type Webhook; remove it or change the type",
-        "policy.yaml (PromptPolicy guard): spec.guards[4].moderation.apiKeyEnv: set apiKeyFile or apiKeyEnv, not both",
-        "policy.yaml (PromptPolicy guard): spec.guards[4].moderation.status: must be an HTTP error status (400-599)",
-        "policy.yaml (PromptPolicy guard): spec.guards[5].settings: is for guard types of other plugins; put the settings"
-            + " of Regex under spec.guards[5].regex",
-        "policy.yaml (PromptPolicy guard): spec.enrichment.prepend[0].role: must be system, developer, user or assistant,"
-            + " not 'robot'",
-        "policy.yaml (PromptPolicy guard): spec.enrichment.overrides.model: the model cannot be changed by enrichment;"
-            + " use a backend's modelNameOverride");
+        "policy.yaml (PromptPolicy guard): spec.guards[1].regex.patterns[0].regex: is not a valid regular expression"
+            + " (Unclosed group near index 10)",
+        "policy.yaml (PromptPolicy guard): spec.guards[2].webhook.url: must be an http or https URL",
+        "policy.yaml (PromptPolicy guard): spec.guards[3].moderation.status: must be an HTTP error status (400-599)",
+        "policy.yaml (PromptPolicy guard): spec.guards[4].regex.streamWindow: must be between 1 and 65536 characters",
+        "policy.yaml (PromptPolicy guard): spec.guards[5].type: no installed plugin provides guard type 'Toxicity';"
+            + " installed: [Moderation, Regex, Webhook]",
+        "policy.yaml (PromptPolicy guard): spec.enrichment.prepend[0].role: must be system, developer, user or assistant");
   }
 
   @Test

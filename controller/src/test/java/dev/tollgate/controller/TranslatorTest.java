@@ -2,17 +2,12 @@ package dev.tollgate.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
-import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
-import dev.tollgate.controller.translate.Translator;
 import dev.tollgate.core.config.ConfigParser;
 import dev.tollgate.core.config.GatewayConfig;
 import dev.tollgate.api.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +17,7 @@ class TranslatorTest {
   Path dir;
 
   private Translation translate() throws Exception {
-    return new Translator(GatewaySettings.defaults()).translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    return TestPlugins.translate(dir);
   }
 
   @Test

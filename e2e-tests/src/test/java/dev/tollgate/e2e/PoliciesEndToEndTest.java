@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;

@@ -30,7 +30,7 @@ final class TestPlugin {
   private final String id;
   private final Map<String, String> sources = new LinkedHashMap<>();
   private final List<Class<?>> compileAgainst = new ArrayList<>(List.of(
-      dev.tollgate.api.spi.ProviderTranslator.class, org.pf4j.Extension.class, jakarta.inject.Inject.class,
+      dev.tollgate.api.spi.TranslatorFactory.class, org.pf4j.Extension.class, jakarta.inject.Inject.class,
       com.fasterxml.jackson.databind.JsonNode.class, com.fasterxml.jackson.core.JsonParser.class,
       com.fasterxml.jackson.annotation.JsonInclude.class, org.slf4j.Logger.class));
   private final List<Path> libraries = new ArrayList<>();
@@ -77,7 +77,7 @@ final class TestPlugin {
     a.put(new Attributes.Name("Plugin-Id"), id);
     a.put(new Attributes.Name("Plugin-Version"), "1.0.0");
     a.put(new Attributes.Name("Plugin-Provider"), "test");
-    a.put(new Attributes.Name("Plugin-Requires"), ">=1.0.0 & <2.0.0");
+    a.put(new Attributes.Name("Plugin-Requires"), ">=2.0.0 & <3.0.0");
     Files.createDirectories(target.getParent());
     try (OutputStream os = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(os, m);
          Stream<Path> files = Files.walk(classes)) {
@@ -94,7 +94,7 @@ final class TestPlugin {
   Path zip(Path target) throws IOException {
     Path jar = jar(Files.createTempDirectory("test-plugin-jar").resolve(id + ".jar"));
     String properties = "plugin.id=" + id + "\nplugin.version=1.0.0\nplugin.provider=test\n"
-        + "plugin.requires=>=1.0.0 & <2.0.0\n";
+        + "plugin.requires=>=2.0.0 & <3.0.0\n";
     Files.createDirectories(target.getParent());
     try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(target))) {
       out.putNextEntry(new ZipEntry("plugin.properties"));

@@ -9,8 +9,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
-import dev.tollgate.api.ClientApi;
-import dev.tollgate.api.ErrorFormats;
 import dev.tollgate.api.Headers;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Timer;
@@ -404,11 +402,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     if (tracing != null) {
       tracing.localReply(status, cause);
     }
-    ClientApi api = session.clientApi();
-    String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
-    return ProcessingResponse.newBuilder().setImmediateResponse(ProtoMapping.immediate(
-        new PhaseResult.LocalReply(status, Headers.of("content-type", "application/json"),
-            ErrorFormats.render(api, status, type, message), "tollgate_" + cause))).build();
+    return ProcessingResponse.newBuilder()
+        .setImmediateResponse(ProtoMapping.immediate(session.errorReply(status, cause, message))).build();
   }
 
   private static String phaseName(ProcessingRequest.RequestCase phase) {

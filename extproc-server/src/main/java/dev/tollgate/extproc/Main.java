@@ -4,6 +4,7 @@ import dev.tollgate.core.Platform;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.pipeline.GatewayListener;
 import dev.tollgate.core.plugin.PluginLoadException;
+import dev.tollgate.api.Endpoint;
 import dev.tollgate.core.plugin.PluginRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -287,7 +288,8 @@ public final class Main implements Callable<Integer> {
               p.getPluginPath().getFileName());
         }
         PluginRegistry r = set.registry();
-        out.println("schemas:     " + String.join(", ", r.translators().keySet()));
+        out.println("schemas:     " + String.join(", ", r.translators().entrySet().stream()
+            .map(e -> e.getKey() + " " + e.getValue().keySet().stream().map(Endpoint::path).toList()).toList()));
         out.println("auth types:  " + String.join(", ", r.auths().keySet()));
         out.println("cost types:  " + String.join(", ", r.costs().keySet()));
         out.println("guard types: " + String.join(", ", r.guards().keySet()));

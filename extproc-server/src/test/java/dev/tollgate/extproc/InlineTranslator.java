@@ -7,7 +7,8 @@ import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.NonBlocking;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.Translator;
+import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.api.spi.ResponseHead;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -23,7 +24,7 @@ import org.pf4j.Extension;
  */
 @NonBlocking
 @Extension
-public final class InlineTranslator implements ProviderTranslator {
+public final class InlineTranslator implements TranslatorFactory {
   /** "start:&lt;thread&gt;", "body:&lt;thread&gt;" per call, in order. */
   static final List<String> CALLS = new CopyOnWriteArrayList<>();
 
@@ -33,14 +34,18 @@ public final class InlineTranslator implements ProviderTranslator {
   }
 
   @Override
-  public boolean supports(Endpoint endpoint) {
-    return endpoint == Endpoint.CHAT_COMPLETIONS;
+  public java.util.Set<Endpoint> endpoints() {
+    return java.util.Set.of(Endpoint.CHAT_COMPLETIONS);
   }
 
   @Override
-  public Exchange start(ClientRequest request, BackendTarget backend) {
+  public Translator create(BackendTarget backend, String at) {
+    return request -> start(request, backend);
+  }
+
+  private Translator.Exchange start(ClientRequest request, BackendTarget backend) {
     CALLS.add("start:" + Thread.currentThread().getName());
-    return new Exchange() {
+    return new Translator.Exchange() {
       @Override
       public UpstreamRequest request() {
         return UpstreamRequest.post("/inline", Headers.empty(), request.body());

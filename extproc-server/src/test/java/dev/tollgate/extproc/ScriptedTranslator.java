@@ -7,7 +7,8 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.Translator;
+import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.api.spi.ResponseHead;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.pf4j.Extension;
@@ -20,7 +21,7 @@ import org.pf4j.Extension;
  * {@code <model>-0001}.
  */
 @Extension
-public final class ScriptedTranslator implements ProviderTranslator {
+public final class ScriptedTranslator implements TranslatorFactory {
   /** Sleeps that ended by interruption (the deadline worked). */
   static final AtomicInteger INTERRUPTED = new AtomicInteger();
 
@@ -30,12 +31,16 @@ public final class ScriptedTranslator implements ProviderTranslator {
   }
 
   @Override
-  public boolean supports(Endpoint endpoint) {
-    return endpoint == Endpoint.CHAT_COMPLETIONS;
+  public java.util.Set<Endpoint> endpoints() {
+    return java.util.Set.of(Endpoint.CHAT_COMPLETIONS);
   }
 
   @Override
-  public Exchange start(ClientRequest request, BackendTarget backend) throws GatewayException {
+  public Translator create(BackendTarget backend, String at) {
+    return request -> start(request, backend);
+  }
+
+  private Translator.Exchange start(ClientRequest request, BackendTarget backend) throws GatewayException {
     String model = request.model();
     if (model.startsWith("hang-") && !model.startsWith("hang-body")) {
       hang();
@@ -43,7 +48,7 @@ public final class ScriptedTranslator implements ProviderTranslator {
     if (model.startsWith("throw-")) {
       throw new IllegalStateException("scripted failure");
     }
-    return new Exchange() {
+    return new Translator.Exchange() {
       @Override
       public UpstreamRequest request() {
         return UpstreamRequest.post("/scripted", Headers.of("x-scripted", "1"), request.body());

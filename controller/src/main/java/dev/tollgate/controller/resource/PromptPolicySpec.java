@@ -1,5 +1,6 @@
 package dev.tollgate.controller.resource;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Required;
 import java.util.List;
@@ -46,9 +47,16 @@ public record PromptPolicySpec(@Required List<LocalRef> targetRefs, List<LocalRe
    * @param status      HTTP status of a rejection (400-599, default 400)
    * @param message     message of a rejection (default names what was found)
    * @param replacement what a match is masked with (default {@code [REDACTED:<name>]})
+   * @param streamWindow how many characters of a streamed answer may be held back per pattern while it could
+   *                    still be the start of a match (1-65536, default 256); it applies to patterns whose
+   *                    longest match is not known, such as the email builtin and custom regular expressions
    */
   public record Regex(List<String> builtins, List<NamedPattern> patterns, String action, Integer status,
-                      String message, String replacement) {
+                      String message, String replacement,
+                      @JsonPropertyDescription("Characters of a streamed answer the guard may hold back per pattern"
+                          + " while they could still be the start of a match (1-65536, default 256); for patterns"
+                          + " whose longest match is not known, such as the email builtin and custom expressions")
+                      Integer streamWindow) {
   }
 
   /** A custom pattern of a {@code Regex} guard. */

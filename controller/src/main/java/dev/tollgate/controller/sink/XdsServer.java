@@ -11,12 +11,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Serves the Envoy configuration over xDS (ADS and the separate CDS/LDS/RDS services, state of
  * the world and delta) with java-control-plane. Every Envoy gets the same snapshot, whatever its
  * node id. The listener's routes come by RDS over ADS, so Envoys need an ADS bootstrap pointing
- * at this server.
+ * at this server. An Envoy's NACK is reported like invalid resources (see {@link RejectionCallbacks}).
  */
 public final class XdsServer implements ConfigSink, AutoCloseable {
   /** The one node group: all Envoys see the same configuration. */
@@ -25,9 +26,17 @@ public final class XdsServer implements ConfigSink, AutoCloseable {
   private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
   private final Server server;
 
-  /** Starts serving on {@code host:port} (port 0 picks a free one). */
+  /** Starts serving on {@code host:port} (port 0 picks a free one); an Envoy's NACK is logged. */
   public XdsServer(String host, int port) throws IOException {
-    V3DiscoveryServer discovery = new V3DiscoveryServer(cache);
+    this(host, port, r -> { });
+  }
+
+  /**
+   * Starts serving on {@code host:port} (port 0 picks a free one). An Envoy that refuses what it
+   * was sent (a NACK) is logged as one ERROR line and passed to {@code rejections}.
+   */
+  public XdsServer(String host, int port, Consumer<EnvoyRejection> rejections) throws IOException {
+    V3DiscoveryServer discovery = new V3DiscoveryServer(new RejectionCallbacks(rejections), cache);
     server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .addService(discovery.getClusterDiscoveryServiceImpl())

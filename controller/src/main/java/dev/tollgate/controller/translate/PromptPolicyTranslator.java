@@ -1,12 +1,13 @@
 package dev.tollgate.controller.translate;
 
+import dev.tollgate.api.Settings;
 import dev.tollgate.controller.resource.LocalRef;
 import dev.tollgate.controller.resource.Problem;
 import dev.tollgate.controller.resource.PromptPolicySpec;
 import dev.tollgate.controller.resource.Resource;
-import java.net.URI;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import dev.tollgate.core.config.GatewayConfig.EnricherSpec;
+import dev.tollgate.core.config.GatewayConfig.GuardSpec;
+import dev.tollgate.core.config.GatewayConfig.Policy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,32 +15,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
- * Turns one {@code PromptPolicy} into an entry of the gateway config's {@code policies}: the
+ * Turns one {@code PromptPolicy} into a {@link Policy} of the gateway config: the
  * emitted rule names of its target routes, the backends it is limited to, its guards and its
- * enrichment. The built-in guard and enrichment types are checked here as their plugins
- * (plugins/prompt-guards, plugins/prompt-enrichment) check them at load, so that a mistake is
- * reported with the resource's file and field instead of as a refused gateway config.
+ * enrichment. Checked here: the references and the resource's shape (which block belongs to which
+ * type). The guard and enrichment settings are the plugins' to judge: {@link PluginCheck} compiles
+ * them with the installed plugins and reports their errors at the resource's fields.
  */
 final class PromptPolicyTranslator {
-  /** The built-in guard types and the settings block each reads. */
+  /** The guard types that have a block of their own in the resource, and that block. */
   static final Map<String, String> BUILTIN_GUARDS = Map.of("Regex", "regex", "Webhook", "webhook",
       "Moderation", "moderation");
-  /** RegexGuardFactory.BUILTINS. */
-  static final Set<String> REGEX_BUILTINS = Set.of("creditCard", "ssn", "email", "phone");
-  /** PromptEnrichmentFactory: the roles a message may have. */
-  static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
   private final List<Problem> problems;
-  private final List<String> warnings;
   private boolean containsSecrets;
 
-  PromptPolicyTranslator(List<Problem> problems, List<String> warnings) {
+  PromptPolicyTranslator(List<Problem> problems) {
     this.problems = problems;
-    this.warnings = warnings;
   }
 
   /** True once a translated policy carried a value that belongs in a Secret (webhook headers). */
@@ -52,9 +46,10 @@ final class PromptPolicyTranslator {
    *
    * @param rulesByRoute    the emitted rule names of each route
    * @param backendsByRoute every backend each route references (all priorities)
+   * @param origins         where the policy's guards and enrichment are noted, as the entry at {@code at}
    */
   PolicyOutput translate(Resource<PromptPolicySpec> p, Map<String, List<String>> rulesByRoute,
-                         Map<String, Set<String>> backendsByRoute) {
+                         Map<String, Set<String>> backendsByRoute, ConfigOrigins origins, String at) {
     PromptPolicySpec s = p.spec();
     int before = problems.size();
     List<String> routes = new ArrayList<>();
@@ -92,45 +87,42 @@ final class PromptPolicyTranslator {
     if (guards.isEmpty() && s.enrichment() == null) {
       problem(p, "spec", "set guards, enrichment or both; this policy does nothing");
     }
-    List<Map<String, Object>> guardBlocks = new ArrayList<>();
+    List<GuardSpec> guardSpecs = new ArrayList<>();
     for (int i = 0; i < guards.size(); i++) {
-      Map<String, Object> g = guard(p, "spec.guards[" + i + "]", guards.get(i));
+      String f = "spec.guards[" + i + "]";
+      String place = at + ".guards[" + guardSpecs.size() + "]";
+      GuardSpec g = guard(p, f, guards.get(i), place);
       if (g != null) {
-        guardBlocks.add(g);
+        String block = BUILTIN_GUARDS.getOrDefault(guards.get(i).type(), "settings");
+        origins.addWithSettings(place, p.origin(), f, Set.of("type", "on"), f + "." + block);
+        guardSpecs.add(g);
       }
     }
-    Map<String, Object> enrichment = s.enrichment() == null ? null : enrichment(p, s.enrichment());
+    List<EnricherSpec> enrichment = s.enrichment() == null ? List.of()
+        : List.of(enrichment(s.enrichment(), at + ".enrichment[0]"));
     if (problems.size() != before) {
       return null;
     }
-    Map<String, Object> policy = new LinkedHashMap<>();
-    policy.put("name", p.name());
-    policy.put("rules", new ArrayList<>(rules));
-    if (!backends.isEmpty()) {
-      policy.put("backends", backends);
+    if (!enrichment.isEmpty()) {
+      origins.add(at + ".enrichment[0]", p.origin(), "spec.enrichment");
     }
-    if (!guardBlocks.isEmpty()) {
-      policy.put("guards", guardBlocks);
-    }
-    if (enrichment != null) {
-      policy.put("enrichment", List.of(enrichment));
-    }
+    Policy policy = new Policy(p.name(), rules, new LinkedHashSet<>(backends), guardSpecs, enrichment);
     return new PolicyOutput(policy, new PromptPolicyBinding(p.name(), routes, new ArrayList<>(rules), s));
   }
 
   /** A translated policy: the {@code policies} entry and what it was bound to. */
-  record PolicyOutput(Map<String, Object> block, PromptPolicyBinding binding) {
+  record PolicyOutput(Policy policy, PromptPolicyBinding binding) {
   }
 
-  private Map<String, Object> guard(Resource<?> p, String f, PromptPolicySpec.Guard g) {
+  /** The guard, its settings at {@code place} of the gateway config. */
+  private GuardSpec guard(Resource<?> p, String f, PromptPolicySpec.Guard g, String place) {
     int before = problems.size();
     if (g.type() == null || g.type().isBlank()) {
-      problem(p, f + ".type", "is missing; use Regex, Webhook, Moderation or a guard type of a plugin");
+      problem(p, f + ".type", "is missing; use Regex, Webhook, Moderation or a guard type an installed plugin provides");
       return null;
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("type", g.type());
-    out.put("on", on(p, f + ".on", g.on()));
+    List<String> on = on(p, f + ".on", g.on());
     int shape = problems.size();
     Map<String, Object> blocks = new LinkedHashMap<>();
     blocks.put("regex", g.regex());
@@ -152,8 +144,8 @@ final class PromptPolicyTranslator {
     switch (g.type()) {
       case "Regex" -> regex(p, f + ".regex", g.regex(), out);
       case "Webhook" -> webhook(p, f + ".webhook", g.webhook(), out);
-      case "Moderation" -> moderation(p, f + ".moderation", g.moderation(), out);
-      default -> {
+      case "Moderation" -> moderation(g.moderation(), out);
+      default -> { // whether an installed plugin provides the type, and what it takes, is the plugins' to say
         Map<String, Object> settings = g.settings() == null ? Map.of() : g.settings();
         for (String key : settings.keySet()) {
           if (key.equals("type") || key.equals("on")) {
@@ -162,11 +154,10 @@ final class PromptPolicyTranslator {
             out.put(key, settings.get(key));
           }
         }
-        warnings.add(p.origin() + ": " + f + ": guard type '" + g.type() + "' is not built in (Regex, Webhook,"
-            + " Moderation); extproc-server needs a plugin that provides it");
       }
     }
-    return problems.size() == before ? out : null;
+    return problems.size() == before
+        ? new GuardSpec(g.type(), on.contains("Request"), on.contains("Response"), Settings.of(place, out)) : null;
   }
 
   private List<String> on(Resource<?> p, String f, List<String> on) {
@@ -195,55 +186,21 @@ final class PromptPolicyTranslator {
       problem(p, f, "is required for type Regex: name builtins, patterns or both");
       return;
     }
-    List<String> builtins = r.builtins() == null ? List.of() : r.builtins();
-    for (int i = 0; i < builtins.size(); i++) {
-      if (!REGEX_BUILTINS.contains(builtins.get(i))) {
-        problem(p, f + ".builtins[" + i + "]", "unknown builtin '" + builtins.get(i) + "'; known: "
-            + new java.util.TreeSet<>(REGEX_BUILTINS));
-      }
-    }
+    put(out, "builtins", r.builtins() == null || r.builtins().isEmpty() ? null : r.builtins());
     List<PromptPolicySpec.NamedPattern> patterns = r.patterns() == null ? List.of() : r.patterns();
     List<Map<String, Object>> patternBlocks = new ArrayList<>();
-    for (int i = 0; i < patterns.size(); i++) {
-      PromptPolicySpec.NamedPattern np = patterns.get(i);
-      String pf = f + ".patterns[" + i + "]";
-      if (np.name() == null || np.name().isBlank()) {
-        problem(p, pf + ".name", "is missing (it names the finding in messages and masks)");
-      }
-      if (np.regex() == null) {
-        problem(p, pf + ".regex", "is missing");
-        continue;
-      }
-      try {
-        Pattern.compile(np.regex());
-      } catch (PatternSyntaxException e) {
-        problem(p, pf + ".regex", "is not a valid regular expression (" + e.getDescription() + ")");
-      }
+    for (PromptPolicySpec.NamedPattern np : patterns) {
       Map<String, Object> block = new LinkedHashMap<>();
-      block.put("name", np.name());
-      block.put("regex", np.regex());
+      put(block, "name", np.name());
+      put(block, "regex", np.regex());
       patternBlocks.add(block);
     }
-    if (builtins.isEmpty() && patterns.isEmpty()) {
-      problem(p, f, "name at least one of builtins or patterns");
-    }
-    String action = r.action() == null ? "Reject" : r.action();
-    if (!action.equals("Reject") && !action.equals("Mask")) {
-      problem(p, f + ".action", "must be Reject or Mask, not '" + action + "'");
-    }
-    if (action.equals("Mask") && (r.status() != null || r.message() != null)) {
-      problem(p, f + (r.status() != null ? ".status" : ".message"), "only applies to action Reject");
-    }
-    if (action.equals("Reject") && r.replacement() != null) {
-      problem(p, f + ".replacement", "only applies to action Mask");
-    }
-    status(p, f + ".status", r.status());
-    put(out, "builtins", builtins.isEmpty() ? null : builtins);
     put(out, "patterns", patternBlocks.isEmpty() ? null : patternBlocks);
     put(out, "action", r.action());
     put(out, "status", r.status());
     put(out, "message", r.message());
     put(out, "replacement", r.replacement());
+    put(out, "streamWindow", r.streamWindow());
   }
 
   private void webhook(Resource<?> p, String f, PromptPolicySpec.Webhook w, Map<String, Object> out) {
@@ -251,10 +208,9 @@ final class PromptPolicyTranslator {
       problem(p, f + ".url", "is required for type Webhook");
       return;
     }
-    url(p, f + ".url", w.url());
-    timeout(p, f + ".timeout", w.timeout());
     Map<String, String> headers = w.headers() == null ? Map.of() : w.headers();
     for (Map.Entry<String, String> h : headers.entrySet()) {
+      // the Webhook plugin does not check these yet; a bad one would fail every call it makes
       if (!HEADER_NAME.matcher(h.getKey()).matches()) {
         problem(p, f + ".headers." + h.getKey(), "is not an HTTP header name");
       } else if (h.getValue() == null) {
@@ -270,21 +226,10 @@ final class PromptPolicyTranslator {
     }
   }
 
-  private void moderation(Resource<?> p, String f, PromptPolicySpec.Moderation m, Map<String, Object> out) {
+  private static void moderation(PromptPolicySpec.Moderation m, Map<String, Object> out) {
     if (m == null) {
       return; // all defaults: OpenAI's moderation endpoint without a key
     }
-    if (m.url() != null) {
-      url(p, f + ".url", m.url());
-    }
-    if (m.model() != null && m.model().isBlank()) {
-      problem(p, f + ".model", "must not be empty");
-    }
-    if (m.apiKeyFile() != null && m.apiKeyEnv() != null) {
-      problem(p, f + ".apiKeyEnv", "set apiKeyFile or apiKeyEnv, not both");
-    }
-    status(p, f + ".status", m.status());
-    timeout(p, f + ".timeout", m.timeout());
     put(out, "url", m.url());
     put(out, "model", m.model());
     put(out, "apiKeyFile", m.apiKeyFile());
@@ -294,80 +239,27 @@ final class PromptPolicyTranslator {
     put(out, "failOpen", m.failOpen());
   }
 
-  private Map<String, Object> enrichment(Resource<?> p, PromptPolicySpec.Enrichment e) {
-    String f = "spec.enrichment";
+  private static EnricherSpec enrichment(PromptPolicySpec.Enrichment e, String place) {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("type", "PromptEnrichment");
-    List<Map<String, Object>> prepend = messages(p, f + ".prepend", e.prepend());
-    List<Map<String, Object>> append = messages(p, f + ".append", e.append());
-    Map<String, Object> defaults = e.defaults() == null ? Map.of() : e.defaults();
-    Map<String, Object> overrides = e.overrides() == null ? Map.of() : e.overrides();
-    if (defaults.containsKey("model")) {
-      problem(p, f + ".defaults.model", "the model cannot be changed by enrichment; use a backend's modelNameOverride");
-    }
-    if (overrides.containsKey("model")) {
-      problem(p, f + ".overrides.model", "the model cannot be changed by enrichment; use a backend's modelNameOverride");
-    }
-    if (prepend.isEmpty() && append.isEmpty() && defaults.isEmpty() && overrides.isEmpty()) {
-      problem(p, f, "set at least one of prepend, append, defaults, overrides");
-    }
-    put(out, "prepend", prepend.isEmpty() ? null : prepend);
-    put(out, "append", append.isEmpty() ? null : append);
-    put(out, "defaults", defaults.isEmpty() ? null : defaults);
-    put(out, "overrides", overrides.isEmpty() ? null : overrides);
-    return out;
+    put(out, "prepend", messages(e.prepend()));
+    put(out, "append", messages(e.append()));
+    put(out, "defaults", e.defaults() == null || e.defaults().isEmpty() ? null : e.defaults());
+    put(out, "overrides", e.overrides() == null || e.overrides().isEmpty() ? null : e.overrides());
+    return new EnricherSpec("PromptEnrichment", Settings.of(place, out));
   }
 
-  private List<Map<String, Object>> messages(Resource<?> p, String f, List<PromptPolicySpec.Message> messages) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    if (messages == null) {
-      return out;
+  private static List<Map<String, Object>> messages(List<PromptPolicySpec.Message> messages) {
+    if (messages == null || messages.isEmpty()) {
+      return null;
     }
-    for (int i = 0; i < messages.size(); i++) {
-      PromptPolicySpec.Message m = messages.get(i);
-      if (m.role() == null || !ROLES.contains(m.role())) {
-        problem(p, f + "[" + i + "].role", "must be system, developer, user or assistant, not '" + m.role() + "'");
-      }
-      if (m.content() == null) {
-        problem(p, f + "[" + i + "].content", "is missing");
-      }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (PromptPolicySpec.Message m : messages) {
       Map<String, Object> block = new LinkedHashMap<>();
-      block.put("role", m.role());
-      block.put("content", m.content());
+      put(block, "role", m.role());
+      put(block, "content", m.content());
       out.add(block);
     }
     return out;
-  }
-
-  private void url(Resource<?> p, String f, String url) {
-    try {
-      URI uri = URI.create(url);
-      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-        problem(p, f, "'" + url + "' must be an http or https URL with a host");
-      }
-    } catch (IllegalArgumentException e) {
-      problem(p, f, "'" + url + "' is not a URL");
-    }
-  }
-
-  private void timeout(Resource<?> p, String f, String timeout) {
-    if (timeout == null) {
-      return;
-    }
-    try {
-      Duration d = Duration.parse(timeout);
-      if (d.isNegative() || d.isZero()) {
-        problem(p, f, "must be positive");
-      }
-    } catch (DateTimeParseException e) {
-      problem(p, f, "'" + timeout + "' must be an ISO-8601 duration such as PT0.5S or PT2S");
-    }
-  }
-
-  private void status(Resource<?> p, String f, Integer status) {
-    if (status != null && (status < 400 || status > 599)) {
-      problem(p, f, "must be an HTTP error status (400-599)");
-    }
   }
 
   private void problem(Resource<?> p, String field, String message) {

@@ -2,12 +2,14 @@ package dev.tollgate.controller.translate;
 
 import dev.tollgate.controller.envoy.EnvoyResources;
 import dev.tollgate.controller.envoy.EnvoyYaml;
+import dev.tollgate.core.config.GatewayConfig;
 import java.util.List;
 
 /**
  * Everything computed from one global view of the resources.
  *
- * @param gatewayConfigYaml    the gateway config extproc-server loads (accepted by ConfigParser)
+ * @param gatewayConfig        the gateway config, as the installed plugins compiled it
+ * @param gatewayConfigYaml    it written for extproc-server ({@code ConfigParser.parse} gives it back)
  * @param uuid                 its uuid, derived from its content
  * @param version              derived from the gateway config and the Envoy configuration together (the xDS version)
  * @param containsSecrets      true when secret values are inlined (then it belongs in a Secret, not a ConfigMap)
@@ -15,7 +17,8 @@ import java.util.List;
  * @param promptPolicies       the prompt policies, emitted as the gateway config's {@code policies}
  * @param warnings             things that were accepted but not (fully) expressed in the output
  */
-public record Translation(String gatewayConfigYaml, String uuid, String version, boolean containsSecrets, EnvoyResources envoy,
+public record Translation(GatewayConfig gatewayConfig, String gatewayConfigYaml, String uuid, String version,
+                          boolean containsSecrets, EnvoyResources envoy,
                           List<PromptPolicyBinding> promptPolicies, List<String> warnings) {
   public Translation {
     promptPolicies = List.copyOf(promptPolicies);

@@ -1,10 +1,8 @@
 package dev.tollgate.controller.translate;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.api.Settings;
 import dev.tollgate.controller.envoy.EnvoyCluster;
 import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
 import dev.tollgate.controller.envoy.EnvoyResources;
@@ -19,6 +17,16 @@ import dev.tollgate.controller.resource.ResourceSet;
 import dev.tollgate.controller.resource.SecretData;
 import dev.tollgate.controller.resource.SecretKeyRef;
 import dev.tollgate.core.config.ConfigParser;
+import dev.tollgate.core.config.GatewayConfig;
+import dev.tollgate.core.config.GatewayConfig.AuthSpec;
+import dev.tollgate.core.config.GatewayConfig.Backend;
+import dev.tollgate.core.config.GatewayConfig.CostSpec;
+import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
+import dev.tollgate.core.config.GatewayConfig.Policy;
+import dev.tollgate.core.config.GatewayConfig.Rule;
+import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
+import dev.tollgate.core.config.GatewayConfigWriter;
+import dev.tollgate.core.plugin.PluginRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +34,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -34,33 +42,31 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Turns the global view of the resources into the gateway config and Envoy configuration. Checks
- * every reference between resources; any problem fails the whole translation (the caller keeps
- * its last good output).
+ * every reference between resources, then has the installed plugins judge what they will run
+ * (schemas, cost and guard types and their settings) by compiling the generated gateway config
+ * as the gateway does; any problem fails the whole translation (the caller keeps its last good
+ * output), named by the resource file, object and field it comes from. The gateway config is built
+ * as a {@link GatewayConfig}, each plugin's settings at the place the gateway's parser would give
+ * them, and written with {@link GatewayConfigWriter}.
  */
 public final class Translator {
-  /** Backend schemas the built-in plugins serve. */
-  public static final Set<String> BACKEND_SCHEMAS = Set.of("OpenAI", "AWSBedrock", "Anthropic", "GCPAnthropic",
-      "AWSAnthropic", "GCPVertexAI", "AzureOpenAI");
-  private static final Set<String> CLIENT_SCHEMAS = Set.of("OpenAI", "Anthropic");
-  /** The cost types of plugins/token-costs; they take no settings. */
-  private static final Set<String> TOKEN_COSTS = Set.of("InputToken", "OutputToken", "TotalToken",
-      "CachedInputToken", "ReasoningToken");
+  /** The client APIs of the core (ConfigParser), by the name resources give them. */
+  private static final Map<String, ClientApi> CLIENT_SCHEMAS = Map.of("OpenAI", ClientApi.OPENAI,
+      "Anthropic", ClientApi.ANTHROPIC);
+  /** A cost's fields of its own, which its plugin settings may not reuse. */
+  private static final Set<String> COST_FIELDS = Set.of("metadataKey", "type", "scope");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
   /** As the AWSCredentials plugin checks it. */
   private static final Pattern AWS_REGION = Pattern.compile("[a-z0-9-]+");
   private static final Pattern BARE_HOST = Pattern.compile("[A-Za-z0-9.-]+");
-  /** Project and region as the GCP translators put them into the request path. */
-  private static final Pattern GCP_SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
-  /** An Azure OpenAI api-version or a Vertex AI API version, as those translators check it. */
-  private static final Pattern API_VERSION = Pattern.compile("[A-Za-z0-9._-]+");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   private final GatewaySettings settings;
+  private final PluginCheck plugins;
 
-  public Translator(GatewaySettings settings) {
+  /** @param plugins the plugins the gateway runs with (see {@link GatewayPlugins}) */
+  public Translator(GatewaySettings settings, PluginRegistry plugins) {
     this.settings = settings;
+    this.plugins = new PluginCheck(plugins);
   }
 
   /** Translates; throws with every problem found. */
@@ -75,6 +81,7 @@ public final class Translator {
     private final List<String> warnings = new ArrayList<>();
     private boolean containsSecrets;
     private final Set<String> secretPolicies = new HashSet<>();
+    private final ConfigOrigins origins = new ConfigOrigins();
 
     Run(ResourceSet set) {
       this.set = set;
@@ -82,11 +89,11 @@ public final class Translator {
 
     Translation translate() throws InvalidResourcesException {
       Map<String, Resource<BackendSecurityPolicySpec>> policies = new HashMap<>();
-      Map<String, Map<String, Object>> auths = new HashMap<>();
+      Map<String, AuthSpec> auths = new HashMap<>();
       for (Resource<BackendSecurityPolicySpec> p : set.securityPolicies()) {
         policies.put(p.name(), p);
         containsSecrets = false;
-        Map<String, Object> auth = auth(p); // every policy is checked, referenced or not
+        AuthSpec auth = auth(p); // every policy is checked, referenced or not
         if (auth != null) {
           auths.put(p.name(), auth);
           if (containsSecrets) {
@@ -98,33 +105,35 @@ public final class Translator {
       Map<String, Resource<AIServiceBackendSpec>> backendsByName = new HashMap<>();
       set.backends().forEach(b -> backendsByName.put(b.name(), b));
 
-      List<Map<String, Object>> backends = new ArrayList<>();
+      List<Backend> backends = new ArrayList<>();
       List<EnvoyCluster> clusters = new ArrayList<>();
       for (Resource<AIServiceBackendSpec> b : set.backends()) {
         backend(b, policies, auths, backends, clusters);
       }
 
-      String clientSchema = null;
+      ClientApi clientSchema = null;
       String clientSchemaFrom = null;
-      List<Map<String, Object>> rules = new ArrayList<>();
+      List<Rule> rules = new ArrayList<>();
       Map<String, List<String>> rulesByRoute = new LinkedHashMap<>();
-      Map<String, List<Map<String, Object>>> ruleBlocksByRoute = new LinkedHashMap<>();
+      Map<String, List<Integer>> ruleIndexesByRoute = new LinkedHashMap<>();
       Map<String, Set<String>> backendsByRoute = new HashMap<>();
-      Map<String, Map<String, Object>> costs = new LinkedHashMap<>();
+      Map<String, CostSpec> costs = new LinkedHashMap<>();
       Map<String, String> costOrigin = new HashMap<>();
-      Map<Resource<AIGatewayRouteSpec>, Map<Integer, Map<String, Object>>> routeCosts = new LinkedHashMap<>();
+      Map<String, String> costField = new HashMap<>();
+      Map<Resource<AIGatewayRouteSpec>, Map<Integer, CostSpec>> routeCosts = new LinkedHashMap<>();
       Set<String> ruleNames = new HashSet<>();
       for (Resource<AIGatewayRouteSpec> route : set.routes()) {
         AIGatewayRouteSpec spec = route.spec();
         if (spec.schema() != null) {
           String name = spec.schema().name();
-          if (name == null || !CLIENT_SCHEMAS.contains(name)) {
+          ClientApi api = name == null ? null : CLIENT_SCHEMAS.get(name);
+          if (api == null) {
             problems.add(new Problem(route.origin(), "spec.schema.name", "must be OpenAI or Anthropic, not '" + name + "'"));
-          } else if (clientSchema != null && !clientSchema.equals(name)) {
+          } else if (clientSchema != null && clientSchema != api) {
             problems.add(new Problem(route.origin(), "spec.schema.name", "is " + name + " but " + clientSchemaFrom
-                + " says " + clientSchema + "; all routes of one gateway serve the same client API"));
+                + " says " + schemaName(clientSchema) + "; all routes of one gateway serve the same client API"));
           } else {
-            clientSchema = name;
+            clientSchema = api;
             clientSchemaFrom = route.origin();
           }
         }
@@ -133,59 +142,75 @@ public final class Translator {
           continue;
         }
         List<String> names = new ArrayList<>();
-        List<Map<String, Object>> blocks = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
         Set<String> referenced = new HashSet<>();
         for (int i = 0; i < spec.rules().size(); i++) {
           AIGatewayRouteSpec.Rule r = spec.rules().get(i);
           if (r.backendRefs() != null) {
             r.backendRefs().forEach(ref -> referenced.add(ref.name()));
           }
-          Map<String, Object> rule = rule(route, i, r, backendsByName, ruleNames);
+          Rule rule = rule(route, i, r, backendsByName, ruleNames);
           if (rule != null) {
+            indexes.add(rules.size());
             rules.add(rule);
-            blocks.add(rule);
-            names.add((String) rule.get("name"));
+            names.add(rule.name());
           }
         }
         rulesByRoute.put(route.name(), names);
-        ruleBlocksByRoute.put(route.name(), blocks);
+        ruleIndexesByRoute.put(route.name(), indexes);
         backendsByRoute.put(route.name(), referenced);
         List<AIGatewayRouteSpec.Cost> declared = spec.llmRequestCosts() == null ? List.of() : spec.llmRequestCosts();
-        Map<Integer, Map<String, Object>> own = new LinkedHashMap<>();
+        Map<Integer, CostSpec> own = new LinkedHashMap<>();
         for (int i = 0; i < declared.size(); i++) {
-          cost(route, i, declared.get(i), costs, costOrigin, own);
+          cost(route, i, declared.get(i), costs, costOrigin, costField, own);
         }
         routeCosts.put(route, own);
       }
       // a route's own costs go on each of its rules; they may not reuse a global key (ConfigParser refuses that)
-      for (Map.Entry<Resource<AIGatewayRouteSpec>, Map<Integer, Map<String, Object>>> e : routeCosts.entrySet()) {
+      for (Map.Entry<Resource<AIGatewayRouteSpec>, Map<Integer, CostSpec>> e : routeCosts.entrySet()) {
         Resource<AIGatewayRouteSpec> route = e.getKey();
-        List<Map<String, Object>> own = new ArrayList<>();
-        for (Map.Entry<Integer, Map<String, Object>> c : e.getValue().entrySet()) {
-          String key = (String) c.getValue().get("metadataKey");
+        List<CostSpec> own = new ArrayList<>();
+        List<Integer> ownIndex = new ArrayList<>();
+        for (Map.Entry<Integer, CostSpec> c : e.getValue().entrySet()) {
+          String key = c.getValue().metadataKey();
           if (costs.containsKey(key)) {
             problems.add(new Problem(route.origin(), "spec.llmRequestCosts[" + c.getKey() + "].metadataKey", "'" + key
                 + "' is a global cost (scope: Global in " + costOrigin.get(key) + "); use another key for this route's"
                 + " own cost, or make this one global too with the same definition"));
           } else {
             own.add(c.getValue());
+            ownIndex.add(c.getKey());
           }
         }
-        if (!own.isEmpty()) {
-          for (Map<String, Object> rule : ruleBlocksByRoute.getOrDefault(route.name(), List.of())) {
-            rule.put("costs", new ArrayList<>(own));
-          }
+        if (own.isEmpty()) {
+          continue;
         }
+        for (int r : ruleIndexesByRoute.getOrDefault(route.name(), List.of())) {
+          List<CostSpec> placed = new ArrayList<>();
+          for (int c = 0; c < own.size(); c++) {
+            String at = "rules[" + r + "].costs[" + c + "]";
+            CostSpec cost = own.get(c);
+            placed.add(new CostSpec(cost.metadataKey(), cost.type(), Settings.of(at, cost.settings().asMap())));
+            costOrigin(route.origin(), at, "spec.llmRequestCosts[" + ownIndex.get(c) + "]");
+          }
+          Rule rule = rules.get(r);
+          rules.set(r, new Rule(rule.name(), rule.matches(), rule.backends(), placed));
+        }
+      }
+      List<String> globalKeys = new ArrayList<>(costs.keySet());
+      for (int c = 0; c < globalKeys.size(); c++) {
+        costOrigin(costOrigin.get(globalKeys.get(c)), "costs[" + c + "]", costField.get(globalKeys.get(c)));
       }
 
       List<PromptPolicyBinding> promptPolicies = new ArrayList<>();
-      List<Map<String, Object>> policyBlocks = new ArrayList<>();
-      PromptPolicyTranslator policyTranslator = new PromptPolicyTranslator(problems, warnings);
+      List<Policy> policyBlocks = new ArrayList<>();
+      PromptPolicyTranslator policyTranslator = new PromptPolicyTranslator(problems);
       for (Resource<PromptPolicySpec> p : set.promptPolicies()) { // in name order: that is the order they apply in
-        PromptPolicyTranslator.PolicyOutput out = policyTranslator.translate(p, rulesByRoute, backendsByRoute);
+        PromptPolicyTranslator.PolicyOutput out = policyTranslator.translate(p, rulesByRoute, backendsByRoute,
+            origins, "policies[" + policyBlocks.size() + "]");
         if (out != null) {
           promptPolicies.add(out.binding());
-          policyBlocks.add(out.block());
+          policyBlocks.add(out.policy());
         }
       }
       containsSecrets |= policyTranslator.containsSecrets();
@@ -193,63 +218,45 @@ public final class Translator {
         throw new InvalidResourcesException(problems);
       }
 
-      Map<String, Object> root = new LinkedHashMap<>();
-      root.put("uuid", "");
-      root.put("schema", Map.of("name", clientSchema == null ? "OpenAI" : clientSchema));
-      root.put("modelNameHeaderKey", settings.modelHeader());
-      root.put("selectedBackendHeaderKey", settings.selectedBackendHeader());
-      root.put("metadataNamespace", settings.metadataNamespace());
-      root.put("costs", new ArrayList<>(costs.values()));
-      root.put("rules", rules);
-      root.put("backends", backends);
-      if (!policyBlocks.isEmpty()) {
-        root.put("policies", policyBlocks);
-      }
-      String uuid = UUID.nameUUIDFromBytes(write(root).getBytes(StandardCharsets.UTF_8)).toString();
-      root.put("uuid", uuid);
-      String yaml = write(root);
+      GatewayConfig unnamed = new GatewayConfig("", clientSchema == null ? ClientApi.OPENAI : clientSchema,
+          settings.modelHeader(), settings.selectedBackendHeader(), settings.metadataNamespace(),
+          GatewayConfig.UnknownPaths.REJECT, GatewayConfig.DEFAULT_MAX_REQUEST_BODY_BYTES,
+          GatewayConfig.DEFAULT_MAX_DECODED_RESPONSE_BYTES, Optional.empty(), List.copyOf(costs.values()), rules,
+          backends, policyBlocks);
+      String uuid = UUID.nameUUIDFromBytes(GatewayConfigWriter.write(unnamed).getBytes(StandardCharsets.UTF_8)).toString();
+      GatewayConfig config = unnamed.withUuid(uuid);
+      String yaml = GatewayConfigWriter.write(config);
       try {
-        ConfigParser.parse(yaml);
+        ConfigParser.parse(yaml); // what the gateway reads: it must take it as the controller does
       } catch (InvalidConfigException e) {
-        throw new InvalidResourcesException(List.of(new Problem("(generated gateway config)", e.field(),
-            e.getMessage() + " (the resources passed the controller's checks: please report this)")));
+        String reason = PluginCheck.reason(e);
+        throw new InvalidResourcesException(List.of(origins.problem(e.field(), reason).orElseGet(() ->
+            new Problem("(generated gateway config)", e.field(),
+                reason + " (the resources passed the controller's checks: please report this)"))));
+      }
+      problems.addAll(plugins.check(config, origins, warnings));
+      if (!problems.isEmpty()) {
+        throw new InvalidResourcesException(problems);
       }
       EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy())
           .build(clusters, settings.selectedBackendHeader(), settings.metadataNamespace());
       String version = UUID.nameUUIDFromBytes((yaml + envoy.bootstrap() + envoy.xdsListeners() + envoy.xdsRoutes())
           .getBytes(StandardCharsets.UTF_8)).toString();
-      return new Translation(yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings);
+      return new Translation(config, yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings);
     }
 
     private void backend(Resource<AIServiceBackendSpec> b, Map<String, Resource<BackendSecurityPolicySpec>> policies,
-                         Map<String, Map<String, Object>> auths, List<Map<String, Object>> out,
-                         List<EnvoyCluster> clusters) {
+                         Map<String, AuthSpec> auths, List<Backend> out, List<EnvoyCluster> clusters) {
       AIServiceBackendSpec spec = b.spec();
       int before = problems.size();
-      Map<String, Object> backend = new LinkedHashMap<>();
-      backend.put("name", b.name());
+      String at = "backends[" + out.size() + "]";
       String schema = spec.schema() == null ? null : spec.schema().name();
-      if (schema == null) {
-        problems.add(new Problem(b.origin(), "spec.schema.name", "is missing; use one of " + sorted(BACKEND_SCHEMAS)));
-      } else if (!BACKEND_SCHEMAS.contains(schema)) {
-        problems.add(new Problem(b.origin(), "spec.schema.name",
-            "'" + schema + "' is not a known schema; use one of " + sorted(BACKEND_SCHEMAS)));
-      } else {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("name", schema);
-        if (spec.schema().version() != null && !spec.schema().version().isBlank()) {
-          s.put("version", spec.schema().version());
-        }
-        backend.put("schema", s);
-        schemaSettings(b, schema);
-      }
-      if (spec.modelNameOverride() != null && !spec.modelNameOverride().isBlank()) {
-        backend.put("modelNameOverride", spec.modelNameOverride());
-      }
-      if (spec.provider() != null && !spec.provider().isEmpty()) {
-        backend.put("provider", spec.provider());
+      if (schema == null || schema.isBlank()) {
+        problems.add(new Problem(b.origin(), "spec.schema.name", "is missing: name the backend's API schema, e.g."
+            + " OpenAI, AWSBedrock or a schema an installed plugin provides"));
       }
       EnvoyCluster cluster = endpoint(b);
+      Optional<AuthSpec> backendAuth = Optional.empty();
       if (spec.backendSecurityPolicyRef() != null) {
         String ref = spec.backendSecurityPolicyRef().name();
         Resource<BackendSecurityPolicySpec> policy = ref == null ? null : policies.get(ref);
@@ -257,18 +264,17 @@ public final class Translator {
           problems.add(new Problem(b.origin(), "spec.backendSecurityPolicyRef.name",
               "BackendSecurityPolicy '" + ref + "' is not defined"));
         } else if (auths.containsKey(ref)) {
-          Map<String, Object> auth = auths.get(ref);
-          if ("APIKey".equals(auth.get("type")) && !auth.containsKey("header")
-              && spec.schema() != null && "Anthropic".equals(spec.schema().name())) {
+          AuthSpec auth = auths.get(ref);
+          Map<String, Object> authSettings = new LinkedHashMap<>(auth.settings().asMap());
+          if ("APIKey".equals(auth.type()) && !authSettings.containsKey("header") && "Anthropic".equals(schema)) {
             // Anthropic's API takes the key in x-api-key, not as a bearer token
-            auth = new LinkedHashMap<>(auth);
-            auth.put("header", "x-api-key");
+            authSettings.put("header", "x-api-key");
           }
-          backend.put("auth", auth);
+          backendAuth = Optional.of(new AuthSpec(auth.type(), Settings.of(at + ".auth", authSettings)));
           containsSecrets |= secretPolicies.contains(ref);
-          if ("AWSCredentials".equals(auth.get("type")) && cluster != null) {
+          if ("AWSCredentials".equals(auth.type()) && cluster != null) {
             // SigV4 signs the Host and the plugin sets :authority to it; the route must send the same
-            String signed = (String) auth.get("host");
+            String signed = (String) authSettings.get("host");
             if (!signed.equalsIgnoreCase(cluster.host())) {
               warnings.add(b.origin() + ": spec.endpoint.host: Envoy connects to " + cluster.host() + " but sends Host "
                   + signed + ", the host the request is signed for (BackendSecurityPolicy " + ref
@@ -281,57 +287,20 @@ public final class Translator {
         }
       }
       if (problems.size() == before) {
-        out.add(backend);
+        String version = spec.schema().version() == null ? "" : spec.schema().version().trim();
+        String override = spec.modelNameOverride() == null || spec.modelNameOverride().isBlank() ? ""
+            : spec.modelNameOverride();
+        Map<String, Object> provider = spec.provider() == null ? Map.of() : spec.provider();
+        origins.add(at, b.origin(), "spec");
+        // whether an installed plugin provides the schema, and what it takes, is the plugins' to say (PluginCheck)
+        out.add(new Backend(b.name(), schema, version, override, Settings.of(at + ".provider", provider), backendAuth));
         clusters.add(cluster);
       }
     }
 
-    /** The provider settings and schema version each backend schema's translator reads. */
-    private void schemaSettings(Resource<AIServiceBackendSpec> b, String schema) {
-      AIServiceBackendSpec spec = b.spec();
-      Map<String, Object> provider = spec.provider() == null ? Map.of() : spec.provider();
-      String version = spec.schema().version() == null ? "" : spec.schema().version().trim();
-      switch (schema) {
-        case "GCPVertexAI", "GCPAnthropic" -> {
-          for (String key : provider.keySet()) {
-            if (!key.equals("project") && !key.equals("region")) {
-              problems.add(new Problem(b.origin(), "spec.provider." + key, "is not a setting of " + schema
-                  + "; it takes project and region"));
-            }
-          }
-          for (String key : List.of("project", "region")) {
-            Object v = provider.get(key);
-            if (v == null) {
-              problems.add(new Problem(b.origin(), "spec.provider." + key, "is required for schema " + schema
-                  + (key.equals("project") ? ", e.g. my-project" : ", e.g. us-central1")));
-            } else if (!(v instanceof String str) || !GCP_SEGMENT.matcher(str).matches()) {
-              problems.add(new Problem(b.origin(), "spec.provider." + key, "'" + v + "' is not a GCP "
-                  + (key.equals("project") ? "project id" : "region")));
-            }
-          }
-          if (schema.equals("GCPVertexAI") && !version.isEmpty()
-              && !API_VERSION.matcher(version.replaceAll("^/+|/+$", "")).matches()) {
-            problems.add(new Problem(b.origin(), "spec.schema.version", "'" + version
-                + "' is not a Vertex AI API version such as v1"));
-          }
-        }
-        default -> {
-          if (!provider.isEmpty()) {
-            problems.add(new Problem(b.origin(), "spec.provider", "schema " + schema + " takes no provider settings"
-                + (schema.startsWith("AWS") ? "; the region is the BackendSecurityPolicy's awsCredentials.region"
-                    : "; remove it")));
-          }
-          if (schema.equals("AzureOpenAI")) {
-            if (version.isEmpty()) {
-              problems.add(new Problem(b.origin(), "spec.schema.version",
-                  "is required for AzureOpenAI: the api-version, e.g. 2024-10-21"));
-            } else if (!API_VERSION.matcher(version).matches()) {
-              problems.add(new Problem(b.origin(), "spec.schema.version", "'" + version
-                  + "' is not an Azure OpenAI api-version such as 2024-10-21"));
-            }
-          }
-        }
-      }
+    /** A cost of the gateway config at {@code at} is the route's cost at {@code field} (its settings under settings). */
+    private void costOrigin(String origin, String at, String field) {
+      origins.addWithSettings(at, origin, field, Set.of("metadataKey", "type"), field + ".settings");
     }
 
     private EnvoyCluster endpoint(Resource<AIServiceBackendSpec> b) {
@@ -360,7 +329,8 @@ public final class Translator {
       return new EnvoyCluster(b.name(), e.host(), port, tls, sni, e.host(), caFile);
     }
 
-    private Map<String, Object> auth(Resource<BackendSecurityPolicySpec> p) {
+    /** The policy's auth block; its settings are placed at each backend that uses it. */
+    private AuthSpec auth(Resource<BackendSecurityPolicySpec> p) {
       BackendSecurityPolicySpec s = p.spec();
       Map<String, Object> auth = new LinkedHashMap<>();
       String type = s.type();
@@ -390,7 +360,6 @@ public final class Translator {
       if (!ok) {
         return null;
       }
-      auth.put("type", type);
       int before = problems.size();
       switch (type) {
         case "APIKey" -> apiKey(p, s.apiKey(), auth);
@@ -398,7 +367,7 @@ public final class Translator {
         case "AzureCredentials" -> azure(p, s.azureCredentials(), auth);
         default -> gcp(p, s.gcpCredentials(), auth);
       }
-      return problems.size() == before ? auth : null;
+      return problems.size() == before ? new AuthSpec(type, Settings.of("", auth)) : null;
     }
 
     private void apiKey(Resource<?> p, BackendSecurityPolicySpec.ApiKey k, Map<String, Object> auth) {
@@ -574,23 +543,22 @@ public final class Translator {
       return value;
     }
 
-    private Map<String, Object> rule(Resource<AIGatewayRouteSpec> route, int index, AIGatewayRouteSpec.Rule r,
-                                     Map<String, Resource<AIServiceBackendSpec>> backends, Set<String> ruleNames) {
+    /** The rule without its costs (the route's own costs are added when every global one is known). */
+    private Rule rule(Resource<AIGatewayRouteSpec> route, int index, AIGatewayRouteSpec.Rule r,
+                      Map<String, Resource<AIServiceBackendSpec>> backends, Set<String> ruleNames) {
       String f = "spec.rules[" + index + "]";
       int before = problems.size();
-      Map<String, Object> rule = new LinkedHashMap<>();
       String name = r.name() == null || r.name().isBlank() ? route.name() + "-" + index : r.name();
       if (!ruleNames.add(name)) {
         problems.add(new Problem(route.origin(), f + ".name", "rule name '" + name + "' is used twice"));
       }
-      rule.put("name", name);
-      List<Map<String, Object>> headers = new ArrayList<>();
+      List<HeaderMatch> headers = new ArrayList<>();
       if (r.model() != null && r.modelPattern() != null) {
         problems.add(new Problem(route.origin(), f + ".modelPattern", "set model or modelPattern, not both"));
       } else if (r.model() != null) {
-        headers.add(match(settings.modelHeader(), "Exact", r.model()));
+        headers.add(HeaderMatch.exact(settings.modelHeader(), r.model()));
       } else if (r.modelPattern() != null && regex(route, f + ".modelPattern", r.modelPattern())) {
-        headers.add(match(settings.modelHeader(), "RegularExpression", r.modelPattern()));
+        headers.add(HeaderMatch.regularExpression(settings.modelHeader(), r.modelPattern()));
       }
       List<AIGatewayRouteSpec.HeaderMatch> hs = r.headers() == null ? List.of() : r.headers();
       for (int i = 0; i < hs.size(); i++) {
@@ -612,10 +580,9 @@ public final class Translator {
         if (type.equals("RegularExpression") && !regex(route, hf + ".value", h.value())) {
           continue;
         }
-        headers.add(match(h.name().toLowerCase(java.util.Locale.ROOT), type, h.value()));
-      }
-      if (!headers.isEmpty()) {
-        rule.put("headers", headers);
+        String header = h.name().toLowerCase(java.util.Locale.ROOT);
+        headers.add(type.equals("Exact") ? HeaderMatch.exact(header, h.value())
+            : HeaderMatch.regularExpression(header, h.value()));
       }
       List<AIGatewayRouteSpec.BackendRef> refs = r.backendRefs() == null ? List.of() : r.backendRefs();
       if (refs.isEmpty()) {
@@ -639,7 +606,7 @@ public final class Translator {
         }
         best = Math.min(best, priority);
       }
-      List<Map<String, Object>> out = new ArrayList<>();
+      List<WeightedBackend> out = new ArrayList<>();
       List<String> fallbacks = new ArrayList<>();
       long total = 0;
       for (AIGatewayRouteSpec.BackendRef ref : refs) {
@@ -650,10 +617,7 @@ public final class Translator {
         }
         int weight = ref.weight() == null ? 1 : ref.weight();
         total += weight;
-        Map<String, Object> b = new LinkedHashMap<>();
-        b.put("name", ref.name());
-        b.put("weight", weight);
-        out.add(b);
+        out.add(new WeightedBackend(ref.name(), weight));
       }
       if (total == 0 && problems.size() == before) {
         problems.add(new Problem(route.origin(), f + ".backendRefs",
@@ -663,8 +627,7 @@ public final class Translator {
         warnings.add(route.origin() + ": " + f + ": fallback backends " + fallbacks
             + " get Envoy clusters but no traffic: the gateway config has no priorities yet");
       }
-      rule.put("backends", out);
-      return problems.size() == before ? rule : null;
+      return problems.size() == before ? new Rule(name, headers, out, List.of()) : null;
     }
 
     private boolean regex(Resource<?> r, String field, String value) {
@@ -683,8 +646,8 @@ public final class Translator {
      * {@code own}, by its index.
      */
     private void cost(Resource<AIGatewayRouteSpec> route, int i, AIGatewayRouteSpec.Cost c,
-                      Map<String, Map<String, Object>> global, Map<String, String> origin,
-                      Map<Integer, Map<String, Object>> own) {
+                      Map<String, CostSpec> global, Map<String, String> origin,
+                      Map<String, String> globalField, Map<Integer, CostSpec> own) {
       String f = "spec.llmRequestCosts[" + i + "]";
       if (c.metadataKey() == null || c.metadataKey().isBlank()) {
         problems.add(new Problem(route.origin(), f + ".metadataKey", "is missing"));
@@ -700,74 +663,43 @@ public final class Translator {
             + " or Global (every request), not '" + scope + "'"));
         return;
       }
-      Map<String, Object> cost = new LinkedHashMap<>();
-      cost.put("metadataKey", c.metadataKey());
-      cost.put("type", c.type());
       Map<String, Object> settings = c.settings() == null ? Map.of() : c.settings();
-      for (Map.Entry<String, Object> e : settings.entrySet()) {
-        if (cost.containsKey(e.getKey()) || e.getKey().equals("scope")) {
-          problems.add(new Problem(route.origin(), f + ".settings." + e.getKey(), "is set outside settings already"));
+      for (String key : settings.keySet()) {
+        if (COST_FIELDS.contains(key)) {
+          problems.add(new Problem(route.origin(), f + ".settings." + key, "is set outside settings already"));
           return;
         }
-        cost.put(e.getKey(), e.getValue());
       }
-      if (!costSettings(route, f, c.type(), settings)) {
-        return;
-      }
+      // the type and its settings are the cost plugin's to judge (PluginCheck)
       if (scope.equals("Route")) {
-        for (Map.Entry<Integer, Map<String, Object>> e : own.entrySet()) {
-          if (e.getValue().get("metadataKey").equals(c.metadataKey())) {
+        for (Map.Entry<Integer, CostSpec> e : own.entrySet()) {
+          if (e.getValue().metadataKey().equals(c.metadataKey())) {
             problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
                 + "' is already used by spec.llmRequestCosts[" + e.getKey() + "]"));
             return;
           }
         }
-        own.put(i, cost);
+        own.put(i, new CostSpec(c.metadataKey(), c.type(), Settings.of("", settings))); // placed on the rules later
         return;
       }
-      Map<String, Object> existing = global.get(c.metadataKey());
-      if (existing != null && !Objects.equals(existing, cost)) {
+      CostSpec existing = global.get(c.metadataKey());
+      if (existing != null && !(existing.type().equals(c.type()) && existing.settings().asMap().equals(settings))) {
         problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey()
             + "' is a global cost defined differently by " + origin.get(c.metadataKey())
             + "; use another key, or leave out scope: Global to make it this route's own"));
         return;
       }
-      global.put(c.metadataKey(), cost);
-      origin.putIfAbsent(c.metadataKey(), route.origin());
-    }
-
-    /** The settings the built-in cost plugins accept (plugins/token-costs, plugins/cel-costs). */
-    private boolean costSettings(Resource<?> route, String f, String type, Map<String, Object> settings) {
-      if (TOKEN_COSTS.contains(type)) {
-        if (!settings.isEmpty()) {
-          problems.add(new Problem(route.origin(), f + ".settings", type + " takes no settings"));
-          return false;
-        }
-      } else if (type.equals("CEL")) {
-        Object expression = settings.get("expression");
-        if (!(expression instanceof String e) || e.isBlank()) {
-          problems.add(new Problem(route.origin(), f + ".settings.expression",
-              "is required for type CEL, e.g. input_tokens + 4 * output_tokens"));
-          return false;
-        }
-        if (settings.size() != 1) {
-          problems.add(new Problem(route.origin(), f + ".settings", "CEL takes only expression"));
-          return false;
-        }
-      } else {
-        warnings.add(route.origin() + ": " + f + ": cost type '" + type + "' is not built in ("
-            + sorted(TOKEN_COSTS) + ", CEL); extproc-server needs a plugin that provides it");
+      if (existing == null) {
+        global.put(c.metadataKey(), new CostSpec(c.metadataKey(), c.type(),
+            Settings.of("costs[" + global.size() + "]", settings)));
       }
-      return true;
+      origin.putIfAbsent(c.metadataKey(), route.origin());
+      globalField.putIfAbsent(c.metadataKey(), f);
     }
   }
 
-  private static Map<String, Object> match(String header, String type, String value) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", header);
-    m.put("type", type);
-    m.put("value", value);
-    return m;
+  private static String schemaName(ClientApi api) {
+    return CLIENT_SCHEMAS.entrySet().stream().filter(e -> e.getValue() == api).findFirst().orElseThrow().getKey();
   }
 
   /** The host the AWSCredentials plugin signs by default. */
@@ -783,17 +715,5 @@ public final class Translator {
       }
     }
     return n;
-  }
-
-  private static String sorted(Set<String> names) {
-    return String.join(", ", new java.util.TreeSet<>(names));
-  }
-
-  private static String write(Object tree) {
-    try {
-      return YAML.writeValueAsString(tree);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.tollgate.controller.up;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tollgate.controller.PluginOptions;
 import dev.tollgate.controller.envoy.EnvoyCluster;
 import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
 import dev.tollgate.controller.envoy.EnvoySettings;
@@ -11,6 +12,7 @@ import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
 import dev.tollgate.controller.resource.ResourceReader;
 import dev.tollgate.controller.source.DirectorySource;
+import dev.tollgate.controller.translate.GatewayPlugins;
 import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
 import dev.tollgate.controller.translate.Translator;
@@ -73,6 +75,8 @@ public final class UpCommand implements Callable<Integer> {
   int adminPort;
   @Option(names = "--state-dir", paramLabel = "DIR", description = "where the configs, the socket and the logs go (default: a new temporary folder)")
   Path stateDir;
+  @CommandLine.Mixin
+  PluginOptions pluginOptions = new PluginOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -117,8 +121,18 @@ public final class UpCommand implements Callable<Integer> {
           dir = Files.createDirectories(state.resolve("resources"));
           Files.writeString(dir.resolve("up.yaml"), starter);
         }
-        Translation t = new Translator(GatewaySettings.defaults().withEnvoy(envoySettings))
-            .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+        Optional<GatewayPlugins> loaded = pluginOptions.load(err);
+        if (loaded.isEmpty()) {
+          if (mockProvider != null) {
+            mockProvider.close();
+          }
+          return 2;
+        }
+        Translation t;
+        try (GatewayPlugins plugins = loaded.get()) {
+          t = new Translator(GatewaySettings.defaults().withEnvoy(envoySettings), plugins.registry())
+              .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+        }
         t.warnings().forEach(w -> err.println("tollgate up: warning: " + w));
         gatewayConfig = state.resolve("gateway.yaml");
         Files.writeString(gatewayConfig, t.gatewayConfigYaml());
@@ -154,7 +168,8 @@ public final class UpCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stopper);
     Process tollgate = start(processes, state.resolve("tollgate.log"), home.resolve("bin/tollgate").toString(), "run",
         "--config", gatewayConfig.toString(), "--host", "127.0.0.1", "--port", "0", "--uds", socket.toString(),
-        "--admin-port", Integer.toString(adminPort), "--drain-time", "PT0S");
+        "--admin-port", Integer.toString(adminPort), "--drain-time", "PT0S",
+        "--plugins", pluginOptions.dir().toAbsolutePath().toString());
     Path tollgateLog = state.resolve("tollgate.log");
     if (!waitFor(() -> Files.exists(socket) && Files.readString(tollgateLog).contains("ext_proc listening"), tollgate)) {
       return failed("Tollgate", tollgate, state.resolve("tollgate.log"), err);

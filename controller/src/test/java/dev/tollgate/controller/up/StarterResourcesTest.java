@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.controller.envoy.EnvoySettings;
-import dev.tollgate.controller.resource.ResourceReader;
-import dev.tollgate.controller.source.DirectorySource;
 import dev.tollgate.controller.translate.GatewaySettings;
 import dev.tollgate.controller.translate.Translation;
-import dev.tollgate.controller.translate.Translator;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +20,8 @@ class StarterResourcesTest {
 
   private Translation translate(String resources) throws Exception {
     Files.writeString(dir.resolve("up.yaml"), resources);
-    return new Translator(GatewaySettings.defaults().withEnvoy(EnvoySettings.defaults()
-        .withExtproc("unix:/tmp/tollgate.sock", 0)))
-        .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    return dev.tollgate.controller.TestPlugins.translate(GatewaySettings.defaults().withEnvoy(EnvoySettings.defaults()
+        .withExtproc("unix:/tmp/tollgate.sock", 0)), dir);
   }
 
   @Test

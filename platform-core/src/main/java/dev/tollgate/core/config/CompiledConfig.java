@@ -2,7 +2,8 @@ package dev.tollgate.core.config;
 
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.CostCalculator;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.Endpoint;
+import dev.tollgate.api.spi.Translator;
 import dev.tollgate.core.routing.Router;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +69,17 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
     }
   }
 
-  /** A backend with its translator and (optional) auth handler. */
-  public record ReadyBackend(dev.tollgate.api.BackendTarget target, ProviderTranslator translator,
+  /** A backend with a translator per client endpoint it serves, and its (optional) auth handler. */
+  public record ReadyBackend(dev.tollgate.api.BackendTarget target, Map<Endpoint, Translator> translators,
                              Optional<BackendAuth> auth) {
+    public ReadyBackend {
+      translators = Map.copyOf(translators);
+    }
+
+    /** The translator for requests at {@code endpoint}, if this backend's schema serves it. */
+    public Optional<Translator> translator(Endpoint endpoint) {
+      return Optional.ofNullable(translators.get(endpoint));
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.tollgate.core.config;
 
 import dev.tollgate.api.BackendTarget;
+import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.spi.BackendAuth;
 import dev.tollgate.api.spi.BackendAuthFactory;
@@ -8,7 +9,8 @@ import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.CostCalculatorFactory;
 import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.PromptGuard;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.Translator;
+import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.CompiledConfig.ReadyCost;
 import dev.tollgate.core.config.CompiledConfig.ReadyGuard;
@@ -82,9 +84,11 @@ public final class ConfigCompiler {
     for (int i = 0; i < config.backends().size(); i++) {
       GatewayConfig.Backend b = config.backends().get(i);
       String at = "backends[" + i + "]";
-      ProviderTranslator translator = plugins.translator(b.schema()).orElseThrow(() ->
-          new InvalidConfigException(at + ".schema.name", "no installed plugin provides schema '" + b.schema()
-              + "'; installed: " + plugins.translators().keySet() + plugins.notLoadedHint()));
+      Map<Endpoint, TranslatorFactory> factories = plugins.translators(b.schema());
+      if (factories.isEmpty()) {
+        throw new InvalidConfigException(at + ".schema.name", "no installed plugin provides schema '" + b.schema()
+            + "'; installed: " + plugins.translators().keySet() + plugins.notLoadedHint());
+      }
       Optional<BackendAuth> auth = Optional.empty();
       if (b.auth().isPresent()) {
         GatewayConfig.AuthSpec spec = b.auth().get();
@@ -94,11 +98,9 @@ public final class ConfigCompiler {
         auth = Optional.of(factory.create(spec.settings()));
         blocking.note(factory, auth.get(), true, false);
       }
-      blocking.note(translator, null, true, true);
       BackendTarget target = new BackendTarget(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(),
           b.provider());
-      translator.validate(target, at);
-      backends.put(b.name(), new ReadyBackend(target, translator, auth));
+      backends.put(b.name(), new ReadyBackend(target, translators(factories, target, at, blocking), auth));
     }
     List<ReadyCost> costs = costs(config.costs(), "costs", blocking);
     Map<String, List<ReadyCost>> ruleCosts = new LinkedHashMap<>();
@@ -112,6 +114,27 @@ public final class ConfigCompiler {
     }
     return new CompiledConfig(config, new Router(config), backends, costs, ruleCosts, policies,
         new CompiledConfig.Blocking(blocking.request, blocking.response));
+  }
+
+  /** One translator per factory of the backend's schema (a factory serving several endpoints makes one for all). */
+  private static Map<Endpoint, Translator> translators(Map<Endpoint, TranslatorFactory> factories, BackendTarget target,
+                                                       String at, Sides blocking) throws InvalidConfigException {
+    Map<TranslatorFactory, Translator> made = new java.util.IdentityHashMap<>();
+    Map<Endpoint, Translator> out = new java.util.EnumMap<>(Endpoint.class);
+    for (Map.Entry<Endpoint, TranslatorFactory> e : factories.entrySet()) {
+      TranslatorFactory factory = e.getValue();
+      Translator translator = made.get(factory);
+      if (translator == null) {
+        translator = factory.create(target, at);
+        if (translator == null) {
+          throw new IllegalStateException(factory.getClass().getName() + ".create returned null");
+        }
+        made.put(factory, translator);
+        blocking.note(factory, translator, true, true);
+      }
+      out.put(e.getKey(), translator);
+    }
+    return out;
   }
 
   private List<ReadyCost> costs(List<GatewayConfig.CostSpec> specs, String at, Sides blocking)

@@ -2,13 +2,16 @@ package dev.tollgate.core.config;
 
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.Settings;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The gateway config: everything extproc-server needs, as validated immutable values. Produced
- * by {@link ConfigParser} from the YAML document.
+ * by {@link ConfigParser} from the YAML document; {@link GatewayConfigWriter} writes it back.
  *
  * @param uuid                  identifies this version of the config (logged on reload)
  * @param clientSchema          the API whose error format answers requests on unknown paths
@@ -33,12 +36,22 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
   public static final String DEFAULT_MODEL_HEADER = "x-ai-eg-model";
   public static final String DEFAULT_SELECTED_BACKEND_HEADER = "x-ai-eg-selected-backend";
   public static final String DEFAULT_METADATA_NAMESPACE = "io.envoy.ai_gateway";
+  /** What {@link ConfigParser} takes when {@code maxRequestBodyBytes} is left out. */
+  public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 4L * 1024 * 1024;
+  /** What {@link ConfigParser} takes when {@code maxDecodedResponseBytes} is left out. */
+  public static final long DEFAULT_MAX_DECODED_RESPONSE_BYTES = 16L * 1024 * 1024;
 
   public GatewayConfig {
     costs = List.copyOf(costs);
     rules = List.copyOf(rules);
     backends = List.copyOf(backends);
     policies = List.copyOf(policies);
+  }
+
+  /** This config with another {@code uuid}. */
+  public GatewayConfig withUuid(String uuid) {
+    return new GatewayConfig(uuid, clientSchema, modelHeader, selectedBackendHeader, metadataNamespace, unknownPaths,
+        maxRequestBodyBytes, maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies);
   }
 
   public Optional<Backend> backend(String name) {
@@ -76,13 +89,14 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
 
   /**
    * Guards and enrichment for the requests routed by one of {@code rules} to one of
-   * {@code backends} (an empty set means any).
+   * {@code backends} (an empty set means any). The sets keep the order they are given in, so
+   * that the config is written the same way every time.
    */
-  public record Policy(String name, java.util.Set<String> rules, java.util.Set<String> backends,
+  public record Policy(String name, Set<String> rules, Set<String> backends,
                        List<GuardSpec> guards, List<EnricherSpec> enrichment) {
     public Policy {
-      rules = java.util.Set.copyOf(rules);
-      backends = java.util.Set.copyOf(backends);
+      rules = Collections.unmodifiableSet(new LinkedHashSet<>(List.copyOf(rules)));
+      backends = Collections.unmodifiableSet(new LinkedHashSet<>(List.copyOf(backends)));
       guards = List.copyOf(guards);
       enrichment = List.copyOf(enrichment);
     }
@@ -102,6 +116,15 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
 
   /** A header match, {@code Exact} or {@code RegularExpression} (the whole value must match). */
   public record HeaderMatch(String header, MatchType type, String value, Pattern pattern) {
+    public static HeaderMatch exact(String header, String value) {
+      return new HeaderMatch(header, MatchType.EXACT, value, null);
+    }
+
+    /** @throws java.util.regex.PatternSyntaxException when {@code regex} is not a regular expression */
+    public static HeaderMatch regularExpression(String header, String regex) {
+      return new HeaderMatch(header, MatchType.REGULAR_EXPRESSION, regex, Pattern.compile(regex));
+    }
+
     public boolean matches(String actual) {
       if (actual == null) {
         return false;

@@ -1,22 +1,26 @@
 package dev.tollgate.core.pipeline;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.ClientRequest;
 import dev.tollgate.api.Endpoint;
-import dev.tollgate.api.ErrorFormats;
+import dev.tollgate.toolkit.ErrorFormats;
+import dev.tollgate.toolkit.UpstreamErrors;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamError;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.PromptGuard;
 import dev.tollgate.api.spi.RequestEnricher;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.Translator;
 import dev.tollgate.api.spi.ResponseHead;
+import dev.tollgate.core.clientapi.EndpointSpec;
+import dev.tollgate.core.clientapi.EndpointSpecs;
+import dev.tollgate.core.clientapi.LocalAnswer;
+import dev.tollgate.core.clientapi.ParsedRequest;
+import dev.tollgate.core.clientapi.PromptTexts;
 import dev.tollgate.core.config.CompiledConfig;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.GatewayConfig;
@@ -43,7 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExchangeSession {
   private static final Logger LOG = LoggerFactory.getLogger(ExchangeSession.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   /**
    * Request headers never sent upstream: the gateway reads and rewrites answers, so they must come
    * uncompressed ({@code accept-encoding}); Envoy's compressor can compress for the client.
@@ -59,13 +62,18 @@ public final class ExchangeSession {
 
   private State state = State.REQUEST_HEADERS;
   private Headers requestHeaders = Headers.empty();
-  private Endpoint endpoint;
+  /** The client endpoint; null before the request headers and for a path that is not one. */
+  private EndpointSpec spec;
   private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
   private int requestBodyPieces;
   private ReadyBackend backend;
   private String model;
-  private ProviderTranslator.Exchange exchange;
+  private Translator.Exchange exchange;
   private int responseStatus;
+  /** The answer is an error (status 400 and above): held whole, read, and written in the client's format. */
+  private boolean errorAnswer;
+  private Headers responseHeaders = Headers.empty();
+  private final ByteArrayOutputStream errorBody = new ByteArrayOutputStream();
   private boolean responseStreaming;
   private String rule;
   private CompiledConfig.AppliedPolicies policies = CompiledConfig.AppliedPolicies.NONE;
@@ -93,7 +101,7 @@ public final class ExchangeSession {
 
   /** The client API whose error format this exchange answers in. */
   public ClientApi clientApi() {
-    return endpoint == null ? config.clientSchema() : endpoint.clientApi();
+    return spec == null ? config.clientSchema() : spec.clientApi();
   }
 
   /**
@@ -118,22 +126,22 @@ public final class ExchangeSession {
     requestHeaders = headers.without(config.modelHeader()).without(config.selectedBackendHeader());
     String path = headers.value(":path");
     String method = headers.get(":method").orElse("POST");
-    endpoint = Endpoint.fromPath(path).orElse(null);
-    if (endpoint == null) {
+    spec = Endpoint.fromPath(path).map(EndpointSpecs::of).orElse(null);
+    if (spec == null) {
       if (config.unknownPaths() == GatewayConfig.UnknownPaths.PASSTHROUGH) {
         state = State.PASSTHROUGH;
         return withoutClientRoutingHeaders(null);
       }
       return fail(404, "unknown_path", "path " + sanitize(path) + " is not served by this gateway");
     }
-    if (endpoint == Endpoint.MODELS) {
-      if (!method.equals("GET")) {
-        return fail(405, "method", "use GET for " + endpoint.path());
-      }
-      return modelsReply();
+    if (!method.equals(spec.method())) {
+      return fail(405, "method", "use " + spec.method() + " for " + spec.endpoint().path());
     }
-    if (!method.equals("POST")) {
-      return fail(405, "method", "use POST for " + endpoint.path());
+    LocalAnswer local = spec.localAnswer(compiled.router()::declaredModels);
+    if (local != null) {
+      state = State.DONE;
+      return PhaseResult.reply(new LocalReply(local.status(), Headers.of("content-type", "application/json"),
+          local.json(), "tollgate_" + local.cause()));
     }
     if (endOfStream) {
       return fail(400, "no_body", "the request has no body; send a JSON body with a model");
@@ -182,12 +190,8 @@ public final class ExchangeSession {
 
   private PhaseResult route(byte[] clientBody) throws GatewayException {
     byte[] body = clientBody;
-    ObjectNode parsed = parse(body);
-    JsonNode modelNode = parsed.get("model");
-    if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
-      throw GatewayException.badRequest("the request body has no model; set \"model\" to one of the gateway's models");
-    }
-    model = modelNode.asText();
+    ParsedRequest parsed = spec.parse(body);
+    model = parsed.model();
     Headers routed = requestHeaders.with(config.modelHeader(), model);
     Router.Route route = compiled.router().route(routed, random);
     rule = route.rule();
@@ -196,17 +200,17 @@ public final class ExchangeSession {
       throw new GatewayException(500, "server_error", "backend '" + route.backend() + "' is not configured");
     }
     listener.routed(rule, route.backend(), model);
-    if (!backend.translator().supports(endpoint)) {
+    Translator translator = backend.translator(spec.endpoint()).orElse(null);
+    if (translator == null) {
       throw GatewayException.badRequest("backend '" + backend.target().name() + "' (schema " + backend.target().schema()
-          + ") does not serve " + endpoint.path());
+          + ") does not serve " + spec.endpoint().path());
     }
     policies = compiled.policiesFor(rule, backend.target().name());
     if (applyRequestPolicies(parsed)) {
-      body = Guarding.write(parsed);
+      body = Guarding.write(parsed.json());
     }
-    boolean stream = parsed.path("stream").asBoolean(false);
-    ClientRequest request = new ClientRequest(endpoint, routed, body, parsed, model, stream);
-    exchange = backend.translator().start(request, backend.target());
+    ClientRequest request = new ClientRequest(spec.endpoint(), routed, body, parsed.json(), model, parsed.stream());
+    exchange = translator.start(request);
     UpstreamRequest upstream = exchange.request();
     if (backend.auth().isPresent()) {
       upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
@@ -238,43 +242,24 @@ public final class ExchangeSession {
    * Request-side guards (masks are written into {@code parsed}), then enrichment, which changes
    * {@code parsed} in place. Returns whether the body changed.
    */
-  private boolean applyRequestPolicies(ObjectNode parsed) throws GatewayException {
-    PromptTexts texts = PromptTexts.ofRequest(endpoint, parsed);
+  private boolean applyRequestPolicies(ParsedRequest request) throws GatewayException {
+    ObjectNode parsed = request.json();
+    PromptTexts texts = spec.requestTexts(parsed);
     PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST, texts);
     if (reject != null) {
       throw new GatewayException(reject.status(), "guard_rejected_request", reject.message());
     }
     for (RequestEnricher e : policies.enrichers()) {
-      ObjectNode enriched = e.enrich(endpoint, parsed);
+      ObjectNode enriched = e.enrich(spec.endpoint(), parsed);
       if (enriched != parsed) {
         parsed.removeAll();
         parsed.setAll(enriched);
       }
     }
-    JsonNode m = parsed.get("model");
-    if (m == null || !m.asText().equals(model)) {
+    if (!request.keepsModel()) {
       throw new GatewayException(500, "server_error", "request enrichment may not change the model");
     }
     return texts.changed() || !policies.enrichers().isEmpty();
-  }
-
-  private static ObjectNode parse(byte[] body) throws GatewayException {
-    if (body.length == 0) {
-      throw GatewayException.badRequest("the request body is empty; send a JSON object with a model");
-    }
-    try {
-      JsonNode node = JSON.readTree(body);
-      if (node == null || !node.isObject()) {
-        throw GatewayException.badRequest("the request body must be a JSON object");
-      }
-      return (ObjectNode) node;
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-          + e.getLocation().getColumnNr();
-      throw GatewayException.badRequest("the request body is not valid JSON" + where);
-    } catch (java.io.IOException e) {
-      throw GatewayException.badRequest("the request body cannot be read as JSON");
-    }
   }
 
   /**
@@ -303,11 +288,14 @@ public final class ExchangeSession {
         return fail(502, "undecodable_answer", e.getMessage());
       }
     }
+    Headers plainHeaders = encoded ? headers.without("content-encoding").without("content-length") : headers;
+    if (responseStatus >= 400) {
+      return errorHeaders(plainHeaders, encoded, endOfStream);
+    }
     ResponseHead head;
     try {
       // the translator sees the answer as it will read it: decoded
-      head = exchange.onResponseHeaders(responseStatus,
-          encoded ? headers.without("content-encoding").without("content-length") : headers);
+      head = exchange.onResponseHeaders(responseStatus, plainHeaders);
     } catch (GatewayException e) {
       return fail(e.status(), e.type(), e.getMessage());
     } catch (RuntimeException e) {
@@ -315,14 +303,14 @@ public final class ExchangeSession {
       return fail(502, "plugin_error", "internal error while reading the upstream's answer");
     }
     responseStreaming = head.streaming();
-    guardAnswer = responseStatus < 400 && policies.guardsResponses();
+    guardAnswer = policies.guardsResponses();
     Set<String> remove = new HashSet<>(head.removeHeaders());
     Headers set = head.setHeaders();
     if (guardAnswer) {
       // a mask may change the length; a rejection replaces the body
       remove.add("content-length");
-      scannedStream = responseStreaming ? Guarding.ScannedStream.open(endpoint, policies.guards()) : null;
-      heldStream = responseStreaming && scannedStream == null ? new Guarding.HeldStream(endpoint) : null;
+      scannedStream = responseStreaming ? Guarding.ScannedStream.open(spec, policies.guards()) : null;
+      heldStream = responseStreaming && scannedStream == null ? new Guarding.HeldStream(spec) : null;
     }
     if (encoded) {
       // the client gets the decoded body: no stale encoding, no stale length
@@ -331,14 +319,7 @@ public final class ExchangeSession {
       remove.add("content-length");
     }
     if (endOfStream) {
-      state = State.DONE;
-      byte[] error = bodilessError();
-      if (error != null) {
-        set = set.with("content-type", "application/json");
-        remove.add("content-length");
-        remove.remove("content-type");
-      }
-      return new PhaseResult(set, remove, error, false, null, null, finish(), null);
+      return new PhaseResult(set, remove, null, false, null, null, done(), null);
     }
     state = State.RESPONSE_BODY;
     return new PhaseResult(set, remove, null, false, null,
@@ -346,24 +327,52 @@ public final class ExchangeSession {
   }
 
   /**
-   * An error answer without a body (Envoy's own 404 for no route has none): the translator's
-   * error for it, in the client's format, to go out in place of the missing body; null for a
-   * success, which stays as it is.
+   * The headers of an error answer: it goes to the client with its status, as JSON in the
+   * client's error format, so its length changes. The body is held whole (see
+   * {@link #errorAnswer(byte[], boolean)}); an answer without one (Envoy's own 404 for no route
+   * has none) gets its error now.
    */
-  private byte[] bodilessError() {
-    if (responseStatus < 400) {
-      return null;
+  private PhaseResult errorHeaders(Headers headers, boolean encoded, boolean endOfStream) {
+    errorAnswer = true;
+    responseHeaders = headers;
+    Headers set = Headers.of("content-type", "application/json");
+    Set<String> remove = new HashSet<>(Set.of("content-length"));
+    if (encoded) {
+      remove.add("content-encoding");
     }
-    try {
-      byte[] error = exchange.onResponseBody(new byte[0], true);
-      if (error.length > 0) {
-        return error;
+    if (endOfStream) {
+      return new PhaseResult(set, remove, clientError(new byte[0]), false, null, null, done(), null);
+    }
+    state = State.RESPONSE_BODY;
+    return new PhaseResult(set, remove, null, false, null, BodyMode.BUFFERED, Map.of(), null);
+  }
+
+  /** A piece of an error answer's body: held until its end, then the client's error. */
+  private PhaseResult errorAnswer(byte[] plain, boolean last) {
+    errorBody.writeBytes(plain);
+    return bodyAnswer(last ? clientError(errorBody.toByteArray()) : new byte[0], last);
+  }
+
+  /**
+   * The upstream's error in the client's format: read by the translator, else by the platform;
+   * an empty body (the proxy's own replies) gets the status's usual message.
+   */
+  private byte[] clientError(byte[] body) {
+    UpstreamError error = null;
+    if (body.length == 0) {
+      error = UpstreamError.of(ProxyReplies.message(responseStatus));
+    } else {
+      try {
+        error = exchange.onError(responseStatus, responseHeaders, body);
+      } catch (RuntimeException e) {
+        LOG.warn("backend {}: cannot read its {} answer; reading it generically: {}", backend.target().name(),
+            responseStatus, e.toString());
       }
-    } catch (GatewayException | RuntimeException e) {
-      LOG.warn("backend {}: cannot translate a {} answer without a body: {}", backend.target().name(),
-          responseStatus, e.toString());
+      if (error == null) {
+        error = UpstreamErrors.read(clientApi(), responseStatus, responseHeaders, body);
+      }
     }
-    return errorBody(responseStatus, ProxyReplies.message(responseStatus));
+    return ErrorFormats.render(clientApi(), responseStatus, error);
   }
 
   /**
@@ -409,14 +418,18 @@ public final class ExchangeSession {
         return undecodable(e, last);
       }
     }
+    if (errorAnswer) {
+      return errorAnswer(plain, last);
+    }
     byte[] out;
     try {
       out = plain.length == 0 && !last ? plain : exchange.onResponseBody(plain, last);
     } catch (GatewayException | RuntimeException e) {
       if (!responseStreaming) {
         LOG.warn("cannot translate the answer of backend {}: {}", backend.target().name(), e.toString());
-        int status = e instanceof GatewayException g ? g.status() : 502;
-        return fail(status, "bad_upstream_response", "the upstream's answer could not be translated");
+        // a GatewayException's message is for the client; anything else is the plugin's business
+        return e instanceof GatewayException g ? fail(g.status(), "bad_upstream_response", g.getMessage())
+            : fail(502, "bad_upstream_response", "the upstream's answer could not be translated");
       }
       // Headers are already on their way to the client: pass the bytes on rather than cut the stream.
       LOG.warn("cannot translate a streamed chunk of backend {}; passing it through: {}", backend.target().name(),
@@ -436,7 +449,7 @@ public final class ExchangeSession {
       }
       out = last || scannedStream != null ? guardedBody : new byte[0];
     }
-    boolean streamEnds = StreamEnd.isIn(clientApi(), out) || scannedStream != null && scannedStream.rejectedNow();
+    boolean streamEnds = spec.streamEnd().isIn(out) || scannedStream != null && scannedStream.rejectedNow();
     if (!last && responseStreaming && streamEnds) {
       // the client may hang up as soon as it reads this (the end of its stream, or a guard's error
       // event): the costs go with it (and again at the end)
@@ -447,12 +460,13 @@ public final class ExchangeSession {
 
   /** A body answer; the last one ends the exchange and carries the costs. */
   private PhaseResult bodyAnswer(byte[] body, boolean last) {
-    Map<String, Map<String, Object>> md = Map.of();
-    if (last) {
-      state = State.DONE;
-      md = finish();
-    }
-    return new PhaseResult(Headers.empty(), Set.of(), body, false, null, null, md, null);
+    return new PhaseResult(Headers.empty(), Set.of(), body, false, null, null, last ? done() : Map.of(), null);
+  }
+
+  /** Ends the exchange: tells the listener and returns the costs to emit. */
+  private Map<String, Map<String, Object>> done() {
+    state = State.DONE;
+    return finish();
   }
 
   /**
@@ -467,7 +481,7 @@ public final class ExchangeSession {
     }
     answerBroken = true;
     listener.localReply(502, "undecodable_answer");
-    return bodyAnswer(Guarding.errorEvent(clientApi(), 502, e.getMessage()), last);
+    return bodyAnswer(ErrorFormats.streamError(clientApi(), 502, e.getMessage()), last);
   }
 
   /**
@@ -522,7 +536,7 @@ public final class ExchangeSession {
       guardedBody = whole;
       return null;
     }
-    PromptTexts texts = PromptTexts.ofResponse(endpoint, json);
+    PromptTexts texts = spec.answerTexts(json);
     PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.RESPONSE, texts);
     if (reject != null) {
       Map<String, Map<String, Object>> md = finish();
@@ -570,39 +584,27 @@ public final class ExchangeSession {
   private PhaseResult fail(int status, String cause, String message) {
     state = State.DONE;
     listener.localReply(status, cause);
-    return PhaseResult.reply(new LocalReply(status, Headers.of("content-type", "application/json"),
-        errorBody(status, message), "tollgate_" + cause));
+    return PhaseResult.reply(errorReply(status, cause, message));
+  }
+
+  /**
+   * A local reply with an error in this exchange's client format; {@code cause} becomes its
+   * details ({@code tollgate_<cause>}). For the adapter's own failures too, so that every client
+   * error is written here.
+   */
+  public LocalReply errorReply(int status, String cause, String message) {
+    return new LocalReply(status, Headers.of("content-type", "application/json"), errorBody(status, message),
+        "tollgate_" + cause);
   }
 
   /** An error in the client's format. */
   private byte[] errorBody(int status, String message) {
-    String type = clientApi() == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
-    return ErrorFormats.render(clientApi(), status, type, message);
+    return ErrorFormats.render(clientApi(), status, null, message);
   }
 
   private PhaseResult outOfOrder(String phase) {
     LOG.warn("{} arrived in state {}; ending the exchange", phase, state);
     return fail(500, "protocol", "the gateway received the " + phase + " out of order");
-  }
-
-  private PhaseResult modelsReply() {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("object", "list");
-    var data = root.putArray("data");
-    for (String m : compiled.router().declaredModels()) {
-      ObjectNode e = data.addObject();
-      e.put("id", m);
-      e.put("object", "model");
-      e.put("created", 0);
-      e.put("owned_by", "tollgate");
-    }
-    state = State.DONE;
-    try {
-      return PhaseResult.reply(new LocalReply(200, Headers.of("content-type", "application/json"),
-          JSON.writeValueAsBytes(root), "tollgate_models"));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static int parseStatus(String s) {

@@ -2,14 +2,15 @@ package dev.tollgate.core.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.toolkit.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.ClientApi;
-import dev.tollgate.api.Endpoint;
-import dev.tollgate.api.ErrorFormats;
-import dev.tollgate.api.SseDecoder;
 import dev.tollgate.api.spi.PromptGuard;
 import dev.tollgate.api.spi.PromptGuard.Direction;
+import dev.tollgate.core.clientapi.EndpointSpec;
+import dev.tollgate.core.clientapi.PromptTexts;
+import dev.tollgate.core.clientapi.StreamText;
 import dev.tollgate.core.config.CompiledConfig.ReadyGuard;
+import dev.tollgate.toolkit.SseDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /** Runs prompt guards over the texts of a request or an answer, whole or streamed. */
 final class Guarding {
   private static final Logger LOG = LoggerFactory.getLogger(Guarding.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
 
   private Guarding() {
   }
@@ -66,10 +67,10 @@ final class Guarding {
    */
   static final class HeldStream {
     private final ByteArrayOutputStream held = new ByteArrayOutputStream();
-    private final Endpoint endpoint;
+    private final EndpointSpec spec;
 
-    HeldStream(Endpoint endpoint) {
-      this.endpoint = endpoint;
+    HeldStream(EndpointSpec spec) {
+      this.spec = spec;
     }
 
     void add(byte[] piece) {
@@ -84,7 +85,7 @@ final class Guarding {
         events.addAll(decoder.feed("\n\n".getBytes(StandardCharsets.UTF_8)));
       }
       List<JsonNode> parsed = new ArrayList<>();
-      Map<Integer, List<PromptTexts.Delta>> byIndex = new LinkedHashMap<>();
+      Map<Integer, List<StreamText>> byIndex = new LinkedHashMap<>();
       for (SseDecoder.Event e : events) {
         JsonNode node = null;
         if (!e.data().isEmpty() && !e.data().equals("[DONE]")) {
@@ -95,7 +96,8 @@ final class Guarding {
           }
         }
         parsed.add(node);
-        PromptTexts.Delta d = node == null ? null : PromptTexts.streamDelta(endpoint, node);
+        StreamText d = node == null ? null
+            : spec.streamTexts(node).stream().filter(StreamText::hasText).findFirst().orElse(null);
         if (d != null) {
           byIndex.computeIfAbsent(d.index(), k -> new ArrayList<>()).add(d);
         }
@@ -113,14 +115,14 @@ final class Guarding {
       PromptTexts view = PromptTexts.ofStrings(texts);
       PromptGuard.Reject reject = inspect(guards, Direction.RESPONSE, view);
       if (reject != null) {
-        return errorEvent(reject);
+        return spec.streamError(reject.status(), reject.message());
       }
       if (!view.changed()) {
         return all;
       }
       List<String> masked = view.texts();
       for (int k = 0; k < order.size(); k++) {
-        List<PromptTexts.Delta> deltas = byIndex.get(order.get(k));
+        List<StreamText> deltas = byIndex.get(order.get(k));
         deltas.get(0).set(masked.get(k));
         for (int j = 1; j < deltas.size(); j++) {
           deltas.get(j).set("");
@@ -133,10 +135,6 @@ final class Guarding {
       }
       return out.toByteArray();
     }
-
-    private byte[] errorEvent(PromptGuard.Reject reject) {
-      return Guarding.errorEvent(endpoint.clientApi(), reject.status(), reject.message());
-    }
   }
 
   /**
@@ -146,28 +144,30 @@ final class Guarding {
    * release; what they hold back goes out in a later event of the same choice or block, at the
    * latest when it ends (OpenAI: the choice's {@code finish_reason}, else just before
    * {@code data: [DONE]}; Anthropic: just before {@code content_block_stop} or
-   * {@code message_stop}), or at the end of the answer. A rejection ends the client's stream with
-   * an error event in its format; the rest of the answer is dropped (its usage is still read by
-   * the translator). Events are re-encoded: comments and {@code id:} lines do not go through.
+   * {@code message_stop}), or at the end of the answer. Where the texts are and how the stream's
+   * choices, blocks and end look is the endpoint's {@link EndpointSpec}. A rejection ends the
+   * client's stream with an error event in its format; the rest of the answer is dropped (its
+   * usage is still read by the translator). Events are re-encoded: comments and {@code id:} lines
+   * do not go through.
    */
   static final class ScannedStream {
-    private final Endpoint endpoint;
+    private final EndpointSpec spec;
     private final List<ReadyGuard> guards;
     private final SseDecoder decoder = new SseDecoder();
     /** The open scans of each choice or block, one per guard. */
     private final Map<Integer, List<PromptGuard.StreamScan>> open = new LinkedHashMap<>();
-    /** OpenAI: the last text event of each choice, as a pattern for a flush of its own. */
-    private final Map<Integer, ObjectNode> patterns = new LinkedHashMap<>();
+    /** What a flush event of each choice or block repeats of its last text event (see the spec). */
+    private final Map<Integer, ObjectNode> templates = new LinkedHashMap<>();
     private boolean rejected;
     private boolean rejectedNow;
 
-    private ScannedStream(Endpoint endpoint, List<ReadyGuard> guards) {
-      this.endpoint = endpoint;
+    private ScannedStream(EndpointSpec spec, List<ReadyGuard> guards) {
+      this.spec = spec;
       this.guards = guards;
     }
 
     /** A scanned stream for these guards, or null when one of them needs the whole text. */
-    static ScannedStream open(Endpoint endpoint, List<ReadyGuard> guards) {
+    static ScannedStream open(EndpointSpec spec, List<ReadyGuard> guards) {
       List<ReadyGuard> response = guards.stream().filter(ReadyGuard::onResponse).toList();
       for (ReadyGuard g : response) {
         try {
@@ -179,7 +179,7 @@ final class Guarding {
           return null;
         }
       }
-      return new ScannedStream(endpoint, response);
+      return new ScannedStream(spec, response);
     }
 
     /** Whether the last {@link #add} ended the stream with a rejection. */
@@ -209,17 +209,11 @@ final class Guarding {
       return out.toByteArray();
     }
 
-    /** One event; false when the stream was rejected. */
+    /**
+     * One event: what its choice, block or the stream held back goes out first when it closes
+     * them, then the event with the text its scans release; false when the stream was rejected.
+     */
     private boolean event(SseDecoder.Event e, ByteArrayOutputStream out) {
-      boolean anthropic = endpoint == Endpoint.MESSAGES;
-      if (!anthropic && e.data().equals("[DONE]")) {
-        if (!flushAll(out)) {
-          reject(out);
-          return false;
-        }
-        out.writeBytes(SseDecoder.encode(e.event(), e.data()));
-        return true;
-      }
       JsonNode node = null;
       if (!e.data().isEmpty()) {
         try {
@@ -228,11 +222,14 @@ final class Guarding {
           node = null;
         }
       }
-      if (!(node instanceof ObjectNode event)) {
-        out.writeBytes(SseDecoder.encode(e.event(), e.data()));
-        return true;
+      ObjectNode event = node instanceof ObjectNode o ? o : null;
+      int closes = event == null ? -1 : spec.closesBlock(event);
+      if (closes >= 0) {
+        flush(closes, out);
+      } else if (spec.endsStream(e.data(), event)) {
+        flushAll(out);
       }
-      boolean changed = anthropic ? anthropicEvent(event, out) : openAiEvent(event);
+      boolean changed = !rejected && event != null && scanTexts(event);
       if (rejected) {
         reject(out);
         return false;
@@ -245,66 +242,39 @@ final class Guarding {
 
     private void reject(ByteArrayOutputStream out) {
       LOG.info("a response guard rejected a streamed answer: {}", rejection.message());
-      out.writeBytes(Guarding.errorEvent(endpoint.clientApi(), rejection.status(), rejection.message()));
+      out.writeBytes(spec.streamError(rejection.status(), rejection.message()));
       rejectedNow = true;
     }
 
-    /** OpenAI chunk: scans each choice's text; a choice that finishes gives up all it held. */
-    private boolean openAiEvent(ObjectNode event) {
-      boolean chat = endpoint == Endpoint.CHAT_COMPLETIONS;
-      String field = chat ? "content" : "text";
+    /**
+     * Scans the event's texts in place: each goes on with what the scans release; a choice the
+     * event finishes gives up all its scans held. Returns whether the event changed; false also
+     * when rejected.
+     */
+    private boolean scanTexts(ObjectNode event) {
       boolean changed = false;
-      for (JsonNode c : event.path("choices")) {
-        if (!(c instanceof ObjectNode choice)) {
-          continue;
-        }
-        int index = choice.path("index").asInt(0);
-        JsonNode holder = chat ? choice.get("delta") : choice;
-        boolean hasText = holder != null && holder.path(field).isTextual();
-        boolean finishes = choice.hasNonNull("finish_reason");
-        if (!hasText && !(finishes && open.containsKey(index))) {
+      for (StreamText t : spec.streamTexts(event)) {
+        int index = t.index();
+        boolean hasText = t.hasText();
+        if (!hasText && !(t.finishes() && open.containsKey(index))) {
           continue;
         }
         StringBuilder release = new StringBuilder();
         if (hasText) {
-          patterns.put(index, pattern(event, choice));
-          if (!release(feed(index, holder.path(field).asText()), release)) {
+          templates.put(index, spec.flushTemplate(event, t));
+          if (!release(feed(index, t.text()), release)) {
             return false;
           }
         }
-        if (finishes && !release(finish(index), release)) {
+        if (t.finishes() && !release(finish(index), release)) {
           return false;
         }
         if (hasText || release.length() > 0) {
-          ObjectNode h = holder instanceof ObjectNode o ? o : choice.putObject("delta");
-          h.put(field, release.toString());
+          t.set(release.toString());
           changed = true;
         }
       }
       return changed;
-    }
-
-    /** Anthropic event: scans text deltas; a block that stops (or the message) gives up all it held first. */
-    private boolean anthropicEvent(ObjectNode event, ByteArrayOutputStream out) {
-      String type = event.path("type").asText();
-      if (type.equals("content_block_stop")) {
-        flush(event.path("index").asInt(0), out);
-        return false;
-      }
-      if (type.equals("message_stop")) {
-        flushAll(out);
-        return false;
-      }
-      PromptTexts.Delta d = PromptTexts.streamDelta(endpoint, event);
-      if (d == null) {
-        return false;
-      }
-      StringBuilder release = new StringBuilder();
-      if (!release(feed(d.index(), d.text()), release)) {
-        return false;
-      }
-      d.set(release.toString());
-      return true;
     }
 
     /** A flush as an event of its own, before the event that ends its choice or block; false when rejected. */
@@ -319,21 +289,8 @@ final class Guarding {
       if (text.length() == 0) {
         return true;
       }
-      if (endpoint == Endpoint.MESSAGES) {
-        ObjectNode e = JSON.createObjectNode();
-        e.put("type", "content_block_delta").put("index", index);
-        e.putObject("delta").put("type", "text_delta").put("text", text.toString());
-        out.writeBytes(SseDecoder.encode("content_block_delta", e.toString()));
-        return true;
-      }
-      ObjectNode e = patterns.get(index).deepCopy();
-      ObjectNode choice = (ObjectNode) e.path("choices").get(0);
-      if (endpoint == Endpoint.CHAT_COMPLETIONS) {
-        choice.putObject("delta").put("content", text.toString());
-      } else {
-        choice.put("text", text.toString());
-      }
-      out.writeBytes(SseDecoder.encode(null, e.toString()));
+      SseDecoder.Event e = spec.flushEvent(index, text.toString(), templates.get(index));
+      out.writeBytes(SseDecoder.encode(e.event(), e.data()));
       return true;
     }
 
@@ -345,17 +302,6 @@ final class Guarding {
         }
       }
       return true;
-    }
-
-    /** The chunk {@code event} reduced to {@code choice}, without text, finish reason or usage. */
-    private static ObjectNode pattern(ObjectNode event, ObjectNode choice) {
-      ObjectNode p = event.deepCopy();
-      p.remove("usage");
-      ObjectNode c = choice.deepCopy();
-      c.putNull("finish_reason");
-      c.remove("logprobs");
-      p.putArray("choices").add(c);
-      return p;
     }
 
     /** Appends a released text; false (and the stream rejected) on a rejection. */
@@ -433,22 +379,6 @@ final class Guarding {
       LOG.error("prompt guard {} failed on a streamed answer; rejecting", g.type(), e);
       return new PromptGuard.Reject(500, "the " + g.type() + " prompt guard failed");
     }
-  }
-
-  /**
-   * An error that ends a stream whose headers have gone, in the client's stream format:
-   * {@code data: {"error":…}} then {@code [DONE]} for OpenAI, {@code event: error} for Anthropic.
-   */
-  static byte[] errorEvent(ClientApi api, int status, String message) {
-    String type = api == ClientApi.ANTHROPIC ? ErrorFormats.anthropicType(status) : ErrorFormats.openAiType(status);
-    String body = new String(ErrorFormats.render(api, status, type, message), StandardCharsets.UTF_8);
-    if (api == ClientApi.ANTHROPIC) {
-      return SseDecoder.encode("error", body);
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(SseDecoder.encode(null, body));
-    out.writeBytes(SseDecoder.encode(null, "[DONE]"));
-    return out.toByteArray();
   }
 
   /** Parses a whole JSON body, or null when it is not a JSON object. */

@@ -1,9 +1,10 @@
 package dev.tollgate.core.plugin;
 
+import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.spi.BackendAuthFactory;
 import dev.tollgate.api.spi.CostCalculatorFactory;
 import dev.tollgate.api.spi.PromptGuardFactory;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.api.spi.RequestEnricherFactory;
 import java.util.Collections;
 import java.util.List;
@@ -14,18 +15,19 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The extensions found at start-up, by name. Two extensions claiming the same name stop
- * start-up with a message naming both origins.
+ * The extensions found at start-up, by name; translator factories by schema and client endpoint.
+ * Two extensions claiming the same name (or the same schema and endpoint) stop start-up with a
+ * message naming both origins.
  */
 public final class PluginRegistry {
-  private final Map<String, ProviderTranslator> translators;
+  private final Map<String, Map<Endpoint, TranslatorFactory>> translators;
   private final Map<String, BackendAuthFactory> auths;
   private final Map<String, CostCalculatorFactory> costs;
   private final Map<String, PromptGuardFactory> guards;
   private final Map<String, RequestEnricherFactory> enrichers;
   private final List<String> notLoaded;
 
-  public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
+  public PluginRegistry(Map<String, Map<Endpoint, TranslatorFactory>> translators, Map<String, BackendAuthFactory> auths,
                         Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards,
                         Map<String, RequestEnricherFactory> enrichers) {
     this(translators, auths, costs, guards, enrichers, List.of());
@@ -35,11 +37,14 @@ public final class PluginRegistry {
    * @param notLoaded one line per plugin that was found but provides nothing (refused, or without
    *                  extensions), named when the config asks for something no plugin provides
    */
-  public PluginRegistry(Map<String, ProviderTranslator> translators, Map<String, BackendAuthFactory> auths,
+  public PluginRegistry(Map<String, Map<Endpoint, TranslatorFactory>> translators, Map<String, BackendAuthFactory> auths,
                         Map<String, CostCalculatorFactory> costs, Map<String, PromptGuardFactory> guards,
                         Map<String, RequestEnricherFactory> enrichers, List<String> notLoaded) {
     this.notLoaded = List.copyOf(notLoaded);
-    this.translators = Collections.unmodifiableMap(new TreeMap<>(translators));
+    Map<String, Map<Endpoint, TranslatorFactory>> bySchema = new TreeMap<>();
+    translators.forEach((schema, byEndpoint) -> bySchema.put(schema, Collections.unmodifiableMap(
+        new java.util.EnumMap<>(byEndpoint.isEmpty() ? Map.of() : byEndpoint))));
+    this.translators = Collections.unmodifiableMap(bySchema);
     this.auths = Collections.unmodifiableMap(new TreeMap<>(auths));
     this.costs = Collections.unmodifiableMap(new TreeMap<>(costs));
     this.guards = Collections.unmodifiableMap(new TreeMap<>(guards));
@@ -49,7 +54,7 @@ public final class PluginRegistry {
   /** Collects the started plugins' extensions (and the class path's) from {@code manager}. */
   public static PluginRegistry from(TollgatePluginManager manager) {
     return new PluginRegistry(
-        index(manager, ProviderTranslator.class, ProviderTranslator::schema, "schema"),
+        translatorIndex(manager),
         index(manager, BackendAuthFactory.class, BackendAuthFactory::type, "auth type"),
         index(manager, CostCalculatorFactory.class, CostCalculatorFactory::type, "cost type"),
         index(manager, PromptGuardFactory.class, PromptGuardFactory::type, "guard type"),
@@ -71,6 +76,22 @@ public final class PluginRegistry {
     return out;
   }
 
+  private static Map<String, Map<Endpoint, TranslatorFactory>> translatorIndex(TollgatePluginManager manager) {
+    Map<String, Map<Endpoint, TranslatorFactory>> out = new TreeMap<>();
+    for (TranslatorFactory f : manager.extensions(TranslatorFactory.class)) {
+      Map<Endpoint, TranslatorFactory> byEndpoint = out.computeIfAbsent(f.schema(),
+          k -> new java.util.EnumMap<>(Endpoint.class));
+      for (Endpoint e : f.endpoints()) {
+        TranslatorFactory earlier = byEndpoint.putIfAbsent(e, f);
+        if (earlier != null) {
+          throw new PluginLoadException("two plugins translate " + e.path() + " for schema '" + f.schema() + "': "
+              + manager.origin(earlier) + " and " + manager.origin(f) + "; remove one of them");
+        }
+      }
+    }
+    return out;
+  }
+
   /** The plugins found but providing nothing, one line each: what may have been meant to provide a missing name. */
   public List<String> notLoaded() {
     return notLoaded;
@@ -84,8 +105,9 @@ public final class PluginRegistry {
     return notLoaded.isEmpty() ? "" : "; plugins not loaded: " + String.join("; ", notLoaded);
   }
 
-  public Optional<ProviderTranslator> translator(String schema) {
-    return Optional.ofNullable(translators.get(schema));
+  /** The translator factories of {@code schema}, by the client endpoint each serves; empty for an unknown schema. */
+  public Map<Endpoint, TranslatorFactory> translators(String schema) {
+    return translators.getOrDefault(schema, Map.of());
   }
 
   public Optional<BackendAuthFactory> auth(String type) {
@@ -108,7 +130,8 @@ public final class PluginRegistry {
     return enrichers;
   }
 
-  public Map<String, ProviderTranslator> translators() {
+  /** Every schema's translator factories by client endpoint; the keys are the schemas installed. */
+  public Map<String, Map<Endpoint, TranslatorFactory>> translators() {
     return translators;
   }
 

@@ -4,7 +4,7 @@ import com.google.inject.Injector;
 import dev.tollgate.api.spi.BackendAuthFactory;
 import dev.tollgate.api.spi.CostCalculatorFactory;
 import dev.tollgate.api.spi.PromptGuardFactory;
-import dev.tollgate.api.spi.ProviderTranslator;
+import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.api.spi.RequestEnricherFactory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +19,9 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.pf4j.CompoundPluginLoader;
 import org.pf4j.DefaultPluginLoader;
+import org.pf4j.DefaultExtensionFinder;
 import org.pf4j.DefaultPluginManager;
+import org.pf4j.ExtensionFinder;
 import org.pf4j.ExtensionFactory;
 import org.pf4j.JarPluginLoader;
 import org.pf4j.PluginClassLoader;
@@ -40,10 +42,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TollgatePluginManager extends DefaultPluginManager {
   /** The version of the plugin API this platform implements; plugins declare Plugin-Requires against it. */
-  public static final String API_VERSION = "1.1.0";
+  public static final String API_VERSION = dev.tollgate.api.PluginApi.VERSION;
 
   /** The extension points of {@code dev.tollgate.api.spi} that Tollgate looks up. */
-  public static final List<Class<?>> EXTENSION_POINTS = List.of(ProviderTranslator.class, BackendAuthFactory.class,
+  public static final List<Class<?>> EXTENSION_POINTS = List.of(TranslatorFactory.class, BackendAuthFactory.class,
       CostCalculatorFactory.class, PromptGuardFactory.class, RequestEnricherFactory.class);
 
   private static final Logger LOG = LoggerFactory.getLogger(TollgatePluginManager.class);
@@ -76,6 +78,18 @@ public final class TollgatePluginManager extends DefaultPluginManager {
         return i.get().getInstance(extensionClass);
       }
     };
+  }
+
+  @Override
+  protected ExtensionFinder createExtensionFinder() {
+    DefaultExtensionFinder finder = new DefaultExtensionFinder(this) {
+      {
+        finders.clear();
+        finders.add(new EveryIndexExtensionFinder(pluginManager));
+      }
+    };
+    addPluginStateListener(finder);
+    return finder;
   }
 
   @Override

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.api.Endpoint;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.api.spi.PromptGuard;
+import dev.tollgate.core.clientapi.EndpointSpecs;
 import dev.tollgate.core.config.CompiledConfig.ReadyGuard;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,8 @@ class ScannedStreamTest {
   }
 
   private static Guarding.ScannedStream stream(Endpoint endpoint) {
-    return Guarding.ScannedStream.open(endpoint, List.of(new ReadyGuard("Words", new WordGuard(), false, true)));
+    return Guarding.ScannedStream.open(EndpointSpecs.of(endpoint),
+        List.of(new ReadyGuard("Words", new WordGuard(), false, true)));
   }
 
   private static String chunk(String content, String finish) {
@@ -211,9 +213,9 @@ class ScannedStreamTest {
   @Test
   void aGuardThatNeedsTheWholeTextMeansHolding() {
     PromptGuard whole = (direction, texts) -> PromptGuard.ALLOW;
-    assertThat(Guarding.ScannedStream.open(Endpoint.CHAT_COMPLETIONS, List.of(
+    assertThat(Guarding.ScannedStream.open(EndpointSpecs.of(Endpoint.CHAT_COMPLETIONS), List.of(
         new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, false, true)))).isNull();
-    assertThat(Guarding.ScannedStream.open(Endpoint.CHAT_COMPLETIONS, List.of(
+    assertThat(Guarding.ScannedStream.open(EndpointSpecs.of(Endpoint.CHAT_COMPLETIONS), List.of(
         new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, true, false))))
         .as("a request-only guard does not count").isNotNull();
   }

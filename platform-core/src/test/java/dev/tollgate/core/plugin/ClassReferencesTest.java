@@ -50,7 +50,7 @@ class ClassReferencesTest {
 
   @Test
   void theSpiPackagesAreTheApiAndTheLibrariesItExposes() {
-    assertThat(SpiPackages.isSpiClass("dev.tollgate.api.spi.ProviderTranslator")).isTrue();
+    assertThat(SpiPackages.isSpiClass("dev.tollgate.api.spi.TranslatorFactory")).isTrue();
     assertThat(SpiPackages.isSpiClass("com.fasterxml.jackson.databind.JsonNode")).isTrue();
     assertThat(SpiPackages.isSpiClass("org.slf4j.Logger")).isTrue();
     assertThat(SpiPackages.isSpiClass("dev.tollgate.apix.Thing")).isFalse();

@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 /**
  * Marks an extension whose work never waits: no network calls, no sleeping, no waiting for
  * other threads' locks or futures (reading a small local file, such as a mounted secret, is fine).
- * Put it on the extension class (a {@link ProviderTranslator} or a factory), where it covers
+ * Put it on the extension class (a factory), where it covers
  * everything the factory creates, or on the class of a created object alone.
  *
  * <p>Why it matters: the gateway runs an ext_proc phase on the gRPC transport thread that received

@@ -1,100 +1,176 @@
 package dev.tollgate.plugins.anthropic;
 
-import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
-import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamError;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.spi.ProviderTranslator;
-import dev.tollgate.api.spi.ResponseHead;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.UpstreamErrors;
+import dev.tollgate.toolkit.openai.ChatChunkWriter;
+import dev.tollgate.toolkit.openai.ChatCompletionResponse;
+import dev.tollgate.toolkit.openai.ChatMessage;
+import dev.tollgate.toolkit.openai.Usage;
 import java.io.ByteArrayOutputStream;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
-/** An OpenAI chat completions client talking to an Anthropic-family backend: the answer comes back as OpenAI's. */
-final class ChatExchange implements ProviderTranslator.Exchange {
-  private enum Mode { WHOLE, ERROR, STREAM }
-
-  private final UpstreamRequest request;
+/**
+ * An OpenAI chat completions client of a Claude host: a whole Anthropic {@code message} comes back
+ * as a {@code chat.completion}, the Messages stream events as {@code chat.completion.chunk}s
+ * (tool-use blocks get OpenAI tool-call indexes in the order they start; thinking, citations and
+ * server-tool blocks have no place in a chat completion and are left out). An {@code error} event,
+ * or a stream that stops before {@code message_stop}, ends the stream with an OpenAI error chunk.
+ */
+final class ChatExchange extends ClaudeAnswerExchange {
   private final long created;
   private final boolean includeUsage;
-  private final UsageCounter usage = new UsageCounter();
-  private final ByteArrayOutputStream whole = new ByteArrayOutputStream();
-  private String model;
-  private Mode mode;
-  private int status;
-  private UpstreamEvents events;
-  private MessagesToChat.Stream stream;
+  private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+  private ChatChunkWriter chunks;
 
+  /**
+   * @param created      the completion's creation time, epoch seconds
+   * @param includeUsage whether the client asked for a usage chunk
+   */
   ChatExchange(UpstreamRequest request, String model, long created, boolean includeUsage) {
-    this.request = request;
-    this.model = model;
+    super(request, model);
     this.created = created;
     this.includeUsage = includeUsage;
   }
 
+  /**
+   * Anthropic's error types ({@code overloaded_error}, {@code api_error}, ...) are not OpenAI's:
+   * the client gets the type of the status, and Anthropic's type as the code.
+   */
   @Override
-  public UpstreamRequest request() {
-    return request;
+  public UpstreamError onError(int status, Headers headers, byte[] body) {
+    UpstreamError read = UpstreamErrors.read(ClientApi.ANTHROPIC, status, headers, body); // in its own dialect: keeps its type
+    return new UpstreamError(null, read.message(), read.code() != null ? read.code() : read.type());
   }
 
   @Override
-  public ResponseHead onResponseHeaders(int status, Headers headers) {
-    this.status = status;
-    String ct = headers.get("content-type").orElse("");
-    Set<String> remove = Set.of("content-length", "content-encoding");
-    if (status >= 400) {
-      mode = Mode.ERROR;
-      return new ResponseHead(Headers.of("content-type", "application/json"), remove, false);
-    }
-    if (ct.startsWith("text/event-stream") || UpstreamEvents.isEventStream(ct)) {
-      mode = Mode.STREAM;
-      events = UpstreamEvents.forContentType(ct);
-      stream = new MessagesToChat.Stream(model, created, includeUsage, usage);
-      return new ResponseHead(Headers.of("content-type", "text/event-stream"), remove, true);
-    }
-    mode = Mode.WHOLE;
-    return new ResponseHead(Headers.of("content-type", "application/json"), remove, false);
-  }
-
-  @Override
-  public byte[] onResponseBody(byte[] chunk, boolean endOfStream) throws GatewayException {
-    if (mode == Mode.STREAM) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      for (ObjectNode e : events.feed(chunk)) {
-        out.writeBytes(stream.onEvent(e));
-      }
-      if (endOfStream) {
-        out.writeBytes(stream.finish());
-      }
-      model = stream.model();
-      return out.toByteArray();
-    }
-    whole.writeBytes(chunk);
-    if (!endOfStream) {
-      return new byte[0];
-    }
-    byte[] all = whole.toByteArray();
-    if (mode == Mode.ERROR) {
-      return MessagesToChat.error(status, all);
-    }
-    JsonNode message = JsonSupport.tryParse(all);
+  byte[] onMessage(JsonNode message, byte[] body) throws GatewayException {
     if (message == null || !message.isObject() || !message.has("content")) {
       throw new GatewayException(502, "server_error", "the upstream's answer is not an Anthropic message");
     }
-    usage.add(message.get("usage"));
-    model = message.path("model").asText(model);
-    return JsonSupport.bytes(MessagesToChat.completion(message, model, created, usage.usage()));
+    StringBuilder text = new StringBuilder();
+    List<ChatMessage.ToolCall> calls = new ArrayList<>();
+    for (JsonNode block : message.path("content")) {
+      switch (block.path("type").asText()) {
+        case "text" -> text.append(block.path("text").asText(""));
+        case "tool_use" -> calls.add(new ChatMessage.ToolCall(null, block.path("id").asText(), "function",
+            new ChatMessage.FunctionCall(block.path("name").asText(),
+                JsonSupport.string(block.has("input") ? block.get("input") : JsonSupport.object()))));
+        default -> {
+          // thinking and server-tool blocks
+        }
+      }
+    }
+    JsonNode content = text.length() > 0 || calls.isEmpty() ? TextNode.valueOf(text.toString()) : NullNode.getInstance();
+    ChatMessage answer = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null);
+    ChatCompletionResponse completion = new ChatCompletionResponse(message.path("id").asText("msg"),
+        "chat.completion", created, model(),
+        List.of(new ChatCompletionResponse.Choice(0, answer, finishReason(message.path("stop_reason").asText(null)))),
+        Usage.from(usage()));
+    return completion.toBytes();
   }
 
   @Override
-  public TokenUsage usage() {
-    return usage.usage();
+  byte[] onMessagesEvent(ObjectNode event) {
+    return switch (event.path("type").asText()) {
+      case "message_start" -> {
+        chunks = new ChatChunkWriter(event.path("message").path("id").asText(ChatChunkWriter.newCompletionId()),
+            created, model(), includeUsage);
+        yield chunks.role(0);
+      }
+      case "content_block_start" -> blockStart(event.path("index").asInt(), event.path("content_block"));
+      case "content_block_delta" -> delta(event.path("index").asInt(), event.path("delta"));
+      case "message_delta" -> {
+        String stop = event.path("delta").path("stop_reason").asText(null);
+        yield stop == null ? NOTHING : chunks().finish(0, finishReason(stop));
+      }
+      case "message_stop" -> {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(chunks().usage(usage()));
+        out.writeBytes(chunks().done());
+        yield out.toByteArray();
+      }
+      case "error" -> {
+        JsonNode err = event.path("error");
+        String type = err.path("type").asText("api_error");
+        yield ChatChunkWriter.error(status(type), type, err.path("message").asText("upstream error"));
+      }
+      default -> NOTHING; // ping, content_block_stop and future event types
+    };
+  }
+
+  private byte[] blockStart(int block, JsonNode start) {
+    String type = start.path("type").asText();
+    if (type.equals("tool_use")) {
+      int index = toolIndexByBlock.size();
+      toolIndexByBlock.put(block, index);
+      return chunks().toolCall(0, index, start.path("id").asText(), start.path("name").asText(), "");
+    }
+    String text = start.path("text").asText("");
+    return type.equals("text") && !text.isEmpty() ? chunks().text(0, text) : NOTHING;
+  }
+
+  private byte[] delta(int block, JsonNode delta) {
+    return switch (delta.path("type").asText()) {
+      case "text_delta" -> chunks().text(0, delta.path("text").asText(""));
+      case "input_json_delta" -> {
+        Integer index = toolIndexByBlock.get(block);
+        String partial = delta.path("partial_json").asText("");
+        yield index == null || partial.isEmpty() ? NOTHING : chunks().toolArguments(0, index, partial);
+      }
+      default -> NOTHING; // thinking, signature and citation deltas
+    };
   }
 
   @Override
-  public String responseModel() {
-    return model;
+  protected byte[] onStreamEnd() {
+    return ended() ? NOTHING : ChatChunkWriter.error(502, "stream_cut_short", CUT_SHORT);
+  }
+
+  /** The chunk writer, named after the stream's message once {@code message_start} came. */
+  private ChatChunkWriter chunks() {
+    if (chunks == null) {
+      chunks = new ChatChunkWriter(ChatChunkWriter.newCompletionId(), created, model(), includeUsage);
+    }
+    return chunks;
+  }
+
+  /** OpenAI's finish_reason for an Anthropic stop_reason. */
+  static String finishReason(String stopReason) {
+    if (stopReason == null) {
+      return null;
+    }
+    return switch (stopReason) {
+      case "max_tokens", "model_context_window_exceeded" -> "length";
+      case "tool_use" -> "tool_calls";
+      case "refusal" -> "content_filter";
+      default -> "stop"; // end_turn, stop_sequence, pause_turn
+    };
+  }
+
+  /** The HTTP status Anthropic gives with an error type, for the OpenAI error that reports it mid-stream. */
+  static int status(String anthropicType) {
+    return switch (anthropicType) {
+      case "invalid_request_error" -> 400;
+      case "authentication_error" -> 401;
+      case "permission_error" -> 403;
+      case "not_found_error" -> 404;
+      case "request_too_large" -> 413;
+      case "rate_limit_error" -> 429;
+      case "timeout_error" -> 504;
+      case "overloaded_error" -> 529;
+      default -> 500;
+    };
   }
 }

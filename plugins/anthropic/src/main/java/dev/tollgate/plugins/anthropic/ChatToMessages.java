@@ -1,12 +1,16 @@
 package dev.tollgate.plugins.anthropic;
 
-import dev.tollgate.api.JsonSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
-import java.util.Base64;
-import java.util.Locale;
+import dev.tollgate.toolkit.DataUrl;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.openai.ChatToolCalls;
+import dev.tollgate.toolkit.openai.ChatRequestFields;
+import dev.tollgate.toolkit.openai.ChatRequestFields.FunctionTool;
+import dev.tollgate.toolkit.openai.ChatRequestFields.ToolChoice;
+import java.util.List;
 
 /**
  * An OpenAI chat completions request as an Anthropic Messages request body.
@@ -91,18 +95,12 @@ final class ChatToMessages {
     }
     Integer limit = firstInt(chat, "max_completion_tokens", "max_tokens");
     out.put("max_tokens", limit == null ? DEFAULT_MAX_TOKENS : limit);
-    copyNumber(chat, out, "temperature", "temperature");
-    copyNumber(chat, out, "top_p", "top_p");
-    JsonNode stop = chat.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode seq = out.putArray("stop_sequences");
-      if (stop.isTextual()) {
-        seq.add(stop.asText());
-      } else if (stop.isArray()) {
-        stop.forEach(s -> seq.add(s.asText()));
-      } else {
-        throw GatewayException.badRequest("stop must be a string or an array of strings");
-      }
+    copyNumber(chat, out, "temperature");
+    copyNumber(chat, out, "top_p");
+    List<String> stop = ChatRequestFields.stop(chat);
+    if (!stop.isEmpty()) {
+      ArrayNode sequences = out.putArray("stop_sequences");
+      stop.forEach(sequences::add);
     }
     if (chat.path("stream").asBoolean(false)) {
       out.put("stream", true);
@@ -127,7 +125,7 @@ final class ChatToMessages {
     return null;
   }
 
-  private static void copyNumber(JsonNode from, ObjectNode to, String field, String as) throws GatewayException {
+  private static void copyNumber(JsonNode from, ObjectNode to, String field) throws GatewayException {
     JsonNode v = from.get(field);
     if (v == null || v.isNull()) {
       return;
@@ -135,7 +133,7 @@ final class ChatToMessages {
     if (!v.isNumber()) {
       throw GatewayException.badRequest(field + " must be a number");
     }
-    to.set(as, v);
+    to.set(field, v);
   }
 
   private static ArrayNode contentBlocks(JsonNode content, String at, boolean imagesAllowed) throws GatewayException {
@@ -180,20 +178,9 @@ final class ChatToMessages {
   private static ObjectNode image(String url, String where) throws GatewayException {
     ObjectNode block = JsonSupport.object().put("type", "image");
     ObjectNode source = block.putObject("source");
-    if (url.startsWith("data:")) {
-      int comma = url.indexOf(',');
-      String meta = comma < 0 ? "" : url.substring(5, comma);
-      if (comma < 0 || !meta.endsWith(";base64")) {
-        throw GatewayException.badRequest(where + ": a data URL image must be base64, e.g. data:image/png;base64,...");
-      }
-      String mediaType = meta.substring(0, meta.length() - ";base64".length()).toLowerCase(Locale.ROOT);
-      String data = url.substring(comma + 1);
-      try {
-        Base64.getDecoder().decode(data);
-      } catch (IllegalArgumentException e) {
-        throw GatewayException.badRequest(where + ": the data URL is not valid base64");
-      }
-      source.put("type", "base64").put("media_type", mediaType).put("data", data);
+    if (DataUrl.isDataUrl(url)) {
+      DataUrl data = DataUrl.parse(url, where + ".image_url.url");
+      source.put("type", "base64").put("media_type", data.mediaType()).put("data", data.base64());
     } else if (url.startsWith("http://") || url.startsWith("https://")) {
       source.put("type", "url").put("url", url);
     } else {
@@ -204,26 +191,10 @@ final class ChatToMessages {
 
   private static ArrayNode assistantBlocks(JsonNode m, String at) throws GatewayException {
     ArrayNode blocks = contentBlocks(m.get("content"), at, false);
-    JsonNode calls = m.get("tool_calls");
-    if (calls == null || calls.isNull()) {
-      return blocks;
-    }
-    for (int i = 0; i < calls.size(); i++) {
-      JsonNode call = calls.get(i);
-      String where = at + ".tool_calls[" + i + "]";
-      String id = call.path("id").asText("");
-      String name = call.path("function").path("name").asText("");
-      if (id.isEmpty() || name.isEmpty()) {
-        throw GatewayException.badRequest(where + " needs an id and a function.name");
-      }
-      String args = call.path("function").path("arguments").asText("");
-      JsonNode input = args.isBlank() ? JsonSupport.object() : JsonSupport.tryParse(args);
-      if (input == null || !input.isObject()) {
-        throw GatewayException.badRequest(where + ".function.arguments must be a JSON object encoded as a string");
-      }
+    for (ChatToolCalls.Call call : ChatToolCalls.read(m, at, true)) {
       ObjectNode use = blocks.addObject();
-      use.put("type", "tool_use").put("id", id).put("name", name);
-      use.set("input", input);
+      use.put("type", "tool_use").put("id", call.id()).put("name", call.name());
+      use.set("input", call.arguments());
     }
     return blocks;
   }
@@ -246,60 +217,39 @@ final class ChatToMessages {
   }
 
   private static void tools(JsonNode chat, ObjectNode out) throws GatewayException {
-    JsonNode tools = chat.get("tools");
-    JsonNode choice = chat.get("tool_choice");
-    boolean noParallel = chat.path("parallel_tool_calls").isBoolean() && !chat.path("parallel_tool_calls").asBoolean();
-    if (tools != null && tools.isArray() && !tools.isEmpty()) {
+    List<FunctionTool> tools = ChatRequestFields.tools(chat, "Anthropic models");
+    if (!tools.isEmpty()) {
       ArrayNode outTools = out.putArray("tools");
-      for (int i = 0; i < tools.size(); i++) {
-        JsonNode t = tools.get(i);
-        if (!"function".equals(t.path("type").asText())) {
-          throw GatewayException.badRequest("tools[" + i + "].type '" + t.path("type").asText()
-              + "' is not supported for Anthropic models; use function tools");
+      for (FunctionTool t : tools) {
+        ObjectNode tool = outTools.addObject().put("name", t.name());
+        if (t.description() != null) {
+          tool.put("description", t.description());
         }
-        JsonNode fn = t.path("function");
-        if (fn.path("name").asText("").isEmpty()) {
-          throw GatewayException.badRequest("tools[" + i + "].function.name is required");
-        }
-        ObjectNode tool = outTools.addObject();
-        tool.put("name", fn.get("name").asText());
-        if (fn.hasNonNull("description")) {
-          tool.put("description", fn.get("description").asText());
-        }
-        JsonNode params = fn.get("parameters");
-        if (params != null && params.isObject()) {
-          tool.set("input_schema", params);
-        } else {
-          tool.putObject("input_schema").put("type", "object").putObject("properties");
-        }
+        tool.set("input_schema", t.parameters());
       }
     }
-    ObjectNode tc = null;
-    if (choice != null && !choice.isNull()) {
-      if (choice.isTextual()) {
-        tc = switch (choice.asText()) {
-          case "auto" -> JsonSupport.object().put("type", "auto");
-          case "required" -> JsonSupport.object().put("type", "any");
-          case "none" -> JsonSupport.object().put("type", "none");
-          default -> throw GatewayException.badRequest("tool_choice '" + choice.asText()
-              + "' is not supported; use auto, required, none or a named function");
-        };
-      } else if (choice.isObject() && choice.path("function").hasNonNull("name")) {
-        tc = JsonSupport.object().put("type", "tool").put("name", choice.path("function").path("name").asText());
-      } else {
-        throw GatewayException.badRequest("tool_choice must be auto, required, none or {\"type\":\"function\",\"function\":{\"name\":...}}");
-      }
-    }
-    if (noParallel && out.has("tools")) {
+    ToolChoice choice = ChatRequestFields.toolChoice(chat);
+    ObjectNode tc = choice == null ? null : toolChoice(choice);
+    if (ChatRequestFields.parallelToolCallsOff(chat) && !tools.isEmpty()) {
       if (tc == null) {
         tc = JsonSupport.object().put("type", "auto");
       }
-      if (!"none".equals(tc.path("type").asText())) {
+      if (!(choice instanceof ToolChoice.None)) {
         tc.put("disable_parallel_tool_use", true);
       }
     }
     if (tc != null) {
       out.set("tool_choice", tc);
     }
+  }
+
+  /** Anthropic's tool_choice: auto, any (OpenAI's required), none, or one named tool. */
+  private static ObjectNode toolChoice(ToolChoice choice) {
+    ObjectNode tc = JsonSupport.object();
+    if (choice instanceof ToolChoice.Named named) {
+      return tc.put("type", "tool").put("name", named.name());
+    }
+    return tc.put("type", choice instanceof ToolChoice.Required ? "any"
+        : choice instanceof ToolChoice.None ? "none" : "auto");
   }
 }

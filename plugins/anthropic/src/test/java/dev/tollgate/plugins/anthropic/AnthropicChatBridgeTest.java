@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
-import dev.tollgate.api.SseDecoder;
-import dev.tollgate.api.anthropic.AnthropicChatBridge;
-import dev.tollgate.api.anthropic.ChatStreamConverter;
+import dev.tollgate.toolkit.SseDecoder;
+import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
+import dev.tollgate.toolkit.anthropic.ChatStreamConverter;
 import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.RandomSplitter;
 import java.io.ByteArrayOutputStream;
@@ -147,16 +147,6 @@ class AnthropicChatBridgeTest {
     assertThat(message.path("id").asText()).isNotEmpty();
     azure.onData("{\"id\":\"c\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}");
     assertThat(azure.model()).isEqualTo("gpt-4o-2024-08-06");
-  }
-
-  @Test
-  void openAiErrorBecomesAnAnthropicError() throws Exception {
-    byte[] err = AnthropicChatBridge.toAnthropicError(401,
-        "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\"}}".getBytes(StandardCharsets.UTF_8));
-    JsonNode root = JSON.readTree(err);
-    assertThat(root.path("type").asText()).isEqualTo("error");
-    assertThat(root.path("error").path("type").asText()).isEqualTo("authentication_error");
-    assertThat(root.path("error").path("message").asText()).isEqualTo("Incorrect API key provided");
   }
 
   private static byte[] concat(List<byte[]> pieces) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeAnthropic;
@@ -161,9 +161,7 @@ class AnthropicEndToEndTest {
     assertThat(answer.path("usage").path("prompt_tokens").asInt()).isEqualTo(472);
     assertThat(answer.path("usage").path("completion_tokens").asInt()).isEqualTo(91);
     assertThat(answer.path("usage").path("total_tokens").asInt()).isEqualTo(563);
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(472);
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(91);
-    assertThat(r.metadataNumber(NS, "total")).isEqualTo(563);
+    assertTokens(r, 472, 0, 91);
   }
 
   @ParameterizedTest(name = "seed {0}, pieces up to {1} bytes")
@@ -207,10 +205,7 @@ class AnthropicEndToEndTest {
     assertThat(usage.path("prompt_tokens").asInt()).as("input + cache reads").isEqualTo(125);
     assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asInt()).isEqualTo(100);
     assertThat(usage.path("completion_tokens").asInt()).isEqualTo(15);
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(125);
-    assertThat(r.metadataNumber(NS, "cached")).isEqualTo(100);
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(15);
-    assertThat(r.metadataNumber(NS, "total")).isEqualTo(140);
+    assertTokens(r, 125, 100, 15);
   }
 
   @ParameterizedTest(name = "seed {0}")
@@ -286,34 +281,83 @@ class AnthropicEndToEndTest {
   void openAiClientGetsAnErrorChunkWhenTheStreamFailsMidway() throws Exception {
     List<String> events = new ArrayList<>(FakeAnthropic.text("claude-x", "Hel", "lo", 3, 0, 2).events().subList(0, 4));
     events.add("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
-    upstream.handler(req -> Answer.stream("text/event-stream", FakeAnthropic.sse(events)));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"claude-x\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    List<String> data = dataLines(r.body());
-    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-    JsonNode err = JSON.readTree(data.get(data.size() - 2)).path("error");
-    assertThat(err.path("type").asText()).isEqualTo("overloaded_error");
+    JsonNode err = openAiStreamError(events);
+    assertThat(err.path("type").asText()).as("OpenAI's type for Anthropic's 529").isEqualTo("server_error");
+    assertThat(err.path("code").asText()).as("Anthropic's type stays as the code").isEqualTo("overloaded_error");
     assertThat(err.path("message").asText()).isEqualTo("Overloaded");
   }
 
   @Test
-  void openAiClientGetsAnthropicErrorsInOpenAiFormatWithTheUpstreamStatus() throws Exception {
-    upstream.handler(req -> FakeAnthropic.anthropicError(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"));
+  void streamsCutShortEndWithAnErrorInTheClientsFormat() throws Exception {
+    List<String> events = FakeAnthropic.text("claude-x", "Hel", "lo", 3, 0, 2).events().subList(0, 4);
+    JsonNode err = openAiStreamError(events);
+    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    assertThat(err.path("message").asText()).contains("ended the stream before the answer was complete");
+
+    // an Anthropic client gets what came, then an error event
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
+        "{\"model\":\"claude-x\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+    List<SseDecoder.Event> got = new SseDecoder().feed(r.body());
+    assertThat(got).hasSize(events.size() + 1);
+    assertThat(got.get(events.size()).event()).isEqualTo("error");
+    assertThat(JSON.readTree(got.get(events.size()).data()).path("error").path("type").asText()).isEqualTo("api_error");
+    assertThat(r.metadataNumber(NS, "in")).isEqualTo(3);
+  }
+
+  @Test
+  void anAnthropicStreamCutInTheMiddleOfAnEventEndsWithTheEventsThatCameWholeThenAnError() throws Exception {
+    List<String> events = FakeAnthropic.text("claude-x", "Hel", "lo", 3, 0, 2).events();
+    List<byte[]> pieces = new ArrayList<>(FakeAnthropic.sse(events.subList(0, 4)));
+    byte[] next = FakeAnthropic.sse(events.subList(4, 5)).get(0);
+    pieces.add(java.util.Arrays.copyOf(next, next.length / 2)); // the connection drops here
+    upstream.handler(req -> Answer.stream("text/event-stream", pieces));
+    envoy.splitResponseChunks(new RandomSplitter(13, 9));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
+        "{\"model\":\"claude-x\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
+    List<SseDecoder.Event> got = new SseDecoder().feed(r.body());
+    // the four whole events as they came, not the half of the fifth (it would run into the error)
+    assertThat(got).hasSize(5);
+    for (int i = 0; i < 4; i++) {
+      assertThat(got.get(i).data()).isEqualTo(events.get(i));
+    }
+    assertThat(got.get(4).event()).isEqualTo("error");
+    assertThat(JSON.readTree(got.get(4).data()).path("error").path("message").asText())
+        .isEqualTo("the upstream ended the stream before the answer was complete");
+  }
+
+  @Test
+  void openAiClientGetsNullContentForAnAnswerOfToolCallsAlone() throws Exception {
+    upstream.handler(req -> Answer.json(200, """
+        {"id":"msg_t","type":"message","role":"assistant","model":"claude-x","stop_reason":"tool_use",
+         "content":[{"type":"tool_use","id":"toolu_1","name":"f","input":{"a":1}}],
+         "usage":{"input_tokens":4,"output_tokens":2}}"""));
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
         "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.status()).isEqualTo(429);
-    assertThat(r.localReply()).isFalse();
-    JsonNode err = JSON.readTree(r.body()).path("error");
+    JsonNode message = JSON.readTree(r.body()).path("choices").get(0).path("message");
+    assertThat(message.has("content")).isTrue();
+    assertThat(message.path("content").isNull()).isTrue();
+    assertThat(message.path("tool_calls").get(0).path("function").path("arguments").asText()).isEqualTo("{\"a\":1}");
+  }
+
+  @Test
+  void openAiClientGetsAnthropicErrorsInOpenAiFormatWithTheUpstreamStatus() throws Exception {
+    String chat = "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+    JsonNode err = upstreamError(FakeAnthropic.anthropicError(429, "rate_limit_error",
+        "Number of request tokens has exceeded your per-minute rate limit"), "/v1/chat/completions", chat).path("error");
     assertThat(err.path("type").asText()).isEqualTo("rate_limit_error");
     assertThat(err.path("message").asText()).isEqualTo("Number of request tokens has exceeded your per-minute rate limit");
-    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
+
+    // Anthropic's own types are not OpenAI's: the status gives the type, Anthropic's is the code
+    err = upstreamError(FakeAnthropic.anthropicError(529, "overloaded_error", "Overloaded"), "/v1/chat/completions",
+        chat).path("error");
+    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    assertThat(err.path("code").asText()).isEqualTo("overloaded_error");
+    assertThat(err.path("message").asText()).isEqualTo("Overloaded");
 
     // Vertex's own (Google) error shape, from a streaming request
-    upstream.handler(req -> Answer.json(403, "{\"error\":{\"code\":403,\"message\":\"Permission denied on resource project my-project.\",\"status\":\"PERMISSION_DENIED\"}}"));
-    r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"claude-vertex\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.status()).isEqualTo(403);
-    err = JSON.readTree(r.body()).path("error");
+    err = upstreamError(Answer.json(403, "{\"error\":{\"code\":403,\"message\":\"Permission denied on resource "
+        + "project my-project.\",\"status\":\"PERMISSION_DENIED\"}}"), "/v1/chat/completions",
+        "{\"model\":\"claude-vertex\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}").path("error");
     assertThat(err.path("type").asText()).isEqualTo("permission_error");
     assertThat(err.path("message").asText()).isEqualTo("Permission denied on resource project my-project.");
   }
@@ -349,9 +393,7 @@ class AnthropicEndToEndTest {
     assertThat(got.header("x-api-key")).isEqualTo(KEY);
     assertThat(got.header("anthropic-beta")).isEqualTo("prompt-caching-2024-07-31");
     assertThat(r.bodyText()).isEqualTo(script.message());
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(42);
-    assertThat(r.metadataNumber(NS, "cached")).isEqualTo(30);
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(6);
+    assertTokens(r, 42, 30, 6);
   }
 
   @ParameterizedTest(name = "seed {0}")
@@ -366,8 +408,7 @@ class AnthropicEndToEndTest {
     assertThat(upstream.last().path()).isEqualTo("/v1/messages?beta=true");
     assertThat(r.headers().get("content-type")).startsWith("text/event-stream");
     assertThat(r.bodyText()).isEqualTo(new String(concat(FakeAnthropic.sse(script.events())), StandardCharsets.UTF_8));
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(9);
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(4);
+    assertTokens(r, 9, 0, 4);
   }
 
   @ParameterizedTest(name = "seed {0}, pieces up to {1} bytes")
@@ -401,8 +442,7 @@ class AnthropicEndToEndTest {
       assertThat(events.get(i).event()).isEqualTo(expected.path("type").asText());
       assertThat(JSON.readTree(events.get(i).data())).isEqualTo(expected);
     }
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(17);
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(23);
+    assertTokens(r, 17, 0, 23);
     assertThat(r.metadata(NS, "model_name").getStringValue()).isEqualTo(BEDROCK_MODEL);
   }
 
@@ -434,7 +474,7 @@ class AnthropicEndToEndTest {
     assertThat(r.status()).isEqualTo(200);
     assertThat(upstream.last().path()).isEqualTo("/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke");
     assertThat(r.bodyText()).isEqualTo(script.message());
-    assertThat(r.metadataNumber(NS, "total")).isEqualTo(11);
+    assertTokens(r, 8, 0, 3);
   }
 
   @Test
@@ -454,7 +494,7 @@ class AnthropicEndToEndTest {
     assertThat(body.has("model")).isFalse();
     assertThat(body.path("anthropic_beta").get(0).asText()).isEqualTo("token-efficient-tools-2025-02-19");
     assertThat(r.bodyText()).isEqualTo(script.message());
-    assertThat(r.metadataNumber(NS, "in")).isEqualTo(14);
+    assertTokens(r, 14, 0, 5);
 
     // an OpenAI client streaming to Vertex: :streamRawPredict, SSE back as chat chunks
     envoy.splitResponseChunks(new RandomSplitter(41, 4));
@@ -469,12 +509,12 @@ class AnthropicEndToEndTest {
       text.append(JSON.readTree(d).path("choices").get(0).path("delta").path("content").asText(""));
     }
     assertThat(text.toString()).isEqualTo("Bonjour!");
-    assertThat(r.metadataNumber(NS, "out")).isEqualTo(5);
+    assertTokens(r, 14, 0, 5);
   }
 
   @Test
   void gcpBackendWithoutProjectStopsTheConfigLoadNamingTheField(@TempDir Path other) {
-    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+    assertTheConfigLoadFails(other, """
         rules:
           - backends: [{name: vertex-broken}]
         backends:
@@ -483,54 +523,76 @@ class AnthropicEndToEndTest {
           - name: vertex-broken
             schema: {name: GCPAnthropic}
             provider: {region: us-east5}
-        """).close())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("backends[1].provider.project").hasMessageContaining("is required");
+        """, "backends[1].provider.project", "is required");
   }
 
   @Test
   void gcpBackendWithAMisspelledSettingStopsTheConfigLoad(@TempDir Path other) {
-    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
+    assertTheConfigLoadFails(other, """
         rules:
           - backends: [{name: vertex}]
         backends:
           - name: vertex
             schema: {name: GCPAnthropic}
             provider: {project: p, region: us-east5, regoin: europe-west1}
-        """).close())
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("backends[0].provider.regoin");
+        """, "backends[0].provider.regoin");
+  }
+
+  private static void assertTheConfigLoadFails(Path dir, String config, String... messageParts) {
+    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(dir, config).close())
+        .isInstanceOf(ConfigException.class).hasMessageContainingAll(messageParts);
   }
 
   @Test
   void anthropicClientErrorsPassThroughOrAreWrapped() throws Exception {
-    upstream.handler(req -> FakeAnthropic.anthropicError(529, "overloaded_error", "Overloaded"));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
-        "{\"model\":\"claude-x\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
-    assertThat(r.status()).isEqualTo(529);
-    assertThat(r.bodyText()).isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+    JsonNode root = upstreamError(FakeAnthropic.anthropicError(529, "overloaded_error", "Overloaded"), "/v1/messages",
+        "{\"model\":\"claude-x\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+    assertThat(JSON.writeValueAsString(root))
+        .isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
 
     // Bedrock's own validation error shape
-    upstream.handler(req -> new Answer(400, Map.of("content-type", "application/json"),
-        List.of("{\"message\":\"Malformed input request: #: extraneous key [foo] is not permitted\"}".getBytes(StandardCharsets.UTF_8))));
-    r = envoy.send(HttpExchange.postJson("/v1/messages",
-        "{\"model\":\"claude-bedrock\",\"max_tokens\":10,\"foo\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
-    assertThat(r.status()).isEqualTo(400);
-    JsonNode root = JSON.readTree(r.body());
+    root = upstreamError(new Answer(400, Map.of("content-type", "application/json"),
+            List.of("{\"message\":\"Malformed input request: #: extraneous key [foo] is not permitted\"}".getBytes(StandardCharsets.UTF_8))),
+        "/v1/messages", "{\"model\":\"claude-bedrock\",\"max_tokens\":10,\"foo\":1,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     assertThat(root.path("type").asText()).isEqualTo("error");
     assertThat(root.path("error").path("type").asText()).isEqualTo("invalid_request_error");
     assertThat(root.path("error").path("message").asText()).contains("extraneous key [foo]");
 
     // plain text from a proxy in between
-    upstream.handler(req -> new Answer(502, Map.of("content-type", "text/html"),
-        List.of("<html>Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))));
-    r = envoy.send(HttpExchange.postJson("/v1/messages",
-        "{\"model\":\"claude-x\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"));
-    assertThat(r.status()).isEqualTo(502);
-    root = JSON.readTree(r.body());
+    root = upstreamError(new Answer(502, Map.of("content-type", "text/html"),
+            List.of("<html>Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))),
+        "/v1/messages", "{\"model\":\"claude-x\",\"max_tokens\":10,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
     assertThat(root.path("error").path("type").asText()).isEqualTo("api_error");
     assertThat(root.path("error").path("message").asText()).contains("Bad Gateway");
+  }
+
+  /**
+   * The client's error body when the upstream answers {@code error}: the upstream's status, not a
+   * local reply, as JSON.
+   */
+  private JsonNode upstreamError(Answer error, String path, String body) throws Exception {
+    upstream.handler(req -> error);
+    ProxyResponse r = envoy.send(HttpExchange.postJson(path, body));
+    assertThat(r.status()).as(r.bodyText()).isEqualTo(error.status());
+    assertThat(r.localReply()).isFalse();
     assertThat(r.headers().get("content-type")).isEqualTo("application/json");
+    return JSON.readTree(r.body());
+  }
+
+  /** The error that ends the chat chunk stream an OpenAI client gets for these upstream events; [DONE] follows it. */
+  private JsonNode openAiStreamError(List<String> events) throws Exception {
+    upstream.handler(req -> Answer.stream("text/event-stream", FakeAnthropic.sse(events)));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+        "{\"model\":\"claude-x\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    List<String> data = dataLines(r.body());
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    return JSON.readTree(data.get(data.size() - 2)).path("error");
+  }
+
+  /** The token costs sent to Envoy: input (cache reads and writes included), cached input, output and their total. */
+  private static void assertTokens(ProxyResponse r, double in, double cached, double out) {
+    assertThat(new double[] {r.metadataNumber(NS, "in"), r.metadataNumber(NS, "cached"), r.metadataNumber(NS, "out"),
+        r.metadataNumber(NS, "total")}).containsExactly(in, cached, out, in + out);
   }
 
   private static List<String> dataLines(byte[] body) {

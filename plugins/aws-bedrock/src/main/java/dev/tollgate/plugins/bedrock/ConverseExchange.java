@@ -1,12 +1,13 @@
 package dev.tollgate.plugins.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.api.Headers;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamRequest;
-import java.nio.charset.StandardCharsets;
+import dev.tollgate.toolkit.AbstractExchange;
+import dev.tollgate.toolkit.JsonSupport;
 
 /** A Converse exchange: the whole answer becomes an OpenAI {@code chat.completion}. */
-final class ConverseExchange extends BufferedExchange {
+final class ConverseExchange extends AbstractExchange {
   private final String id;
   private final long created;
 
@@ -17,9 +18,9 @@ final class ConverseExchange extends BufferedExchange {
   }
 
   @Override
-  protected byte[] translate(JsonNode answer, Headers headers) {
-    usage = ConverseResponseMapper.usage(answer.get("usage"));
-    return ConverseResponseMapper.toChatCompletion(answer, id, created, model).toString()
-        .getBytes(StandardCharsets.UTF_8);
+  protected byte[] onWhole(byte[] body) throws GatewayException {
+    JsonNode answer = BedrockTranslators.answerObject(body);
+    count(ConverseResponseMapper.usage(answer.get("usage")));
+    return JsonSupport.bytes(ConverseResponseMapper.toChatCompletion(answer, id, created, model()));
   }
 }

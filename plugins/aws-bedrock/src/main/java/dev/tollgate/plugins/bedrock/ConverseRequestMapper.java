@@ -1,15 +1,17 @@
 package dev.tollgate.plugins.bedrock;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
+import dev.tollgate.toolkit.DataUrl;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.openai.ChatRequestFields;
+import dev.tollgate.toolkit.openai.ChatRequestFields.FunctionTool;
+import dev.tollgate.toolkit.openai.ChatRequestFields.ToolChoice;
+import dev.tollgate.toolkit.openai.ChatToolCalls;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,8 +21,6 @@ import java.util.Map;
  * function of its input.
  */
 final class ConverseRequestMapper {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final Map<String, String> IMAGE_FORMATS = Map.of(
       "image/png", "png", "image/jpeg", "jpeg", "image/jpg", "jpeg", "image/gif", "gif", "image/webp", "webp");
 
@@ -29,7 +29,7 @@ final class ConverseRequestMapper {
 
   /** The Converse body for an OpenAI chat completions request body. */
   static ObjectNode toConverse(JsonNode openAi) throws GatewayException {
-    ObjectNode out = NODES.objectNode();
+    ObjectNode out = JsonSupport.object();
     JsonNode messages = openAi.get("messages");
     if (messages == null || !messages.isArray() || messages.isEmpty()) {
       throw GatewayException.badRequest("'messages' must be a non-empty array");
@@ -37,7 +37,7 @@ final class ConverseRequestMapper {
     if (openAi.path("n").isNumber() && openAi.path("n").asInt() != 1) {
       throw GatewayException.badRequest("'n' must be 1 for AWS Bedrock backends: Converse returns one choice");
     }
-    ArrayNode system = NODES.arrayNode();
+    ArrayNode system = JsonSupport.MAPPER.createArrayNode();
     List<ObjectNode> turns = new ArrayList<>();
     boolean toolBlocks = false;
     for (int i = 0; i < messages.size(); i++) {
@@ -54,7 +54,7 @@ final class ConverseRequestMapper {
         case "user" -> append(turns, "user", userContent(m.get("content"), where));
         case "assistant" -> {
           ArrayNode content = assistantContent(m, where);
-          toolBlocks |= m.has("tool_calls") && m.get("tool_calls").size() > 0;
+          toolBlocks |= !m.path("tool_calls").isEmpty();
           append(turns, "assistant", content);
         }
         case "tool" -> {
@@ -94,25 +94,33 @@ final class ConverseRequestMapper {
       ((ArrayNode) last.get("content")).addAll(content);
       return;
     }
-    ObjectNode turn = NODES.objectNode();
+    ObjectNode turn = JsonSupport.object();
     turn.put("role", role);
     turn.set("content", content);
     turns.add(turn);
   }
 
-  private static String textOf(JsonNode content, String where) throws GatewayException {
+  /** A message's content as content parts: a string is one text part, null none. */
+  private static JsonNode parts(JsonNode content, String where) throws GatewayException {
     if (content == null || content.isNull()) {
-      return "";
+      return JsonSupport.MAPPER.createArrayNode();
     }
     if (content.isTextual()) {
-      return content.asText();
+      return JsonSupport.MAPPER.createArrayNode().add(JsonSupport.object().put("type", "text").put("text",
+          content.asText()));
     }
     if (!content.isArray()) {
       throw GatewayException.badRequest(where + ".content must be a string or an array of content parts");
     }
+    return content;
+  }
+
+  /** The text of content that may hold only text parts, joined by newlines. */
+  private static String textOf(JsonNode content, String where) throws GatewayException {
+    JsonNode parts = parts(content, where);
     StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < content.size(); i++) {
-      JsonNode part = content.get(i);
+    for (int i = 0; i < parts.size(); i++) {
+      JsonNode part = parts.get(i);
       if (!"text".equals(part.path("type").asText())) {
         throw GatewayException.badRequest(where + ".content[" + i + "] of type '" + part.path("type").asText()
             + "' is not supported here; only text parts are");
@@ -126,19 +134,10 @@ final class ConverseRequestMapper {
   }
 
   private static ArrayNode userContent(JsonNode content, String where) throws GatewayException {
-    ArrayNode out = NODES.arrayNode();
-    if (content == null || content.isNull()) {
-      return out;
-    }
-    if (content.isTextual()) {
-      addText(out, content.asText());
-      return out;
-    }
-    if (!content.isArray()) {
-      throw GatewayException.badRequest(where + ".content must be a string or an array of content parts");
-    }
-    for (int i = 0; i < content.size(); i++) {
-      JsonNode part = content.get(i);
+    JsonNode parts = parts(content, where);
+    ArrayNode out = JsonSupport.MAPPER.createArrayNode();
+    for (int i = 0; i < parts.size(); i++) {
+      JsonNode part = parts.get(i);
       String partWhere = where + ".content[" + i + "]";
       String type = part.path("type").asText();
       switch (type) {
@@ -161,86 +160,39 @@ final class ConverseRequestMapper {
   /** {@code data:image/png;base64,....} → {@code {"image":{"format":"png","source":{"bytes":"...."}}}}. */
   static ObjectNode image(JsonNode imageUrl, String where) throws GatewayException {
     String url = imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText("");
-    if (!url.startsWith("data:")) {
+    if (!DataUrl.isDataUrl(url)) {
       throw GatewayException.badRequest(where + ".image_url.url must be a data: URL with base64 image bytes"
           + " (data:image/png;base64,...); AWS Bedrock cannot fetch images from http(s) URLs");
     }
-    int comma = url.indexOf(',');
-    String meta = comma < 0 ? "" : url.substring(5, comma).toLowerCase(Locale.ROOT);
-    if (comma < 0 || !meta.endsWith(";base64")) {
-      throw GatewayException.badRequest(where + ".image_url.url must be a base64 data: URL (data:image/png;base64,...)");
-    }
-    String mime = meta.substring(0, meta.length() - ";base64".length());
-    String format = IMAGE_FORMATS.get(mime);
+    DataUrl data = DataUrl.parse(url, where + ".image_url.url");
+    String format = IMAGE_FORMATS.get(data.mediaType());
     if (format == null) {
-      throw GatewayException.badRequest(where + ".image_url has media type '" + mime
+      throw GatewayException.badRequest(where + ".image_url has media type '" + data.mediaType()
           + "'; AWS Bedrock accepts image/png, image/jpeg, image/gif and image/webp");
     }
-    String data = url.substring(comma + 1);
-    try {
-      java.util.Base64.getDecoder().decode(data);
-    } catch (IllegalArgumentException e) {
-      throw GatewayException.badRequest(where + ".image_url.url does not hold valid base64 data");
-    }
-    ObjectNode block = NODES.objectNode();
+    ObjectNode block = JsonSupport.object();
     ObjectNode image = block.putObject("image");
     image.put("format", format);
-    image.putObject("source").put("bytes", data);
+    image.putObject("source").put("bytes", data.base64());
     return block;
   }
 
   private static ArrayNode assistantContent(JsonNode m, String where) throws GatewayException {
-    ArrayNode out = NODES.arrayNode();
+    ArrayNode out = JsonSupport.MAPPER.createArrayNode();
     addText(out, textOf(m.get("content"), where));
-    JsonNode calls = m.get("tool_calls");
-    if (calls == null || calls.isNull()) {
-      return out;
-    }
-    if (!calls.isArray()) {
-      throw GatewayException.badRequest(where + ".tool_calls must be an array");
-    }
-    for (int i = 0; i < calls.size(); i++) {
-      JsonNode call = calls.get(i);
-      String callWhere = where + ".tool_calls[" + i + "]";
-      String id = call.path("id").asText("");
-      String name = call.path("function").path("name").asText("");
-      if (id.isEmpty() || name.isEmpty()) {
-        throw GatewayException.badRequest(callWhere + " needs an id and a function.name");
-      }
+    for (ChatToolCalls.Call call : ChatToolCalls.read(m, where, true)) {
       ObjectNode toolUse = out.addObject().putObject("toolUse");
-      toolUse.put("toolUseId", id);
-      toolUse.put("name", name);
-      toolUse.set("input", arguments(call.path("function").get("arguments"), callWhere));
+      toolUse.put("toolUseId", call.id());
+      toolUse.put("name", call.name());
+      toolUse.set("input", call.arguments());
     }
     return out;
   }
 
-  private static JsonNode arguments(JsonNode args, String where) throws GatewayException {
-    if (args == null || args.isNull() || (args.isTextual() && args.asText().isBlank())) {
-      return NODES.objectNode();
-    }
-    if (args.isObject()) {
-      return args;
-    }
-    try {
-      JsonNode parsed = JSON.readTree(args.asText());
-      if (parsed == null || !parsed.isObject()) {
-        throw GatewayException.badRequest(where + ".function.arguments must encode a JSON object");
-      }
-      return parsed;
-    } catch (JsonProcessingException e) {
-      throw GatewayException.badRequest(where + ".function.arguments is not valid JSON");
-    }
-  }
-
   private static ArrayNode toolResult(JsonNode m, String where) throws GatewayException {
-    String id = m.path("tool_call_id").asText("");
-    if (id.isEmpty()) {
-      throw GatewayException.badRequest(where + ".tool_call_id is required for tool messages");
-    }
-    ArrayNode out = NODES.arrayNode();
+    ArrayNode out = JsonSupport.MAPPER.createArrayNode();
     ObjectNode result = out.addObject().putObject("toolResult");
-    result.put("toolUseId", id);
+    result.put("toolUseId", ChatToolCalls.resultId(m, where));
     String text = textOf(m.get("content"), where);
     // Converse needs at least one content block; an empty result is sent as a single space.
     result.putArray("content").addObject().put("text", text.isEmpty() ? " " : text);
@@ -248,7 +200,7 @@ final class ConverseRequestMapper {
   }
 
   private static ObjectNode inferenceConfig(JsonNode r) throws GatewayException {
-    ObjectNode inf = NODES.objectNode();
+    ObjectNode inf = JsonSupport.object();
     JsonNode maxTokens = r.hasNonNull("max_completion_tokens") ? r.get("max_completion_tokens") : r.get("max_tokens");
     if (maxTokens != null && !maxTokens.isNull()) {
       if (!maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
@@ -262,24 +214,9 @@ final class ConverseRequestMapper {
     if (r.hasNonNull("top_p")) {
       inf.set("topP", number(r.get("top_p"), "top_p"));
     }
-    JsonNode stop = r.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode seq = NODES.arrayNode();
-      if (stop.isTextual()) {
-        seq.add(stop.asText());
-      } else if (stop.isArray()) {
-        for (JsonNode s : stop) {
-          if (!s.isTextual()) {
-            throw GatewayException.badRequest("stop must be a string or an array of strings");
-          }
-          seq.add(s.asText());
-        }
-      } else {
-        throw GatewayException.badRequest("stop must be a string or an array of strings");
-      }
-      if (!seq.isEmpty()) {
-        inf.set("stopSequences", seq);
-      }
+    List<String> stop = ChatRequestFields.stop(r);
+    if (!stop.isEmpty()) {
+      stop.forEach(inf.putArray("stopSequences")::add);
     }
     return inf;
   }
@@ -298,63 +235,34 @@ final class ConverseRequestMapper {
    * in which case they are sent without a toolChoice.
    */
   private static ObjectNode toolConfig(JsonNode r, boolean conversationHasToolBlocks) throws GatewayException {
-    JsonNode tools = r.get("tools");
-    if (tools == null || tools.isNull() || (tools.isArray() && tools.isEmpty())) {
+    List<FunctionTool> tools = ChatRequestFields.tools(r, "AWS Bedrock backends");
+    if (tools.isEmpty()) {
       return null;
     }
-    if (!tools.isArray()) {
-      throw GatewayException.badRequest("tools must be an array");
-    }
-    JsonNode choice = r.get("tool_choice");
-    boolean none = choice != null && choice.isTextual() && choice.asText().equals("none");
-    if (none && !conversationHasToolBlocks) {
+    ToolChoice choice = ChatRequestFields.toolChoice(r);
+    if (choice instanceof ToolChoice.None && !conversationHasToolBlocks) {
       return null;
     }
-    ObjectNode config = NODES.objectNode();
+    ObjectNode config = JsonSupport.object();
     ArrayNode specs = config.putArray("tools");
-    for (int i = 0; i < tools.size(); i++) {
-      JsonNode t = tools.get(i);
-      String where = "tools[" + i + "]";
-      if (!"function".equals(t.path("type").asText("function"))) {
-        throw GatewayException.badRequest(where + ".type '" + t.path("type").asText()
-            + "' is not supported by AWS Bedrock backends; only function tools are");
-      }
-      JsonNode fn = t.path("function");
-      String name = fn.path("name").asText("");
-      if (name.isEmpty()) {
-        throw GatewayException.badRequest(where + ".function.name is required");
-      }
+    for (FunctionTool tool : tools) {
       ObjectNode spec = specs.addObject().putObject("toolSpec");
-      spec.put("name", name);
-      if (fn.hasNonNull("description")) {
-        spec.put("description", fn.get("description").asText());
+      spec.put("name", tool.name());
+      if (tool.description() != null) {
+        spec.put("description", tool.description());
       }
-      JsonNode params = fn.get("parameters");
-      if (params == null || params.isNull()) {
-        ObjectNode empty = NODES.objectNode();
-        empty.put("type", "object");
-        empty.putObject("properties");
-        params = empty;
-      }
-      spec.putObject("inputSchema").set("json", params);
+      spec.putObject("inputSchema").set("json", tool.parameters());
     }
-    if (choice != null && !choice.isNull() && !none) {
-      ObjectNode tc = NODES.objectNode();
-      if (choice.isTextual()) {
-        switch (choice.asText()) {
-          case "auto" -> tc.putObject("auto");
-          case "required" -> tc.putObject("any");
-          default -> throw GatewayException.badRequest("tool_choice '" + choice.asText()
-              + "' is not supported; use auto, required, none or a named function");
-        }
-      } else {
-        String name = choice.path("function").path("name").asText("");
-        if (name.isEmpty()) {
-          throw GatewayException.badRequest("tool_choice must name a function: {\"type\":\"function\",\"function\":{\"name\":...}}");
-        }
-        tc.putObject("tool").put("name", name);
-      }
-      config.set("toolChoice", tc);
+    ObjectNode toolChoice = JsonSupport.object();
+    if (choice instanceof ToolChoice.Auto) {
+      toolChoice.putObject("auto");
+    } else if (choice instanceof ToolChoice.Required) {
+      toolChoice.putObject("any");
+    } else if (choice instanceof ToolChoice.Named named) {
+      toolChoice.putObject("tool").put("name", named.name());
+    }
+    if (!toolChoice.isEmpty()) {
+      config.set("toolChoice", toolChoice);
     }
     return config;
   }

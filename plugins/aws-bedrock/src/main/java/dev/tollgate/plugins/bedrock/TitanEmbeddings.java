@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
-import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.toolkit.AbstractExchange;
+import dev.tollgate.toolkit.JsonSupport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
@@ -45,7 +45,7 @@ final class TitanEmbeddings {
     if (!format.equals("float") && !format.equals("base64")) {
       throw GatewayException.badRequest("encoding_format must be float or base64");
     }
-    ObjectNode body = ConverseResponseMapper.JSON.createObjectNode();
+    ObjectNode body = JsonSupport.object();
     body.put("inputText", text);
     if (openAi.hasNonNull("dimensions")) {
       JsonNode d = openAi.get("dimensions");
@@ -57,8 +57,13 @@ final class TitanEmbeddings {
     return body;
   }
 
+  /** Whether the client asked for base64 vectors ({@code encoding_format}, checked by {@link #toTitan}). */
+  static boolean base64(JsonNode openAi) {
+    return "base64".equals(openAi.path("encoding_format").asText());
+  }
+
   /** The exchange for one embeddings request. */
-  static final class Exchange extends BufferedExchange {
+  static final class Exchange extends AbstractExchange {
     private final boolean base64;
 
     Exchange(UpstreamRequest request, String model, boolean base64) {
@@ -67,10 +72,11 @@ final class TitanEmbeddings {
     }
 
     @Override
-    protected byte[] translate(JsonNode answer, Headers headers) {
+    protected byte[] onWhole(byte[] body) throws GatewayException {
+      JsonNode answer = BedrockTranslators.answerObject(body);
       long tokens = answer.path("inputTextTokenCount").asLong(0);
-      usage = new TokenUsage(tokens, 0, tokens, 0, 0);
-      ObjectNode out = ConverseResponseMapper.JSON.createObjectNode();
+      count(new TokenUsage(tokens, 0, tokens, 0, 0));
+      ObjectNode out = JsonSupport.object();
       out.put("object", "list");
       ObjectNode item = out.putArray("data").addObject();
       item.put("object", "embedding");
@@ -84,9 +90,9 @@ final class TitanEmbeddings {
         ArrayNode arr = item.putArray("embedding");
         vector.forEach(arr::add);
       }
-      out.put("model", model);
+      out.put("model", model());
       out.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
-      return out.toString().getBytes(StandardCharsets.UTF_8);
+      return JsonSupport.bytes(out);
     }
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeBedrock;
 import dev.tollgate.testkit.FakeUpstream;
@@ -339,31 +339,67 @@ class BedrockEndToEndTest {
   }
 
   @Test
-  void upstreamValidationErrorKeepsItsStatusInOpenAiShape() throws Exception {
-    answers = r -> FakeBedrock.error(400, "ValidationException",
-        "The provided model identifier is invalid.");
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
-        {"model":"no-such-model","messages":[{"role":"user","content":"Hi"}]}
-        """));
-    assertThat(r.status()).isEqualTo(400);
-    assertThat(r.localReply()).isFalse();
-    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
-    JsonNode err = JSON.readTree(r.body()).path("error");
-    assertThat(err.path("message").asText()).isEqualTo("The provided model identifier is invalid.");
-    assertThat(err.path("type").asText()).isEqualTo("invalid_request_error");
-    assertThat(err.path("code").asText()).isEqualTo("ValidationException");
-  }
-
-  @Test
-  void streamRequestRefusedUpstreamGetsAJsonError() throws Exception {
-    answers = r -> FakeBedrock.error(429, "ThrottlingException", "Rate exceeded");
+  void aStreamCutShortEndsWithAnErrorChunkThenDone() throws Exception {
+    // the connection drops after the text, before messageStop and metadata
+    List<byte[]> frames = FakeBedrock.textStream(List.of("Hel", "lo"), "end_turn", 3, 2);
+    List<byte[]> cut = frames.subList(0, frames.size() - 2);
+    answers = r -> FakeBedrock.stream(cut);
+    envoy.splitResponseChunks(new RandomSplitter(11, 7));
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
         {"model":"%s","stream":true,"messages":[{"role":"user","content":"Hi"}]}
         """.formatted(MODEL)));
-    assertThat(r.status()).isEqualTo(429);
+    List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
+    assertThat(r.bodyText()).doesNotContain("\"finish_reason\":\"stop\"");
+    assertThat(events.get(events.size() - 1).data()).isEqualTo("[DONE]");
+    JsonNode err = JSON.readTree(events.get(events.size() - 2).data()).path("error");
+    assertThat(err.path("code").asText()).isEqualTo("stream_cut_short");
+    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    assertThat(err.path("message").asText()).isEqualTo("AWS Bedrock's stream ended before the answer was complete");
+  }
+
+  /** AWS error answers are read by the platform: the message from the body, the x-amzn-errortype as the code. */
+  @ParameterizedTest(name = "{0} {1}, stream {3}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+      400 | ValidationException   | The provided model identifier is invalid.                       | false | invalid_request_error
+      403 | AccessDeniedException | You don't have access to the model with the specified model ID. | false | permission_error
+      429 | ThrottlingException   | Rate exceeded                                                   | true  | rate_limit_error
+      """)
+  void upstreamErrorsKeepTheirStatusInOpenAiShape(int status, String awsType, String message, boolean stream,
+                                                  String type) throws Exception {
+    answers = r -> FakeBedrock.error(status, awsType, message);
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
+        {"model":"%s","stream":%s,"messages":[{"role":"user","content":"Hi"}]}
+        """.formatted(MODEL, stream)));
+    assertThat(r.status()).isEqualTo(status);
+    assertThat(r.localReply()).isFalse();
+    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
+    assertThat(JSON.readTree(r.body())).isEqualTo(JSON.createObjectNode().set("error", JSON.createObjectNode()
+        .put("message", message).put("type", type).putNull("param").put("code", awsType)));
+  }
+
+  @Test
+  void aPlainTextErrorFromAProxyInFrontKeepsItsText() throws Exception {
+    answers = r -> new Answer(502, Map.of("content-type", "text/plain"),
+        List.of("Bad Gateway".getBytes(StandardCharsets.UTF_8)));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/embeddings",
+        "{\"model\":\"amazon.titan-embed-text-v2:0\",\"input\":\"hi\"}"));
+    assertThat(r.status()).isEqualTo(502);
     JsonNode err = JSON.readTree(r.body()).path("error");
-    assertThat(err.path("type").asText()).isEqualTo("rate_limit_error");
-    assertThat(err.path("message").asText()).isEqualTo("Rate exceeded");
+    assertThat(err.path("message").asText()).contains("Bad Gateway");
+    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    assertThat(err.path("code").asText()).isEqualTo("502");
+  }
+
+  @Test
+  void aStreamRequestAnsweredWithPlainJsonIsA502() throws Exception {
+    answers = r -> FakeBedrock.converseText("not a stream", "end_turn", 1, 1);
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
+        {"model":"%s","stream":true,"messages":[{"role":"user","content":"Hi"}]}
+        """.formatted(MODEL)));
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
+    assertThat(JSON.readTree(r.body()).path("error").path("type").asText()).isEqualTo("server_error");
+    assertThat(r.bodyText()).doesNotContain("not a stream");
   }
 
   @Test

@@ -149,12 +149,12 @@ class ConverseRequestMapperTest {
 
   @Test
   void modelIdsAreEncodedInThePathAsTheSdkDoes() {
-    assertThat(BedrockTranslator.modelPath("anthropic.claude-3-haiku-20240307-v1:0", "converse"))
+    assertThat(BedrockTranslators.modelPath("anthropic.claude-3-haiku-20240307-v1:0", "converse"))
         .isEqualTo("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
-    assertThat(BedrockTranslator.modelPath(
+    assertThat(BedrockTranslators.modelPath(
         "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-2-1b-instruct-v1:0", "converse-stream"))
         .isEqualTo("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.meta.llama3-2-1b-instruct-v1%3A0/converse-stream");
-    assertThat(BedrockTranslator.encode("a b~c*")).isEqualTo("a%20b~c%2A");
+    assertThat(BedrockTranslators.encode("a b~c*")).isEqualTo("a%20b~c%2A");
   }
 
   @Test

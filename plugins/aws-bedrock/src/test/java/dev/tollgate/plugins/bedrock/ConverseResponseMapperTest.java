@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.api.Headers;
 import dev.tollgate.api.TokenUsage;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** Converse answers → OpenAI, from the response syntax in the Amazon Bedrock API Reference. */
@@ -25,7 +23,8 @@ class ConverseResponseMapperTest {
         ConverseResponseMapper.toChatCompletion(converse, "chatcmpl-1", 1700000000L, "m").toString());
     assertThat(out).isEqualTo(JSON.readTree("""
         {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m",
-         "choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],
+         "choices":[{"index":0,"message":{"role":"assistant","content":"Hello there","refusal":null},
+                     "logprobs":null,"finish_reason":"stop"}],
          "usage":{"prompt_tokens":105,"completion_tokens":2,"total_tokens":107,
                   "prompt_tokens_details":{"cached_tokens":100}}}
         """));
@@ -55,21 +54,5 @@ class ConverseResponseMapperTest {
     assertThat(ConverseResponseMapper.finishReason("tool_use")).isEqualTo("tool_calls");
     assertThat(ConverseResponseMapper.finishReason("content_filtered")).isEqualTo("content_filter");
     assertThat(ConverseResponseMapper.finishReason("guardrail_intervened")).isEqualTo("content_filter");
-  }
-
-  @Test
-  void awsErrors() throws Exception {
-    JsonNode e = JSON.readTree(ConverseResponseMapper.error(403,
-        Headers.of("x-amzn-errortype", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/"),
-        "{\"message\":\"You don't have access to the model with the specified model ID.\"}"
-            .getBytes(StandardCharsets.UTF_8)));
-    assertThat(e).isEqualTo(JSON.readTree("""
-        {"error":{"message":"You don't have access to the model with the specified model ID.",
-                  "type":"permission_error","param":null,"code":"AccessDeniedException"}}
-        """));
-    JsonNode plain = JSON.readTree(ConverseResponseMapper.error(502, Headers.empty(),
-        "Bad Gateway".getBytes(StandardCharsets.UTF_8)));
-    assertThat(plain.path("error").path("message").asText()).isEqualTo("Bad Gateway");
-    assertThat(plain.path("error").path("code").asText()).isEqualTo("502");
   }
 }

@@ -1,10 +1,12 @@
 package dev.tollgate.plugins.bedrock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.testkit.FakeBedrock;
@@ -45,7 +47,7 @@ class ConverseStreamExchangeTest {
   }
 
   @Test
-  void headersSwitchToSseAndDropTheLength() {
+  void headersSwitchToSseAndDropTheLength() throws Exception {
     ResponseHead head = exchange(false).onResponseHeaders(200,
         Headers.of("content-type", FakeBedrock.EVENT_STREAM, "content-length", "100"));
     assertThat(head.streaming()).isTrue();
@@ -54,7 +56,7 @@ class ConverseStreamExchangeTest {
   }
 
   @Test
-  void aPieceThatCompletesNoFrameYieldsNothingAndOneByteFeedingGivesTheSameStream() {
+  void aPieceThatCompletesNoFrameYieldsNothingAndOneByteFeedingGivesTheSameStream() throws Exception {
     byte[] all = FakeBedrock.concat(FakeBedrock.textStream(List.of("a", "b", "c"), "end_turn", 3, 3));
     ConverseStreamExchange whole = exchange(true);
     whole.onResponseHeaders(200, Headers.of("content-type", FakeBedrock.EVENT_STREAM));
@@ -91,12 +93,32 @@ class ConverseStreamExchangeTest {
   }
 
   @Test
-  void aStreamCutShortStillEndsWithDone() {
+  void aStreamCutShortEndsWithAnErrorThenDone() throws Exception {
     byte[] frame = FakeBedrock.event("messageStart", JSON.createObjectNode().put("role", "assistant"));
     ConverseStreamExchange ex = exchange(false);
     ex.onResponseHeaders(200, Headers.of("content-type", FakeBedrock.EVENT_STREAM));
     assertThat(ex.onResponseBody(Arrays.copyOf(frame, 10), false)).isEmpty();
-    assertThat(new String(ex.onResponseBody(new byte[0], true), StandardCharsets.UTF_8)).isEqualTo("data: [DONE]\n\n");
+    String end = new String(ex.onResponseBody(new byte[0], true), StandardCharsets.UTF_8);
+    assertThat(end).startsWith("data: {\"error\":").contains("\"code\":\"stream_cut_short\"")
+        .contains("AWS Bedrock's stream ended before the answer was complete").endsWith("\n\ndata: [DONE]\n\n");
+  }
+
+  @Test
+  void aStreamThatStoppedEndsWithDoneEvenWithoutItsMetadata() throws Exception {
+    byte[] stop = FakeBedrock.event("messageStop", JSON.createObjectNode().put("stopReason", "end_turn"));
+    ConverseStreamExchange ex = exchange(false);
+    ex.onResponseHeaders(200, Headers.of("content-type", FakeBedrock.EVENT_STREAM));
+    String out = new String(ex.onResponseBody(stop, true), StandardCharsets.UTF_8);
+    assertThat(out).contains("\"finish_reason\":\"stop\"").doesNotContain("error").endsWith("data: [DONE]\n\n");
+  }
+
+  @Test
+  void aJsonSuccessIsNoStreamAndBecomesA502() throws Exception {
+    ConverseStreamExchange ex = exchange(false);
+    assertThat(ex.onResponseHeaders(200, Headers.of("content-type", "application/json")).streaming()).isFalse();
+    assertThatThrownBy(() -> ex.onResponseBody("{\"output\":{}}".getBytes(StandardCharsets.UTF_8), true))
+        .isInstanceOf(GatewayException.class).hasMessageContaining("without an event stream")
+        .extracting(e -> ((GatewayException) e).status()).isEqualTo(502);
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

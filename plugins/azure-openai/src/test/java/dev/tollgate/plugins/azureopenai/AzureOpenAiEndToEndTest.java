@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.core.config.ConfigException;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeAzureOpenAi;
+import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
@@ -137,6 +139,27 @@ class AzureOpenAiEndToEndTest {
   }
 
   @Test
+  void aStreamCutShortEndsWithAnErrorEventThenDone() throws Exception {
+    // the connection drops in the middle of the last delta: no finish_reason, no [DONE]
+    List<byte[]> chunks = FakeOpenAi.streamChunks("gpt-4o", 13, 5, true);
+    byte[] third = chunks.get(2);
+    azure.handler(req -> FakeUpstream.Answer.stream("text/event-stream",
+        List.of(chunks.get(0), chunks.get(1), java.util.Arrays.copyOf(third, third.length - 20))));
+    envoy.splitResponseChunks(new RandomSplitter(5, 11));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+        "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    assertThat(r.status()).isEqualTo(200);
+    List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
+    assertThat(r.bodyText()).startsWith(new String(chunks.get(0), StandardCharsets.UTF_8)
+        + new String(chunks.get(1), StandardCharsets.UTF_8));
+    assertThat(events).hasSize(4);
+    JsonNode err = JSON.readTree(events.get(2).data()).path("error");
+    assertThat(err.path("code").asText()).isEqualTo("stream_cut_short");
+    assertThat(err.path("message").asText()).isEqualTo("the upstream's stream ended before the answer was complete");
+    assertThat(events.get(3).data()).isEqualTo("[DONE]");
+  }
+
+  @Test
   void deploymentNotFoundKeepsStatusAndGetsAnOpenAiType() throws Exception {
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
         "{\"model\":\"gpt-5-nowhere\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
@@ -216,11 +239,11 @@ class AzureOpenAiEndToEndTest {
     assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
     assertThat(r.bodyText()).startsWith("event: message_start\n").endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
     StringBuilder text = new StringBuilder();
-    for (dev.tollgate.api.SseDecoder.Event e : new dev.tollgate.api.SseDecoder().feed(r.body())) {
+    for (SseDecoder.Event e : new SseDecoder().feed(r.body())) {
       text.append(JSON.readTree(e.data()).path("delta").path("text").asText(""));
     }
     assertThat(text.toString()).isEqualTo("Hello from Azure.");
-    JsonNode start = JSON.readTree(new dev.tollgate.api.SseDecoder().feed(r.body()).get(0).data()).path("message");
+    JsonNode start = JSON.readTree(new SseDecoder().feed(r.body()).get(0).data()).path("message");
     assertThat(start.path("model").asText()).as("Azure's first chunk names no model").isEqualTo("gpt-4o");
     assertThat(r.metadata(NS, "model_name").getStringValue()).isEqualTo("gpt-4o-2024-08-06");
     assertThat(r.metadataNumber(NS, "llm_input_token")).isEqualTo(13);

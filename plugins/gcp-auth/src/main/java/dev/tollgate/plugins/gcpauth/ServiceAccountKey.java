@@ -2,6 +2,7 @@ package dev.tollgate.plugins.gcpauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.api.InvalidConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -17,7 +18,7 @@ import java.util.Base64;
  */
 final class ServiceAccountKey {
   static final String GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
 
   private final String clientEmail;
   private final String privateKeyId;

@@ -2,6 +2,7 @@ package dev.tollgate.plugins.gcpauth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.toolkit.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ServiceAccountTokens {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceAccountTokens.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
   /** Assertion lifetime: Google accepts at most one hour. */

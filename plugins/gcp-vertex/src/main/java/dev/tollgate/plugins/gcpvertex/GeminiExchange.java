@@ -1,263 +1,216 @@
 package dev.tollgate.plugins.gcpvertex;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.api.ClientApi;
-import dev.tollgate.api.ErrorFormats;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tollgate.api.GatewayException;
-import dev.tollgate.api.Headers;
-import dev.tollgate.api.SseDecoder;
 import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamError;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.openai.Usage;
-import dev.tollgate.api.spi.ProviderTranslator;
-import dev.tollgate.api.spi.ResponseHead;
+import dev.tollgate.toolkit.AbstractExchange;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.SseDecoder;
+import dev.tollgate.toolkit.openai.ChatChunkWriter;
+import dev.tollgate.toolkit.openai.ChatCompletionResponse;
+import dev.tollgate.toolkit.openai.ChatMessage;
+import dev.tollgate.toolkit.openai.ChatMessage.FunctionCall;
+import dev.tollgate.toolkit.openai.ChatMessage.ToolCall;
+import dev.tollgate.toolkit.openai.Usage;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * One exchange with Vertex AI: translates a Gemini {@code GenerateContentResponse} (whole) or its
- * SSE stream into an OpenAI chat completion or {@code chat.completion.chunk} stream, and Google
- * errors into OpenAI errors with the upstream's status. Not thread-safe: one per exchange.
+ * SSE stream into an OpenAI chat completion or {@code chat.completion.chunk} stream. A stream is
+ * complete once every choice it began has a {@code finishReason}; one that ends before (the
+ * connection dropped) ends with an error event, so the client cannot take it for the whole
+ * answer. Errors are
+ * the platform's to read and write (its reader knows Google's error shape). Not thread-safe: one
+ * per exchange.
  */
-final class GeminiExchange implements ProviderTranslator.Exchange {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-  private final UpstreamRequest request;
-  private final boolean stream;
+final class GeminiExchange extends AbstractExchange {
   private final boolean includeUsage;
   private final long created;
-  private String model;
-  private String id;
-  private TokenUsage usage = TokenUsage.NONE;
-  private int status;
-  private boolean sse;
-  private final ByteArrayOutputStream whole = new ByteArrayOutputStream();
-  private SseDecoder decoder;
-  /** Per streamed choice: whether the role was sent, how many tool calls so far. */
-  private final Set<Integer> roleSent = new HashSet<>();
-  private final Map<Integer, Integer> toolCallCount = new HashMap<>();
-  private boolean finished;
+  private String responseId;
+  private ChatChunkWriter chunks;
+  /** Per streamed choice: whether it has begun, how many tool calls so far. */
+  private final Set<Integer> begun = new HashSet<>();
+  private final Map<Integer, Integer> toolCalls = new HashMap<>();
+  /** The streamed choices that have a finish reason. */
+  private final Set<Integer> finished = new HashSet<>();
+  private boolean ended;
 
-  GeminiExchange(UpstreamRequest request, String model, boolean stream, boolean includeUsage, long createdEpochSeconds) {
-    this.request = request;
-    this.model = model;
-    this.stream = stream;
+  /**
+   * @param includeUsage whether a streaming client asked for a usage chunk
+   * @param created      the completion's creation time, epoch seconds
+   */
+  GeminiExchange(UpstreamRequest request, String model, boolean includeUsage, long created) {
+    super(request, model);
     this.includeUsage = includeUsage;
-    this.created = createdEpochSeconds;
-  }
-
-  @Override
-  public UpstreamRequest request() {
-    return request;
-  }
-
-  @Override
-  public ResponseHead onResponseHeaders(int status, Headers headers) {
-    this.status = status;
-    sse = stream && status < 400;
-    if (sse) {
-      decoder = new SseDecoder();
-      return new ResponseHead(Headers.of("content-type", "text/event-stream"), Set.of("content-length"), true);
-    }
-    return new ResponseHead(Headers.of("content-type", "application/json"), Set.of("content-length"), false);
-  }
-
-  @Override
-  public byte[] onResponseBody(byte[] chunk, boolean endOfStream) throws GatewayException {
-    if (sse) {
-      return streamed(chunk, endOfStream);
-    }
-    whole.writeBytes(chunk);
-    if (!endOfStream) {
-      return new byte[0];
-    }
-    byte[] all = whole.toByteArray();
-    if (status >= 400) {
-      return error(all);
-    }
-    JsonNode root = parse(all);
-    if (root == null || !root.isObject()) {
-      throw new GatewayException(502, "server_error", "Vertex AI answered with a body that is not a JSON object");
-    }
-    return write(completion(root));
+    this.created = created;
   }
 
   // ---- whole answers
 
-  private ObjectNode completion(JsonNode root) {
-    readMeta(root);
-    ObjectNode out = JSON.createObjectNode();
-    out.put("id", id());
-    out.put("object", "chat.completion");
-    out.put("created", created);
-    out.put("model", model);
-    ArrayNode choices = out.putArray("choices");
-    JsonNode candidates = root.path("candidates");
-    if (candidates.isArray() && !candidates.isEmpty()) {
-      for (int i = 0; i < candidates.size(); i++) {
-        JsonNode c = candidates.get(i);
-        int index = c.path("index").asInt(i);
-        ObjectNode choice = choices.addObject();
-        choice.put("index", index);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        StringBuilder text = new StringBuilder();
-        ArrayNode calls = JSON.createArrayNode();
-        for (JsonNode part : c.path("content").path("parts")) {
-          if (part.has("functionCall")) {
-            calls.add(toolCall(part.get("functionCall"), null));
-          } else if (part.hasNonNull("text") && !part.path("thought").asBoolean(false)) {
-            text.append(part.get("text").asText());
-          }
-        }
-        if (text.length() > 0 || calls.isEmpty()) {
-          message.put("content", text.toString());
-        } else {
-          message.putNull("content");
-        }
-        if (!calls.isEmpty()) {
-          message.set("tool_calls", calls);
-        }
-        String reason = finishReason(c.path("finishReason").asText(""), !calls.isEmpty());
-        choice.put("finish_reason", reason == null ? "stop" : reason);
-      }
-    } else {
-      // No candidate: the prompt itself was blocked (promptFeedback.blockReason).
-      ObjectNode choice = choices.addObject();
-      choice.put("index", 0);
-      choice.putObject("message").put("role", "assistant").put("content", "");
-      choice.put("finish_reason", root.path("promptFeedback").has("blockReason") ? "content_filter" : "stop");
+  @Override
+  protected byte[] onWhole(byte[] body) throws GatewayException {
+    JsonNode root = JsonSupport.tryParse(body);
+    if (root == null || !root.isObject()) {
+      throw new GatewayException(502, "server_error", "Vertex AI answered with a body that is not a JSON object");
     }
-    out.set("usage", JSON.valueToTree(Usage.from(usage)));
-    return out;
+    readMeta(root);
+    List<ChatCompletionResponse.Choice> choices = new ArrayList<>();
+    List<Candidate> candidates = Candidate.all(root);
+    if (candidates.isEmpty()) {
+      // No candidate: the prompt itself was blocked (promptFeedback.blockReason).
+      choices.add(new ChatCompletionResponse.Choice(0, message(TextNode.valueOf(""), null),
+          blocked(root) ? "content_filter" : "stop"));
+    }
+    for (Candidate c : candidates) {
+      List<ToolCall> calls = c.calls().stream()
+          .map(fc -> new ToolCall(null, newToolCallId(), "function", fc)).toList();
+      JsonNode content = c.text().isEmpty() && !calls.isEmpty() ? NullNode.instance : TextNode.valueOf(c.text());
+      String reason = finishReason(c.finishReason(), !calls.isEmpty());
+      choices.add(new ChatCompletionResponse.Choice(c.index(), message(content, calls.isEmpty() ? null : calls),
+          reason == null ? "stop" : reason));
+    }
+    return new ChatCompletionResponse(completionId(), "chat.completion", created, model(), choices,
+        Usage.from(usage())).toBytes();
+  }
+
+  private static ChatMessage message(JsonNode content, List<ToolCall> calls) {
+    return new ChatMessage("assistant", content, null, calls, null, null);
   }
 
   // ---- streamed answers
 
-  private byte[] streamed(byte[] chunk, boolean endOfStream) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (SseDecoder.Event e : decoder.feed(chunk)) {
-      String data = e.data().trim();
-      if (data.isEmpty() || data.equals("[DONE]")) {
-        continue;
+  @Override
+  protected byte[] onEvent(SseDecoder.Event event) {
+    JsonNode root = ended ? null : JsonSupport.tryParse(event.data());
+    if (root == null || !root.isObject()) {
+      return NOTHING; // blank, [DONE], or after an error ended the stream
+    }
+    if (root.path("error").isObject()) {
+      // An error inside a stream that already started: it ends the client's stream.
+      ended = true;
+      JsonNode err = root.get("error");
+      int status = err.path("code").asInt(0) >= 400 ? err.path("code").asInt() : 500;
+      UpstreamError e = googleError(err);
+      return ChatChunkWriter.error(status, e.code(), e.message());
+    }
+    readMeta(root);
+    ChatChunkWriter out = chunks();
+    out.model(model());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    List<Candidate> candidates = Candidate.all(root);
+    if (candidates.isEmpty() && blocked(root) && begun.add(0)) {
+      bytes.writeBytes(out.role(0));
+      bytes.writeBytes(out.finish(0, "content_filter"));
+      finished.add(0);
+    }
+    for (Candidate c : candidates) {
+      int choice = c.index();
+      if (begun.add(choice)) {
+        bytes.writeBytes(out.role(choice));
       }
-      JsonNode root = parse(data.getBytes(StandardCharsets.UTF_8));
-      if (root == null || !root.isObject()) {
-        continue;
+      if (!c.text().isEmpty()) {
+        bytes.writeBytes(out.text(choice, c.text()));
       }
-      if (root.has("error")) {
-        // An error inside a stream that already started: say so in an OpenAI-shaped event.
-        out.writeBytes(SseDecoder.encode(null, new String(write(openAiError(root.get("error"), 500)),
-            StandardCharsets.UTF_8)));
-        continue;
+      for (FunctionCall fc : c.calls()) {
+        int n = toolCalls.merge(choice, 1, Integer::sum) - 1;
+        bytes.writeBytes(out.toolCall(choice, n, newToolCallId(), fc.name(), fc.arguments()));
       }
-      readMeta(root);
-      for (ObjectNode c : chunks(root)) {
-        out.writeBytes(SseDecoder.encode(null, new String(write(c), StandardCharsets.UTF_8)));
+      String reason = finishReason(c.finishReason(), toolCalls.containsKey(choice));
+      if (reason != null) {
+        finished.add(choice);
+        bytes.writeBytes(out.finish(choice, reason));
       }
     }
-    if (endOfStream && !finished) {
-      finished = true;
-      if (includeUsage) {
-        ObjectNode u = chunkShell();
-        u.putArray("choices");
-        u.set("usage", JSON.valueToTree(Usage.from(usage)));
-        out.writeBytes(SseDecoder.encode(null, new String(write(u), StandardCharsets.UTF_8)));
-      }
-      out.writeBytes(SseDecoder.encode(null, "[DONE]"));
-    }
-    return out.toByteArray();
+    return bytes.toByteArray();
   }
 
-  private java.util.List<ObjectNode> chunks(JsonNode root) {
-    java.util.List<ObjectNode> out = new java.util.ArrayList<>();
-    JsonNode candidates = root.path("candidates");
-    if (!candidates.isArray() || candidates.isEmpty()) {
-      if (root.path("promptFeedback").has("blockReason")) {
-        ObjectNode c = chunkShell();
-        ObjectNode choice = c.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.putObject("delta").put("role", "assistant").put("content", "");
-        choice.put("finish_reason", "content_filter");
-        out.add(c);
-      }
-      return out;
+  @Override
+  protected byte[] onStreamEnd() {
+    if (ended) {
+      return NOTHING;
     }
-    for (int i = 0; i < candidates.size(); i++) {
-      JsonNode cand = candidates.get(i);
-      int index = cand.path("index").asInt(i);
-      ObjectNode delta = JSON.createObjectNode();
-      if (roleSent.add(index)) {
-        delta.put("role", "assistant");
-      }
-      StringBuilder text = new StringBuilder();
-      ArrayNode calls = JSON.createArrayNode();
-      for (JsonNode part : cand.path("content").path("parts")) {
-        if (part.has("functionCall")) {
-          int n = toolCallCount.merge(index, 1, Integer::sum) - 1;
-          calls.add(toolCall(part.get("functionCall"), n));
-        } else if (part.hasNonNull("text") && !part.path("thought").asBoolean(false)) {
-          text.append(part.get("text").asText());
-        }
-      }
-      if (text.length() > 0) {
-        delta.put("content", text.toString());
-      }
-      if (!calls.isEmpty()) {
-        delta.set("tool_calls", calls);
-      }
-      String reason = finishReason(cand.path("finishReason").asText(""), toolCallCount.getOrDefault(index, 0) > 0);
-      if (delta.isEmpty() && reason == null) {
-        continue;
-      }
-      ObjectNode c = chunkShell();
-      ObjectNode choice = c.putArray("choices").addObject();
-      choice.put("index", index);
-      choice.set("delta", delta);
-      if (reason == null) {
-        choice.putNull("finish_reason");
-      } else {
-        choice.put("finish_reason", reason);
-      }
-      out.add(c);
+    ended = true;
+    if (begun.isEmpty() || !finished.containsAll(begun)) {
+      return ChatChunkWriter.error(502, "stream_cut_short", "Vertex AI's stream ended before the answer was complete");
     }
-    return out;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.writeBytes(chunks().usage(usage()));
+    bytes.writeBytes(chunks().done());
+    return bytes.toByteArray();
   }
 
-  private ObjectNode chunkShell() {
-    ObjectNode c = JSON.createObjectNode();
-    c.put("id", id());
-    c.put("object", "chat.completion.chunk");
-    c.put("created", created);
-    c.put("model", model);
-    return c;
+  private ChatChunkWriter chunks() {
+    if (chunks == null) {
+      chunks = new ChatChunkWriter(completionId(), created, model(), includeUsage);
+    }
+    return chunks;
+  }
+
+  // ---- errors
+
+  /** An in-stream Google error: its message, its status name (e.g. RESOURCE_EXHAUSTED) as the code. */
+  private static UpstreamError googleError(JsonNode err) {
+    return new UpstreamError(null, err.path("message").asText("Vertex AI returned an error"),
+        err.hasNonNull("status") ? err.get("status").asText() : null);
   }
 
   // ---- shared
 
+  /** One Gemini candidate: its text (thoughts left out), function calls and finish reason. */
+  private record Candidate(int index, String text, List<FunctionCall> calls, String finishReason) {
+    static List<Candidate> all(JsonNode root) {
+      List<Candidate> out = new ArrayList<>();
+      JsonNode candidates = root.path("candidates");
+      for (int i = 0; candidates.isArray() && i < candidates.size(); i++) {
+        JsonNode c = candidates.get(i);
+        StringBuilder text = new StringBuilder();
+        List<FunctionCall> calls = new ArrayList<>();
+        for (JsonNode part : c.path("content").path("parts")) {
+          if (part.has("functionCall")) {
+            JsonNode fc = part.get("functionCall");
+            JsonNode args = fc.get("args");
+            calls.add(new FunctionCall(fc.path("name").asText(), args == null || args.isNull() ? "{}" : args.toString()));
+          } else if (part.hasNonNull("text") && !part.path("thought").asBoolean(false)) {
+            text.append(part.get("text").asText());
+          }
+        }
+        out.add(new Candidate(c.path("index").asInt(i), text.toString(), calls, c.path("finishReason").asText("")));
+      }
+      return out;
+    }
+  }
+
+  private static boolean blocked(JsonNode root) {
+    return root.path("promptFeedback").has("blockReason");
+  }
+
   /** Model version, response id and usage, as far as this piece carries them. */
   private void readMeta(JsonNode root) {
-    if (root.hasNonNull("modelVersion")) {
-      model = root.get("modelVersion").asText();
-    }
-    if (id == null && root.hasNonNull("responseId")) {
-      id = "chatcmpl-" + root.get("responseId").asText();
+    answeredBy(root.path("modelVersion").asText(null));
+    if (responseId == null && root.hasNonNull("responseId")) {
+      responseId = root.get("responseId").asText();
     }
     JsonNode u = root.get("usageMetadata");
     if (u != null && u.isObject()) {
-      usage = usage.max(tokenUsage(u));
+      count(tokenUsage(u));
     }
+  }
+
+  /** The completion id: Google's response id when it gave one, so logs can be matched up. */
+  private String completionId() {
+    return responseId == null ? ChatChunkWriter.newCompletionId() : "chatcmpl-" + responseId;
   }
 
   /**
@@ -287,85 +240,8 @@ final class GeminiExchange implements ProviderTranslator.Exchange {
     };
   }
 
-  private static ObjectNode toolCall(JsonNode fc, Integer index) {
-    ObjectNode call = JSON.createObjectNode();
-    if (index != null) {
-      call.put("index", index);
-    }
-    call.put("id", "call_" + randomId(24));
-    call.put("type", "function");
-    ObjectNode fn = call.putObject("function");
-    fn.put("name", fc.path("name").asText());
-    JsonNode args = fc.get("args");
-    fn.put("arguments", args == null || args.isNull() ? "{}" : args.toString());
-    return call;
-  }
-
-  private byte[] error(byte[] body) {
-    JsonNode root = parse(body);
-    if (root != null && root.isArray() && !root.isEmpty()) {
-      root = root.get(0);
-    }
-    if (root != null && root.path("error").isObject()) {
-      return write(openAiError(root.get("error"), status));
-    }
-    String text = new String(body, StandardCharsets.UTF_8).trim();
-    String message = "Vertex AI returned HTTP " + status + (text.isEmpty() ? ""
-        : ": " + (text.length() > 500 ? text.substring(0, 500) : text));
-    return ErrorFormats.render(ClientApi.OPENAI, status, ErrorFormats.openAiType(status), message);
-  }
-
-  /** Google's {@code {"code","message","status"}} as an OpenAI error; {@code code} carries Google's status name. */
-  private static ObjectNode openAiError(JsonNode err, int fallbackStatus) {
-    int httpStatus = err.path("code").canConvertToInt() && err.path("code").asInt() >= 400
-        ? err.path("code").asInt() : fallbackStatus;
-    ObjectNode out = JSON.createObjectNode();
-    ObjectNode e = out.putObject("error");
-    e.put("message", err.path("message").asText("Vertex AI returned an error"));
-    e.put("type", ErrorFormats.openAiType(httpStatus));
-    e.putNull("param");
-    e.put("code", err.hasNonNull("status") ? err.get("status").asText() : String.valueOf(httpStatus));
-    return out;
-  }
-
-  private String id() {
-    if (id == null) {
-      id = "chatcmpl-" + randomId(24);
-    }
-    return id;
-  }
-
-  static String randomId(int n) {
-    StringBuilder sb = new StringBuilder(n);
-    for (int i = 0; i < n; i++) {
-      sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
-    }
-    return sb.toString();
-  }
-
-  private static JsonNode parse(byte[] bytes) {
-    try {
-      return JSON.readTree(bytes);
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private static byte[] write(JsonNode node) {
-    try {
-      return JSON.writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @Override
-  public TokenUsage usage() {
-    return usage;
-  }
-
-  @Override
-  public String responseModel() {
-    return model;
+  /** Gemini gives its function calls no id; OpenAI clients answer them by one. */
+  private static String newToolCallId() {
+    return "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
   }
 }

@@ -1,13 +1,18 @@
 package dev.tollgate.plugins.gcpvertex;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
+import dev.tollgate.toolkit.DataUrl;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.openai.ChatRequestFields;
+import dev.tollgate.toolkit.openai.ChatRequestFields.FunctionTool;
+import dev.tollgate.toolkit.openai.ChatRequestFields.ToolChoice;
+import dev.tollgate.toolkit.openai.ChatRequestNumbers;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,7 +23,6 @@ import java.util.Map;
  * {@code parallel_tool_calls}) are not sent.
  */
 final class GeminiRequestBuilder {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private GeminiRequestBuilder() {
@@ -164,16 +168,11 @@ final class GeminiRequestBuilder {
   /** A {@code data:} URL becomes inline data; any other URL a file reference. */
   static ObjectNode media(String url, String at) throws GatewayException {
     ObjectNode part = NODES.objectNode();
-    if (url.regionMatches(true, 0, "data:", 0, 5)) {
-      int comma = url.indexOf(',');
-      String meta = comma < 0 ? "" : url.substring(5, comma);
-      if (comma < 0 || !meta.toLowerCase(Locale.ROOT).endsWith(";base64")) {
-        throw GatewayException.badRequest(at + " must be a base64 data URL (data:<mime>;base64,<data>)");
-      }
-      String mime = meta.substring(0, meta.length() - ";base64".length());
+    if (DataUrl.isDataUrl(url)) {
+      DataUrl data = DataUrl.parse(url, at);
       ObjectNode inline = part.putObject("inlineData");
-      inline.put("mimeType", mime.isEmpty() ? "application/octet-stream" : mime);
-      inline.put("data", url.substring(comma + 1));
+      inline.put("mimeType", data.mediaType().isEmpty() ? "application/octet-stream" : data.mediaType());
+      inline.put("data", data.base64());
       return part;
     }
     ObjectNode file = part.putObject("fileData");
@@ -273,13 +272,9 @@ final class GeminiRequestBuilder {
     if (args.isObject()) {
       return args;
     }
-    try {
-      JsonNode parsed = JSON.readTree(args.asText());
-      if (parsed != null && parsed.isObject()) {
-        return parsed;
-      }
-    } catch (JsonProcessingException e) {
-      // reported below
+    JsonNode parsed = JsonSupport.tryParse(args.asText());
+    if (parsed != null && parsed.isObject()) {
+      return parsed;
     }
     throw GatewayException.badRequest(at + " must be a JSON object encoded as a string");
   }
@@ -307,12 +302,7 @@ final class GeminiRequestBuilder {
     String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
         : assistantText(content, at);
     ObjectNode response = NODES.objectNode();
-    JsonNode parsed = null;
-    try {
-      parsed = text.isBlank() ? null : JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      parsed = null;
-    }
+    JsonNode parsed = text.isBlank() ? null : JsonSupport.tryParse(text);
     if (parsed != null && parsed.isObject()) {
       response = (ObjectNode) parsed;
     } else {
@@ -327,89 +317,47 @@ final class GeminiRequestBuilder {
   }
 
   private static void tools(JsonNode in, ObjectNode out) throws GatewayException {
-    JsonNode tools = in.get("tools");
-    if (tools != null && !tools.isNull()) {
-      if (!tools.isArray()) {
-        throw GatewayException.badRequest("tools must be an array");
-      }
-      ArrayNode declarations = NODES.arrayNode();
-      for (int i = 0; i < tools.size(); i++) {
-        JsonNode t = tools.get(i);
-        String at = "tools[" + i + "]";
-        if (!"function".equals(t.path("type").asText())) {
-          throw GatewayException.badRequest(at + ".type '" + t.path("type").asText()
-              + "' is not supported for Gemini; only function tools are");
-        }
-        JsonNode fn = t.path("function");
-        String name = fn.path("name").asText("");
-        if (name.isEmpty()) {
-          throw GatewayException.badRequest(at + ".function.name is required");
-        }
+    List<FunctionTool> tools = ChatRequestFields.tools(in, "Gemini");
+    if (!tools.isEmpty()) {
+      ArrayNode declarations = out.putArray("tools").addObject().putArray("functionDeclarations");
+      for (FunctionTool t : tools) {
         ObjectNode d = declarations.addObject();
-        d.put("name", name);
-        if (fn.hasNonNull("description")) {
-          d.put("description", fn.get("description").asText());
+        d.put("name", t.name());
+        if (t.description() != null) {
+          d.put("description", t.description());
         }
-        JsonNode params = fn.get("parameters");
-        if (params != null && !params.isNull()) {
-          if (!params.isObject()) {
-            throw GatewayException.badRequest(at + ".function.parameters must be a JSON Schema object");
-          }
-          ObjectNode schema = GeminiSchemas.toGemini(params);
-          // Gemini rejects an object schema without properties for a function that takes no arguments.
-          if (!(schema.path("type").asText().equals("OBJECT") && schema.path("properties").isEmpty()
-              && !schema.has("anyOf"))) {
-            d.set("parameters", schema);
-          }
+        ObjectNode schema = GeminiSchemas.toGemini(t.parameters());
+        // Gemini rejects an object schema without properties for a function that takes no arguments.
+        if (!(schema.path("type").asText().equals("OBJECT") && schema.path("properties").isEmpty()
+            && !schema.has("anyOf"))) {
+          d.set("parameters", schema);
         }
-      }
-      if (!declarations.isEmpty()) {
-        out.putArray("tools").addObject().set("functionDeclarations", declarations);
       }
     }
-    JsonNode choice = in.get("tool_choice");
-    if (choice == null || choice.isNull()) {
+    ToolChoice choice = ChatRequestFields.toolChoice(in);
+    if (choice == null) {
       return;
     }
-    ObjectNode fcc = NODES.objectNode();
-    if (choice.isTextual()) {
-      switch (choice.asText()) {
-        case "auto" -> fcc.put("mode", "AUTO");
-        case "none" -> fcc.put("mode", "NONE");
-        case "required" -> fcc.put("mode", "ANY");
-        default -> throw GatewayException.badRequest("tool_choice '" + choice.asText()
-            + "' is not supported; use auto, none, required or a function");
-      }
-    } else if (choice.isObject() && "function".equals(choice.path("type").asText())
-        && !choice.path("function").path("name").asText("").isEmpty()) {
-      fcc.put("mode", "ANY");
-      fcc.putArray("allowedFunctionNames").add(choice.path("function").path("name").asText());
-    } else {
-      throw GatewayException.badRequest("tool_choice must be auto, none, required or "
-          + "{\"type\":\"function\",\"function\":{\"name\":...}}");
+    ObjectNode fcc = out.putObject("toolConfig").putObject("functionCallingConfig");
+    fcc.put("mode", choice instanceof ToolChoice.Auto ? "AUTO" : choice instanceof ToolChoice.None ? "NONE" : "ANY");
+    if (choice instanceof ToolChoice.Named named) {
+      fcc.putArray("allowedFunctionNames").add(named.name());
     }
-    out.putObject("toolConfig").set("functionCallingConfig", fcc);
   }
 
   private static ObjectNode generationConfig(JsonNode in) throws GatewayException {
     ObjectNode g = NODES.objectNode();
-    number(in, "temperature", g, "temperature");
-    number(in, "top_p", g, "topP");
-    number(in, "presence_penalty", g, "presencePenalty");
-    number(in, "frequency_penalty", g, "frequencyPenalty");
-    JsonNode max = in.hasNonNull("max_completion_tokens") ? in.get("max_completion_tokens") : in.get("max_tokens");
-    if (max != null && !max.isNull()) {
-      if (!max.canConvertToInt() || max.asInt() <= 0) {
-        throw GatewayException.badRequest("max_tokens must be a positive whole number");
-      }
-      g.put("maxOutputTokens", max.asInt());
+    ChatRequestNumbers.copyNumber(in, "temperature", g, "temperature");
+    ChatRequestNumbers.copyNumber(in, "top_p", g, "topP");
+    ChatRequestNumbers.copyNumber(in, "presence_penalty", g, "presencePenalty");
+    ChatRequestNumbers.copyNumber(in, "frequency_penalty", g, "frequencyPenalty");
+    Integer max = ChatRequestNumbers.maxTokens(in);
+    if (max != null) {
+      g.put("maxOutputTokens", max);
     }
-    JsonNode n = in.get("n");
-    if (n != null && !n.isNull()) {
-      if (!n.canConvertToInt() || n.asInt() <= 0) {
-        throw GatewayException.badRequest("n must be a positive whole number");
-      }
-      g.put("candidateCount", n.asInt());
+    Integer n = ChatRequestNumbers.positiveInt(in, "n");
+    if (n != null) {
+      g.put("candidateCount", n);
     }
     JsonNode seed = in.get("seed");
     if (seed != null && !seed.isNull()) {
@@ -418,24 +366,9 @@ final class GeminiRequestBuilder {
       }
       g.put("seed", seed.asInt());
     }
-    JsonNode stop = in.get("stop");
-    if (stop != null && !stop.isNull()) {
-      ArrayNode seqs = NODES.arrayNode();
-      if (stop.isTextual()) {
-        seqs.add(stop.asText());
-      } else if (stop.isArray()) {
-        for (JsonNode s : stop) {
-          if (!s.isTextual()) {
-            throw GatewayException.badRequest("stop must be a string or an array of strings");
-          }
-          seqs.add(s.asText());
-        }
-      } else {
-        throw GatewayException.badRequest("stop must be a string or an array of strings");
-      }
-      if (!seqs.isEmpty()) {
-        g.set("stopSequences", seqs);
-      }
+    List<String> stop = ChatRequestFields.stop(in);
+    if (!stop.isEmpty()) {
+      stop.forEach(g.putArray("stopSequences")::add);
     }
     JsonNode format = in.get("response_format");
     if (format != null && format.isObject()) {
@@ -455,16 +388,5 @@ final class GeminiRequestBuilder {
       }
     }
     return g;
-  }
-
-  private static void number(JsonNode in, String field, ObjectNode g, String geminiField) throws GatewayException {
-    JsonNode v = in.get(field);
-    if (v == null || v.isNull()) {
-      return;
-    }
-    if (!v.isNumber()) {
-      throw GatewayException.badRequest(field + " must be a number");
-    }
-    g.set(geminiField, v);
   }
 }

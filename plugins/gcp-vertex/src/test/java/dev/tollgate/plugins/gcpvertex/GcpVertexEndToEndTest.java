@@ -13,6 +13,7 @@ import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
 import dev.tollgate.testkit.RandomSplitter;
 import dev.tollgate.testkit.TollgateHarness;
+import dev.tollgate.toolkit.JsonSupport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,13 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** OpenAI clients through Tollgate to a fake Gemini on Vertex AI, over ext_proc as Envoy drives it. */
 class GcpVertexEndToEndTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
   private static final String NS = "io.envoy.ai_gateway";
   private static final String VERTEX_PATH =
       "/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-2.0-flash";
@@ -41,6 +42,8 @@ class GcpVertexEndToEndTest {
           "properties":{"location":{"type":"string","description":"The city and state, e.g. San Francisco, CA"},
                         "unit":{"type":"string","enum":["celsius","fahrenheit"]}},
           "required":["location"]}}}]""";
+
+  private static final String INCLUDE_USAGE = ",\"stream_options\":{\"include_usage\":true}";
 
   @TempDir
   Path dir;
@@ -123,6 +126,8 @@ class GcpVertexEndToEndTest {
     assertThat(answer.path("model").asText()).isEqualTo(FakeGemini.MODEL_VERSION);
     JsonNode choice = answer.path("choices").get(0);
     assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(choice.path("message").has("content")).isTrue();
+    assertThat(choice.path("message").path("content").isNull()).isTrue();
     JsonNode call = choice.path("message").path("tool_calls").get(0);
     assertThat(call.path("id").asText()).startsWith("call_").hasSizeGreaterThan(10);
     assertThat(call.path("type").asText()).isEqualTo("function");
@@ -161,17 +166,13 @@ class GcpVertexEndToEndTest {
   @ValueSource(longs = {1, 7, 42, 1234})
   void streamedAnswerSurvivesRandomSplits(long seed) throws Exception {
     envoy.splitResponseChunks(new RandomSplitter(seed, 9));
-    assertStreamed(envoy.send(HttpExchange.postJson("/v1/chat/completions", """
-        {"model":"gemini-2.0-flash","stream":true,"stream_options":{"include_usage":true},
-         "messages":[{"role":"user","content":"Hi"}]}""")));
+    assertStreamed(chat(true, INCLUDE_USAGE));
   }
 
   @Test
   void streamedAnswerSurvivesOneBytePieces() throws Exception {
     envoy.splitResponseChunks(RandomSplitter.singleBytes());
-    assertStreamed(envoy.send(HttpExchange.postJson("/v1/chat/completions", """
-        {"model":"gemini-2.0-flash","stream":true,"stream_options":{"include_usage":true},
-         "messages":[{"role":"user","content":"Hi"}]}""")));
+    assertStreamed(chat(true, INCLUDE_USAGE));
   }
 
   private void assertStreamed(ProxyResponse r) throws Exception {
@@ -214,15 +215,17 @@ class GcpVertexEndToEndTest {
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions", """
         {"model":"gemini-2.0-flash","stream":true,
          "messages":[{"role":"user","content":"Weather in Boston?"}],""" + TOOLS + "}"));
+    // as OpenAI streams a tool call: the role, the call with its whole arguments, then the finish reason
     List<JsonNode> events = events(r.bodyText());
-    JsonNode choice = events.get(0).path("choices").get(0);
-    JsonNode call = choice.path("delta").path("tool_calls").get(0);
+    assertThat(events).hasSize(3);
+    assertThat(events.get(0).path("choices").get(0).path("delta").path("role").asText()).isEqualTo("assistant");
+    JsonNode call = events.get(1).path("choices").get(0).path("delta").path("tool_calls").get(0);
     assertThat(call.path("index").asInt()).isEqualTo(0);
     assertThat(call.path("id").asText()).startsWith("call_");
     assertThat(call.path("function").path("name").asText()).isEqualTo("get_current_weather");
     assertThat(JSON.readTree(call.path("function").path("arguments").asText()))
         .isEqualTo(JSON.readTree(FakeGemini.CALL_ARGS));
-    assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(events.get(2).path("choices").get(0).path("finish_reason").asText()).isEqualTo("tool_calls");
     assertThat(events).noneMatch(e -> e.has("usage")); // include_usage not asked for
     assertThat(r.bodyText()).endsWith("data: [DONE]\n\n");
     // usage is still counted for costs
@@ -232,8 +235,7 @@ class GcpVertexEndToEndTest {
   @Test
   void cachedAndThinkingTokensReachUsageAndCosts() throws Exception {
     gemini.handler(FakeGemini.handler(null, 100, 30, 60, 12));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"gemini-2.0-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    ProxyResponse r = chat(false, "");
     JsonNode usage = JSON.readTree(r.body()).path("usage");
     assertThat(usage.path("prompt_tokens").asInt()).isEqualTo(100);
     // Gemini counts thoughts apart from candidates; OpenAI counts reasoning as completion tokens
@@ -249,42 +251,88 @@ class GcpVertexEndToEndTest {
     assertThat(r.metadata(NS, "model_name").getStringValue()).isEqualTo(FakeGemini.MODEL_VERSION);
   }
 
-  @Test
-  void upstreamErrorKeepsItsStatusInOpenAiShape() throws Exception {
-    gemini.handler(req -> FakeGemini.errorAnswer(429, "RESOURCE_EXHAUSTED",
-        "Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model."));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"gemini-2.0-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.status()).isEqualTo(429);
-    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
-    JsonNode err = JSON.readTree(r.body()).path("error");
-    assertThat(err.path("type").asText()).isEqualTo("rate_limit_error");
-    assertThat(err.path("code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
-    assertThat(err.path("message").asText()).startsWith("Quota exceeded");
+  /**
+   * Google's errors reach an OpenAI client with their status, the type of the status and Google's
+   * status name as the code, streamed request or not (as JSON, not SSE), also when
+   * {@code streamGenerateContent} wraps the error in an array.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "429|RESOURCE_EXHAUSTED|false|false|rate_limit_error|Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model.",
+      "400|INVALID_ARGUMENT  |true |false|invalid_request_error|Unable to submit request because it has an empty text parameter.",
+      "400|INVALID_ARGUMENT  |true |true |invalid_request_error|Request contains an invalid argument."})
+  void googleErrorKeepsItsStatusInOpenAiShape(int status, String googleStatus, boolean stream, boolean inArray,
+                                              String type, String message) throws Exception {
+    String body = FakeGemini.error(status, googleStatus, message);
+    gemini.handler(req -> FakeUpstream.Answer.json(status, inArray ? "[" + body + "]" : body));
+    JsonNode err = openAiError(chat(stream, ""), status, type);
+    assertThat(err.path("code").asText()).isEqualTo(googleStatus);
+    assertThat(err.path("message").asText()).isEqualTo(message);
   }
 
   @Test
-  void upstreamErrorOnAStreamedRequestIsOpenAiJsonNotSse() throws Exception {
-    gemini.handler(req -> FakeGemini.errorAnswer(400, "INVALID_ARGUMENT",
-        "Unable to submit request because it has an empty text parameter."));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"gemini-2.0-flash\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"\"}]}"));
-    assertThat(r.status()).isEqualTo(400);
-    JsonNode err = JSON.readTree(r.body()).path("error");
-    assertThat(err.path("type").asText()).isEqualTo("invalid_request_error");
-    assertThat(err.path("code").asText()).isEqualTo("INVALID_ARGUMENT");
+  void errorInAStartedStreamEndsItWithAnOpenAiErrorEvent() throws Exception {
+    gemini.handler(req -> FakeUpstream.Answer.stream("text/event-stream", List.of(
+        sseEvent(FakeGemini.response(List.of(JSON.createObjectNode().put("text", "Hel")), null, null).toString()),
+        sseEvent(FakeGemini.error(429, "RESOURCE_EXHAUSTED", "Quota exceeded mid-stream.")),
+        sseEvent(FakeGemini.response(List.of(JSON.createObjectNode().put("text", "lo")), "STOP", null).toString()))));
+    ProxyResponse r = chat(true, INCLUDE_USAGE);
+    assertThat(r.status()).isEqualTo(200);
+    List<JsonNode> events = events(r.bodyText());
+    assertThat(events.get(1).path("choices").get(0).path("delta").path("content").asText()).isEqualTo("Hel");
+    JsonNode err = events.get(events.size() - 1).path("error");
+    assertThat(err.path("type").asText()).isEqualTo("rate_limit_error");
+    assertThat(err.path("code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+    assertThat(err.path("message").asText()).isEqualTo("Quota exceeded mid-stream.");
+    // nothing after the error but the end of the stream, once
+    assertThat(r.bodyText()).doesNotContain("\"lo\"").endsWith("data: [DONE]\n\n");
+    assertThat(r.bodyText().split("data: \\[DONE]", -1)).hasSize(2);
+  }
+
+  @Test
+  void aStreamCutShortEndsWithAnErrorEventThenDone() throws Exception {
+    // the connection drops after some text, before a candidate with a finishReason
+    gemini.handler(req -> FakeUpstream.Answer.stream("text/event-stream", List.of(
+        sseEvent(FakeGemini.response(List.of(JSON.createObjectNode().put("text", "Hel")), null, null).toString()),
+        sseEvent(FakeGemini.response(List.of(JSON.createObjectNode().put("text", "lo")), null, null).toString()))));
+    envoy.splitResponseChunks(new RandomSplitter(5, 9));
+    ProxyResponse r = chat(true, INCLUDE_USAGE);
+    assertThat(r.status()).isEqualTo(200);
+    List<JsonNode> events = events(r.bodyText());
+    assertThat(events.get(2).path("choices").get(0).path("delta").path("content").asText()).isEqualTo("lo");
+    assertThat(events).noneMatch(e -> e.path("choices").path(0).hasNonNull("finish_reason"));
+    JsonNode err = events.get(events.size() - 1).path("error");
+    assertThat(err.path("code").asText()).isEqualTo("stream_cut_short");
+    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    assertThat(err.path("message").asText()).isEqualTo("Vertex AI's stream ended before the answer was complete");
+    assertThat(r.bodyText()).endsWith("data: [DONE]\n\n");
   }
 
   @Test
   void plainTextUpstreamErrorBecomesOpenAiError() throws Exception {
     gemini.handler(req -> new FakeUpstream.Answer(503, Map.of("content-type", "text/html"),
         List.of("<html>Service Unavailable</html>".getBytes(StandardCharsets.UTF_8))));
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
-        "{\"model\":\"gemini-2.0-flash\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.status()).isEqualTo(503);
-    JsonNode err = JSON.readTree(r.body()).path("error");
-    assertThat(err.path("type").asText()).isEqualTo("server_error");
+    JsonNode err = openAiError(chat(false, ""), 503, "server_error");
     assertThat(err.path("message").asText()).contains("Service Unavailable");
+  }
+
+  /** Sends "Hi" to gemini-2.0-flash, with {@code more} fields. */
+  private ProxyResponse chat(boolean stream, String more) throws Exception {
+    return envoy.send(HttpExchange.postJson("/v1/chat/completions", "{\"model\":\"gemini-2.0-flash\",\"stream\":"
+        + stream + more + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+  }
+
+  /** The OpenAI error body of {@code r}, once its status, content type and error type are checked. */
+  private static JsonNode openAiError(ProxyResponse r, int status, String type) throws Exception {
+    assertThat(r.status()).isEqualTo(status);
+    assertThat(r.headers().get("content-type")).isEqualTo("application/json");
+    JsonNode err = JSON.readTree(r.body()).path("error");
+    assertThat(err.path("type").asText()).isEqualTo(type);
+    return err;
+  }
+
+  private static byte[] sseEvent(String json) {
+    return ("data: " + json + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
   }
 
   @Test
@@ -328,32 +376,20 @@ class GcpVertexEndToEndTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "{project: my-project, region: us-central1, zone: a}                     | backends[0].provider.zone",
-      "{project: 'my project/..', region: us-central1}                          | backends[0].provider.project",
-      "{region: us-central1}                                                    | backends[0].provider.project"})
-  void badProviderSettingsStopTheConfigLoad(String provider, String field, @TempDir Path other) {
+      "{name: GCPVertexAI}                     | {project: my-project, region: us-central1, zone: a} | backends[0].provider.zone",
+      "{name: GCPVertexAI}                     | {project: 'my project/..', region: us-central1}      | backends[0].provider.project",
+      "{name: GCPVertexAI}                     | {region: us-central1}                                | backends[0].provider.project",
+      "{name: GCPVertexAI, version: \"v1?x=y\"} | {project: my-project, region: us-central1}           | backends[0].schema.version"})
+  void badSettingsStopTheConfigLoad(String schema, String provider, String field, @TempDir Path other) {
     assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
         rules:
           - backends: [{name: vertex}]
         backends:
           - name: vertex
-            schema: {name: GCPVertexAI}
+            schema: %s
             provider: %s
-        """.formatted(provider)).close())
+        """.formatted(schema, provider)).close())
         .isInstanceOf(ConfigException.class).hasMessageContaining(field);
-  }
-
-  @Test
-  void badSchemaVersionStopsTheConfigLoad(@TempDir Path other) {
-    assertThatThrownBy(() -> TollgateHarness.startFromClasspath(other, """
-        rules:
-          - backends: [{name: vertex}]
-        backends:
-          - name: vertex
-            schema: {name: GCPVertexAI, version: "v1?x=y"}
-            provider: {project: my-project, region: us-central1}
-        """).close())
-        .isInstanceOf(ConfigException.class).hasMessageContaining("backends[0].schema.version");
   }
 
   @Test

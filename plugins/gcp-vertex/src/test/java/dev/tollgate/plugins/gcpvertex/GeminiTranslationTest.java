@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.SseDecoder;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The request and answer mappings on their own, for the cases the end-to-end tests do not reach. */
 class GeminiTranslationTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
 
   private static JsonNode build(String openAi) throws Exception {
     return GeminiRequestBuilder.build(JSON.readTree(openAi));
@@ -115,7 +116,7 @@ class GeminiTranslationTest {
 
   @Test
   void blockedPromptBecomesContentFilterAndMultipleCandidatesBecomeChoices() throws Exception {
-    GeminiExchange ex = new GeminiExchange(null, "gemini", false, false, 1700000000L);
+    GeminiExchange ex = new GeminiExchange(null, "gemini", false, 1700000000L);
     ex.onResponseHeaders(200, Headers.of("content-type", "application/json"));
     JsonNode blocked = JSON.readTree(ex.onResponseBody(
         "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"},\"usageMetadata\":{\"promptTokenCount\":8,\"totalTokenCount\":8}}"
@@ -123,7 +124,7 @@ class GeminiTranslationTest {
     assertThat(blocked.path("choices").get(0).path("finish_reason").asText()).isEqualTo("content_filter");
     assertThat(ex.usage().inputTokens()).isEqualTo(8);
 
-    GeminiExchange two = new GeminiExchange(null, "gemini", false, false, 1700000000L);
+    GeminiExchange two = new GeminiExchange(null, "gemini", false, 1700000000L);
     two.onResponseHeaders(200, Headers.empty());
     JsonNode answer = JSON.readTree(two.onResponseBody("""
         {"candidates":[{"index":0,"content":{"role":"model","parts":[{"text":"thinking...","thought":true},{"text":"A"}]},
@@ -138,7 +139,7 @@ class GeminiTranslationTest {
 
   @Test
   void aStreamCutShortStillEndsWithDone() throws Exception {
-    GeminiExchange ex = new GeminiExchange(null, "gemini", true, true, 0);
+    GeminiExchange ex = new GeminiExchange(null, "gemini", true, 0);
     ex.onResponseHeaders(200, Headers.of("content-type", "text/event-stream"));
     byte[] first = ex.onResponseBody("data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel"
         .getBytes(StandardCharsets.UTF_8), false);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.api.SseDecoder;
+import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.testkit.EnvoyLikeClient;
 import dev.tollgate.testkit.FakeOpenAi;
 import dev.tollgate.testkit.FakeUpstream;
@@ -168,6 +168,26 @@ class AnthropicClientsTest {
     assertThat(r.metadataNumber(NS, "llm_input_token")).isEqualTo(11);
     assertThat(r.metadataNumber(NS, "llm_output_token")).isEqualTo(7);
     assertThat(r.metadataNumber(NS, "llm_total_token")).isEqualTo(18);
+  }
+
+  @Test
+  void aStreamCutShortEndsWithAnAnthropicErrorEventNotAMessageStop() throws Exception {
+    // the connection drops after two deltas: no finish_reason, no [DONE]
+    List<byte[]> chunks = FakeOpenAi.streamChunks("gpt-4o-mini", 11, 7, true);
+    openai.handler(req -> FakeUpstream.Answer.stream("text/event-stream", chunks.subList(0, 2)));
+    envoy.splitResponseChunks(new RandomSplitter(9, 9));
+    ProxyResponse r = envoy.send(messages(REQUEST.formatted(",\"stream\":true")));
+
+    assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+    List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
+    List<String> types = events.stream().map(SseDecoder.Event::event).toList();
+    assertThat(types).containsExactly("message_start", "content_block_start", "content_block_delta",
+        "content_block_delta", "error");
+    JsonNode err = JSON.readTree(events.get(4).data());
+    assertThat(err.path("type").asText()).isEqualTo("error");
+    assertThat(err.path("error").path("type").asText()).isEqualTo("api_error");
+    assertThat(err.path("error").path("message").asText())
+        .isEqualTo("the upstream's stream ended before the answer was complete");
   }
 
   @Test

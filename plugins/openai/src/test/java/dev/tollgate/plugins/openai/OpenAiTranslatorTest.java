@@ -9,7 +9,12 @@ import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.HttpExchange;
 import dev.tollgate.testkit.ProxyResponse;
 import dev.tollgate.testkit.TollgateHarness;
+import dev.tollgate.testkit.RandomSplitter;
+import dev.tollgate.toolkit.SseDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,11 +46,57 @@ class OpenAiTranslatorTest {
 
   @Test
   void usageOfAStreamWithoutUsageChunkIsUnknown() throws Exception {
-    dev.tollgate.api.openai.OpenAiAnswerExchange ex = new dev.tollgate.api.openai.OpenAiAnswerExchange(null, "m", "upstream");
+    dev.tollgate.toolkit.openai.OpenAiPassthroughExchange ex = new dev.tollgate.toolkit.openai.OpenAiPassthroughExchange(null, "m");
     ex.onResponseHeaders(200, dev.tollgate.api.Headers.of("content-type", "text/event-stream"));
     for (byte[] piece : FakeOpenAi.streamChunks("m", 3, 4, false)) {
       assertThat(ex.onResponseBody(piece, false)).isSameAs(piece);
     }
     assertThat(ex.usage().isKnown()).isFalse();
+  }
+
+  @Test
+  void aStreamCutShortEndsWithAnErrorEventThenDone() throws Exception {
+    // the connection drops halfway through the second chunk: before any finish_reason or [DONE]
+    List<byte[]> chunks = FakeOpenAi.streamChunks("gpt-4o-mini", 3, 4, true);
+    byte[] second = chunks.get(1);
+    List<byte[]> cut = List.of(chunks.get(0), Arrays.copyOf(second, second.length / 2));
+    try (FakeUpstream upstream = new FakeUpstream(req -> FakeUpstream.Answer.stream("text/event-stream", cut));
+         TollgateHarness gw = TollgateHarness.startFromClasspath(dir, """
+             rules:
+               - backends: [{name: local}]
+             backends:
+               - name: local
+                 schema: {name: OpenAI}
+             """)) {
+      EnvoyLikeClient envoy = gw.envoy(Map.of("local", upstream.uri()));
+      envoy.splitResponseChunks(new RandomSplitter(3, 11));
+      ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/chat/completions",
+          "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+      assertThat(r.status()).isEqualTo(200);
+      List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
+      // the whole first chunk as it came, not the half of the second, then the error and [DONE]
+      assertThat(r.bodyText()).startsWith(new String(chunks.get(0), StandardCharsets.UTF_8));
+      assertThat(events).hasSize(3);
+      var err = JSON.readTree(events.get(1).data()).path("error");
+      assertThat(err.path("code").asText()).isEqualTo("stream_cut_short");
+      assertThat(err.path("type").asText()).isEqualTo("server_error");
+      assertThat(err.path("message").asText()).isEqualTo("the upstream's stream ended before the answer was complete");
+      assertThat(events.get(2).data()).isEqualTo("[DONE]");
+    }
+  }
+
+  @Test
+  void aStreamThatFinishedWithoutDonePassesThroughUnchanged() throws Exception {
+    // some OpenAI-compatible servers send no [DONE]: a finish_reason says the answer is complete
+    List<byte[]> chunks = FakeOpenAi.streamChunks("m", 3, 4, true);
+    dev.tollgate.toolkit.openai.OpenAiPassthroughExchange ex = new dev.tollgate.toolkit.openai.OpenAiPassthroughExchange(null, "m");
+    ex.onResponseHeaders(200, dev.tollgate.api.Headers.of("content-type", "text/event-stream"));
+    for (byte[] piece : chunks) {
+      if (!new String(piece, StandardCharsets.UTF_8).contains("[DONE]")) {
+        assertThat(ex.onResponseBody(piece, false)).isSameAs(piece);
+      }
+    }
+    assertThat(ex.onResponseBody(new byte[0], true)).isEmpty();
+    assertThat(ex.usage().totalTokens()).isEqualTo(7);
   }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.plugins.promptenrichment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.toolkit.JsonSupport;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.Endpoint;
@@ -33,7 +34,7 @@ import org.pf4j.Extension;
 @NonBlocking
 @Extension
 public final class PromptEnrichmentFactory implements RequestEnricherFactory {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonSupport.MAPPER;
 
   /** A message to add. */
   record Message(String role, String content) {

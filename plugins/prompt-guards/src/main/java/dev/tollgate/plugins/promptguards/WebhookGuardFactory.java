@@ -2,6 +2,7 @@ package dev.tollgate.plugins.promptguards;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.toolkit.JsonSupport;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
@@ -32,7 +33,7 @@ import org.pf4j.Extension;
  */
 @Extension
 public final class WebhookGuardFactory implements PromptGuardFactory {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonSupport.MAPPER;
   private static final System.Logger LOG = System.getLogger(WebhookGuardFactory.class.getName());
   private final PlatformServices platform;
 

@@ -1,0 +1,91 @@
+package dev.tollgate.core.clientapi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.ClientApi;
+import dev.tollgate.api.Endpoint;
+import dev.tollgate.api.GatewayException;
+import dev.tollgate.toolkit.ErrorFormats;
+import dev.tollgate.toolkit.SseDecoder;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * What the platform knows about one client endpoint, in one place: how its requests come and
+ * are parsed, where its prompt and answer texts are (for guards), how its streamed answers carry
+ * text and end, and how its errors are written. Adding an endpoint takes a constant in
+ * {@link Endpoint}, a spec registered in {@link EndpointSpecs}, and translators for it.
+ */
+public interface EndpointSpec {
+  Endpoint endpoint();
+
+  /** The API the client speaks here, which decides the format of its errors. */
+  ClientApi clientApi();
+
+  /** The HTTP method of this endpoint's requests. */
+  default String method() {
+    return "POST";
+  }
+
+  /**
+   * The answer the gateway gives by itself to a request here, given the models it declares (asked
+   * only when needed); null when requests go to a backend.
+   */
+  default LocalAnswer localAnswer(Supplier<List<String>> declaredModels) {
+    return null;
+  }
+
+  /** Parses the client's body once; the message of a 400 when it is not a JSON object with a model. */
+  default ParsedRequest parse(byte[] body) throws GatewayException {
+    return ParsedRequest.parse(body);
+  }
+
+  /** The prompt texts of a request body: message contents, completion prompts, embedding inputs. */
+  PromptTexts requestTexts(ObjectNode body);
+
+  /** The answer texts of a whole answer in this endpoint's schema. */
+  PromptTexts answerTexts(ObjectNode body);
+
+  /** Where the client's stream ends as the client reads it. */
+  StreamEnd streamEnd();
+
+  /**
+   * Whether this event (its data, and the data as a JSON object or null) ends the stream: what
+   * guards still hold back goes out before it.
+   */
+  boolean endsStream(String data, JsonNode event);
+
+  /** The choice or block this event closes, whose held-back text goes out before it; -1 for none. */
+  default int closesBlock(JsonNode event) {
+    return -1;
+  }
+
+  /**
+   * The texts of one streamed event, by choice or block, and the choices it finishes; empty for
+   * an endpoint that does not stream.
+   */
+  default List<StreamText> streamTexts(JsonNode event) {
+    return List.of();
+  }
+
+  /**
+   * What a later flush event of {@code text}'s choice or block repeats of {@code event}, taken
+   * when the text is seen; null when a flush event needs nothing of it.
+   */
+  default ObjectNode flushTemplate(ObjectNode event, StreamText text) {
+    return null;
+  }
+
+  /**
+   * An event of its own that carries {@code text} for choice or block {@code index}: what guards
+   * held back and release when the choice, block or stream ends.
+   */
+  default SseDecoder.Event flushEvent(int index, String text, ObjectNode template) {
+    throw new UnsupportedOperationException(endpoint() + " does not stream texts");
+  }
+
+  /** The terminal error event of a stream whose headers have already gone, in the client's format. */
+  default byte[] streamError(int status, String message) {
+    return ErrorFormats.streamError(clientApi(), status, message);
+  }
+}

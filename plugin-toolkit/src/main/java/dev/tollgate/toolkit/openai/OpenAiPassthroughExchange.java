@@ -1,0 +1,164 @@
+package dev.tollgate.toolkit.openai;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.tollgate.api.UpstreamRequest;
+import dev.tollgate.api.spi.ResponseHead;
+import dev.tollgate.toolkit.AbstractExchange;
+import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.SseDecoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * The answer of an OpenAI-compatible upstream to an OpenAI client, for translators of
+ * OpenAI-shaped APIs (OpenAI, Azure OpenAI, …): bodies and SSE streams pass through unchanged
+ * while the model and usage are read (from the whole body, or from the chunk that carries it with
+ * {@code stream_options.include_usage}).
+ *
+ * <p>A stream is complete once the upstream sent {@code data: [DONE]}, or (for upstreams that
+ * omit it) a chunk whose choice has a {@code finish_reason}, or its own error event. One that ends
+ * before that (the connection dropped) ends for the client with an error event and
+ * {@code data: [DONE]}, so it cannot take the answer it has for the whole. To that end the bytes
+ * of an event go out once the event is whole (an event cut in half would run into the error);
+ * the bytes themselves are not changed.
+ */
+public final class OpenAiPassthroughExchange extends AbstractExchange {
+  /** The code of the error event that ends a stream cut short. */
+  public static final String CUT_SHORT_CODE = "stream_cut_short";
+
+  private SseDecoder decoder;
+  /** Bytes of an event not yet whole: they go out with the rest of it. */
+  private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+  private boolean complete;
+
+  /**
+   * @param request the upstream request this answers
+   * @param model   the model asked for, until the answer names one
+   */
+  public OpenAiPassthroughExchange(UpstreamRequest request, String model) {
+    super(request, model);
+  }
+
+  @Override
+  protected ResponseHead streamHead() {
+    return ResponseHead.unchanged(true);
+  }
+
+  @Override
+  protected ResponseHead wholeHead() {
+    return ResponseHead.unchanged(false);
+  }
+
+  @Override
+  protected byte[] onStreamPiece(byte[] chunk, boolean endOfStream) {
+    if (decoder == null) {
+      decoder = new SseDecoder();
+    }
+    boolean wasComplete = complete;
+    for (SseDecoder.Event e : decoder.feed(chunk)) {
+      if (e.data().equals("[DONE]")) {
+        complete = true;
+      } else if (!e.data().isEmpty()) {
+        read(e.data(), true);
+      }
+    }
+    if (wasComplete) {
+      return chunk; // the upstream said the answer is complete: whatever follows goes as it comes
+    }
+    int pending = decoder.pendingBytes();
+    byte[] all = chunk;
+    if (held.size() > 0) {
+      held.writeBytes(chunk);
+      all = held.toByteArray();
+      held.reset();
+    }
+    if (complete) {
+      return all;
+    }
+    int whole = all.length - pending;
+    if (!endOfStream) {
+      held.write(all, whole, pending);
+      return pending == 0 ? all : Arrays.copyOf(all, whole);
+    }
+    // cut short: an event cut in half is dropped (as a client drops it at the end of a stream)
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(all, 0, whole);
+    out.writeBytes(ChatChunkWriter.error(502, CUT_SHORT_CODE,
+        "the upstream's stream ended before the answer was complete"));
+    return out.toByteArray();
+  }
+
+  @Override
+  protected byte[] onWhole(byte[] body) {
+    try {
+      read(JsonSupport.MAPPER.getFactory().createParser(body), false);
+    } catch (IOException e) {
+      // not JSON: nothing to count
+    }
+    return body;
+  }
+
+  private void read(String json, boolean chunk) {
+    try {
+      read(JsonSupport.MAPPER.getFactory().createParser(json), chunk);
+    } catch (IOException e) {
+      // not JSON: nothing to count
+    }
+  }
+
+  /**
+   * Model and usage from a whole answer or one chunk; usage reported again supersedes. Reads only
+   * the top-level {@code model} and {@code usage} and skips the rest unparsed, but for a stream
+   * {@code chunk} whether it finishes a choice or is an error (either of which completes the stream).
+   */
+  private void read(JsonParser p, boolean chunk) {
+    try (p) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("model") && value == JsonToken.VALUE_STRING) {
+          answeredBy(p.getText());
+        } else if (name.equals("usage") && value == JsonToken.START_OBJECT) {
+          try {
+            count(JsonSupport.MAPPER.readValue(p, Usage.class).toTokenUsage());
+          } catch (IOException | IllegalArgumentException e) {
+            return; // usage we cannot read is not counted; the answer still goes through
+          }
+        } else if (chunk && name.equals("choices") && value == JsonToken.START_ARRAY) {
+          readChoices(p);
+        } else if (chunk && name.equals("error") && value == JsonToken.START_OBJECT) {
+          complete = true; // the upstream ended the stream with its own error
+          p.skipChildren();
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException e) {
+      // a broken answer passes through as it is; what was read so far counts
+    }
+  }
+
+  /** A chunk's choices, the parser at their array's start: notes a non-null {@code finish_reason}. */
+  private void readChoices(JsonParser p) throws IOException {
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("finish_reason") && value != JsonToken.VALUE_NULL) {
+          complete = true;
+        }
+        p.skipChildren();
+      }
+    }
+  }
+}
