@@ -160,6 +160,32 @@ class DistributionIT {
   }
 
   @Test
+  void aTlsKeyThatIsNotTheCertificatesStopsStartUpWithOneLineNamingBoth() throws Exception {
+    dev.tollgate.distribution.envoy.TestCa ca = dev.tollgate.distribution.envoy.TestCa.create(
+        Files.createDirectories(dir.resolve("pki")));
+    Path key = ca.serverKeyPem();
+    Result r = runToEnd("run", "--port", "0", "--admin-port", "0", "--tls-cert", ca.caPem().toString(), "--tls-key",
+        key.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().lines().filter(l -> l.startsWith("tollgate:")).toList()).containsExactly("tollgate: --tls-key "
+        + key + " does not match the certificate in --tls-cert " + ca.caPem()
+        + " (its public key differs); give the key the certificate was issued for");
+    assertThat(r.err()).doesNotContain("Exception");
+    assertThat(r.out()).doesNotContain("listening");
+
+    Result swapped = runToEnd("run", "--port", "0", "--admin-port", "0", "--tls-cert", key.toString(), "--tls-key",
+        ca.serverPem().toString());
+    assertThat(swapped.exit()).isEqualTo(2);
+    assertThat(swapped.err().lines().filter(l -> l.startsWith("tollgate:")).toList()).singleElement().asString()
+        .startsWith("tollgate: --tls-cert " + key + " holds no PEM certificate").contains("swapped");
+    assertThat(swapped.err()).doesNotContain("Exception");
+
+    Running ok = start("run", "--port", "0", "--host", "127.0.0.1", "--admin-port", "0", "--tls-cert",
+        ca.serverPem().toString(), "--tls-key", key.toString());
+    assertThat(ok.port()).isPositive();
+  }
+
+  @Test
   void editedConfigIsReloadedAndABrokenOneIsReportedWhileTheLastGoodOneServes() throws Exception {
     try (FakeUpstream upstream = new FakeUpstream(FakeOpenAi.handler("sk-inline", 1, 1))) {
       Path config = dir.resolve("gateway.yaml");

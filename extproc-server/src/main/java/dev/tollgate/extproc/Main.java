@@ -218,6 +218,10 @@ public final class Main implements Callable<Integer> {
         server = new TollgateServer(platform.gateway(),
             new TollgateServer.Options(host, port, uds, grace, phaseTimeout, tls, metrics, tracing, drain,
                 maxMessageBytes));
+      } catch (TlsMaterial.InvalidTlsMaterial e) {
+        err.println("tollgate: " + e.getMessage());
+        platform.close();
+        return 2;
       } catch (java.io.IOException e) {
         err.println("tollgate: cannot listen on " + host + ":" + port + (uds == null ? "" : " / " + uds) + ": " + e.getMessage());
         platform.close();

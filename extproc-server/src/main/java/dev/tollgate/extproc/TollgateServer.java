@@ -93,11 +93,15 @@ public final class TollgateServer implements AutoCloseable {
    * {@code clientCa}, clients must present a certificate signed by it (mutual TLS).
    */
   public record Tls(Path certChain, Path privateKey, Path clientCa) {
+    /**
+     * The server's TLS context, from files checked first (see {@link TlsMaterial}); a certificate
+     * outside its validity is logged as a warning.
+     *
+     * @throws TlsMaterial.InvalidTlsMaterial naming the file and what is wrong with it
+     */
     SslContext context() throws IOException {
-      for (Path p : clientCa == null ? List.of(certChain, privateKey) : List.of(certChain, privateKey, clientCa)) {
-        if (!Files.isReadable(p)) {
-          throw new IOException("cannot read TLS file " + p);
-        }
+      for (String warning : TlsMaterial.check(certChain, privateKey, clientCa, java.time.Instant.now())) {
+        LOG.warn(warning);
       }
       try {
         SslContextBuilder b = GrpcSslContexts.forServer(certChain.toFile(), privateKey.toFile());

@@ -172,7 +172,7 @@ class HardeningServerTest {
 
   // --- TLS ---
 
-  private static void openssl(Path dir, String... args) throws Exception {
+  static void openssl(Path dir, String... args) throws Exception {
     String[] cmd = new String[args.length + 1];
     cmd[0] = "openssl";
     System.arraycopy(args, 0, cmd, 1, args.length);

@@ -13,7 +13,7 @@ import javax.net.ssl.SSLContext;
  * it signed for {@code api.openai.com}, {@code localhost} and 127.0.0.1: fake providers serve it,
  * and Envoy must verify it against {@link #caPem()}.
  */
-final class TestCa {
+public final class TestCa {
   private static final String PASSWORD = "changeit";
   private final Path dir;
 
@@ -21,7 +21,7 @@ final class TestCa {
     this.dir = dir;
   }
 
-  static TestCa create(Path dir) throws Exception {
+  public static TestCa create(Path dir) throws Exception {
     keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
         "-dname", "CN=Tollgate Test CA", "-ext", "bc:c", "-keystore", "ca.p12");
     keytool(dir, "-exportcert", "-alias", "ca", "-rfc", "-keystore", "ca.p12", "-file", "ca.pem");
@@ -58,8 +58,24 @@ final class TestCa {
   }
 
   /** The CA certificate (PEM), for Envoy's {@code trusted_ca}. */
-  Path caPem() {
+  public Path caPem() {
     return dir.resolve("ca.pem");
+  }
+
+  /** The server certificate for api.openai.com, localhost and 127.0.0.1 (PEM). */
+  public Path serverPem() {
+    return dir.resolve("server.pem");
+  }
+
+  /** The server certificate's private key, written as PKCS#8 PEM ({@code server.key}). */
+  public Path serverKeyPem() throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+      ks.load(in, PASSWORD.toCharArray());
+    }
+    byte[] der = ks.getKey("server", PASSWORD.toCharArray()).getEncoded();
+    return Files.writeString(dir.resolve("server.key"), "-----BEGIN PRIVATE KEY-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END PRIVATE KEY-----\n");
   }
 
   /** The server side: the certificate for api.openai.com, localhost and 127.0.0.1. */
