@@ -63,6 +63,14 @@ public final class GatewayMetrics implements GatewayListener {
     }
   }
 
+  @Override
+  public void pluginFailed(String backend, String extension, String cause) {
+    Counter.builder("tollgate.plugin.failures")
+        .description("Extensions that threw or raised a 5xx on the request path, by backend, extension and cause")
+        .tags("backend", backend, "extension", extension, "cause", cause)
+        .register(registry).increment();
+  }
+
   /** Counts a local error reply made outside the core pipeline (deadline, internal error). */
   void error(int status, String cause) {
     Counter.builder("tollgate.errors").description("Errors answered to clients, by status and cause")

@@ -55,10 +55,15 @@ public final class ExchangeSession {
 
   private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, PASSTHROUGH, DONE }
 
+  /** The kind of extension the request body phase is calling, to name the one that fails. */
+  private enum Calling { NONE, TRANSLATOR, AUTH, ENRICHER }
+
   private final CompiledConfig compiled;
   private final GatewayConfig config;
   private final RandomGenerator random;
   private final GatewayListener listener;
+  private final FailureLog failures;
+  private final Guarding.Failures guardFailures = (guard, error, status) -> failed("guard/" + guard.type(), error, status);
 
   private State state = State.REQUEST_HEADERS;
   private Headers requestHeaders = Headers.empty();
@@ -68,6 +73,9 @@ public final class ExchangeSession {
   private int requestBodyPieces;
   private ReadyBackend backend;
   private String model;
+  private Calling calling = Calling.NONE;
+  /** The enricher being called, when {@link #calling} is {@link Calling#ENRICHER}. */
+  private RequestEnricher callingEnricher;
   private Translator.Exchange exchange;
   private int responseStatus;
   /** The answer is an error (status 400 and above): held whole, read, and written in the client's format. */
@@ -92,11 +100,12 @@ public final class ExchangeSession {
   private long firstChunkNanos;
   private long lastChunkNanos;
 
-  ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener) {
+  ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener, FailureLog failures) {
     this.compiled = compiled;
     this.config = compiled.config();
     this.random = random;
     this.listener = listener;
+    this.failures = failures;
   }
 
   /** The client API whose error format this exchange answers in. */
@@ -181,9 +190,12 @@ public final class ExchangeSession {
     try {
       return route(requestBody.toByteArray());
     } catch (GatewayException e) {
+      if (e.status() >= 500 && calling != Calling.NONE) {
+        failed(callingName(), e, e.status());
+      }
       return fail(e.status(), e.type(), e.getMessage());
     } catch (RuntimeException e) {
-      LOG.error("request translation failed for backend {}", backend == null ? "?" : backend.target().name(), e);
+      failed(calling == Calling.NONE ? "gateway" : callingName(), e, 500);
       return fail(500, "plugin_error", "internal error while preparing the upstream request");
     }
   }
@@ -210,11 +222,14 @@ public final class ExchangeSession {
       body = Guarding.write(parsed.json());
     }
     ClientRequest request = new ClientRequest(spec.endpoint(), routed, body, parsed.json(), model, parsed.stream());
+    calling = Calling.TRANSLATOR;
     exchange = translator.start(request);
     UpstreamRequest upstream = exchange.request();
     if (backend.auth().isPresent()) {
+      calling = Calling.AUTH;
       upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
     }
+    calling = Calling.NONE;
     // A body that came whole and goes out byte for byte as it came (OpenAI to OpenAI) needs no
     // mutation: Envoy sends what it buffered. One held back in pieces must be sent whole.
     boolean bodyAsReceived = requestBodyPieces == 1 && Arrays.equals(upstream.body(), clientBody);
@@ -245,20 +260,23 @@ public final class ExchangeSession {
   private boolean applyRequestPolicies(ParsedRequest request) throws GatewayException {
     ObjectNode parsed = request.json();
     PromptTexts texts = spec.requestTexts(parsed);
-    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST, texts);
+    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.REQUEST, texts, guardFailures);
     if (reject != null) {
       throw new GatewayException(reject.status(), "guard_rejected_request", reject.message());
     }
     for (RequestEnricher e : policies.enrichers()) {
+      calling = Calling.ENRICHER;
+      callingEnricher = e;
       ObjectNode enriched = e.enrich(spec.endpoint(), parsed);
       if (enriched != parsed) {
         parsed.removeAll();
         parsed.setAll(enriched);
       }
+      if (!request.keepsModel()) {
+        throw new GatewayException(500, "server_error", "request enrichment may not change the model");
+      }
     }
-    if (!request.keepsModel()) {
-      throw new GatewayException(500, "server_error", "request enrichment may not change the model");
-    }
+    calling = Calling.NONE;
     return texts.changed() || !policies.enrichers().isEmpty();
   }
 
@@ -297,9 +315,12 @@ public final class ExchangeSession {
       // the translator sees the answer as it will read it: decoded
       head = exchange.onResponseHeaders(responseStatus, plainHeaders);
     } catch (GatewayException e) {
+      if (e.status() >= 500) {
+        failed(translatorName(), e, e.status());
+      }
       return fail(e.status(), e.type(), e.getMessage());
     } catch (RuntimeException e) {
-      LOG.error("response translation failed for backend {}", backend.target().name(), e);
+      failed(translatorName(), e, 502);
       return fail(502, "plugin_error", "internal error while reading the upstream's answer");
     }
     responseStreaming = head.streaming();
@@ -309,7 +330,7 @@ public final class ExchangeSession {
     if (guardAnswer) {
       // a mask may change the length; a rejection replaces the body
       remove.add("content-length");
-      scannedStream = responseStreaming ? Guarding.ScannedStream.open(spec, policies.guards()) : null;
+      scannedStream = responseStreaming ? Guarding.ScannedStream.open(spec, policies.guards(), guardFailures) : null;
       heldStream = responseStreaming && scannedStream == null ? new Guarding.HeldStream(spec) : null;
     }
     if (encoded) {
@@ -365,8 +386,7 @@ public final class ExchangeSession {
       try {
         error = exchange.onError(responseStatus, responseHeaders, body);
       } catch (RuntimeException e) {
-        LOG.warn("backend {}: cannot read its {} answer; reading it generically: {}", backend.target().name(),
-            responseStatus, e.toString());
+        failed(translatorName(), e, responseStatus); // the platform reads the error instead
       }
       if (error == null) {
         error = UpstreamErrors.read(clientApi(), responseStatus, responseHeaders, body);
@@ -426,14 +446,16 @@ public final class ExchangeSession {
       out = plain.length == 0 && !last ? plain : exchange.onResponseBody(plain, last);
     } catch (GatewayException | RuntimeException e) {
       if (!responseStreaming) {
-        LOG.warn("cannot translate the answer of backend {}: {}", backend.target().name(), e.toString());
         // a GatewayException's message is for the client; anything else is the plugin's business
+        int status = e instanceof GatewayException g ? g.status() : 502;
+        if (status >= 500) {
+          failed(translatorName(), e, status);
+        }
         return e instanceof GatewayException g ? fail(g.status(), "bad_upstream_response", g.getMessage())
             : fail(502, "bad_upstream_response", "the upstream's answer could not be translated");
       }
       // Headers are already on their way to the client: pass the bytes on rather than cut the stream.
-      LOG.warn("cannot translate a streamed chunk of backend {}; passing it through: {}", backend.target().name(),
-          e.toString());
+      failed(translatorName() + " (a streamed chunk, passed on untranslated)", e, responseStatus);
       out = plain;
     }
     if (responseStreaming && out.length > 0) {
@@ -522,7 +544,7 @@ public final class ExchangeSession {
     if (heldStream != null) {
       heldStream.add(out);
       if (endOfStream) {
-        guardedBody = heldStream.finish(policies.guards());
+        guardedBody = heldStream.finish(policies.guards(), guardFailures);
       }
       return null;
     }
@@ -537,7 +559,7 @@ public final class ExchangeSession {
       return null;
     }
     PromptTexts texts = spec.answerTexts(json);
-    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.RESPONSE, texts);
+    PromptGuard.Reject reject = Guarding.inspect(policies.guards(), PromptGuard.Direction.RESPONSE, texts, guardFailures);
     if (reject != null) {
       Map<String, Map<String, Object>> md = finish();
       return fail(reject.status(), "guard_rejected_response", reject.message()).withMetadata(md);
@@ -573,11 +595,59 @@ public final class ExchangeSession {
         try {
           values.put(cost.metadataKey(), cost.calculator().cost(input));
         } catch (RuntimeException e) {
-          LOG.error("cost {} failed; not emitted", cost.metadataKey(), e);
+          failed("cost/" + costType(cost.metadataKey()), e, responseStatus); // the others are still emitted
         }
       }
     }
     return Map.of(config.metadataNamespace(), values);
+  }
+
+  /**
+   * An extension failed: logged (rate-limited) and counted. {@code status} is what the client got
+   * (0: nothing yet). Not when the phase was interrupted (it timed out or the proxy reset the
+   * stream; the server reports that, and the client's answer is not this one).
+   */
+  private void failed(String extension, Throwable error, int status) {
+    if (Thread.currentThread().isInterrupted()) {
+      return;
+    }
+    String name = backend == null ? "(not routed)" : backend.target().name();
+    failures.failed(name, extension, error, status);
+    listener.pluginFailed(name, extension, FailureLog.cause(error));
+  }
+
+  private String translatorName() {
+    return "translator/" + backend.target().schema();
+  }
+
+  /** The extension the request body phase was calling, e.g. {@code auth/APIKey}. */
+  private String callingName() {
+    return switch (calling) {
+      case TRANSLATOR, NONE -> translatorName();
+      case AUTH -> "auth/" + config.backend(backend.target().name()).flatMap(GatewayConfig.Backend::auth)
+          .map(GatewayConfig.AuthSpec::type).orElse("?");
+      case ENRICHER -> "enricher/" + enricherType(callingEnricher);
+    };
+  }
+
+  /** The configured type of a created enricher. */
+  private String enricherType(RequestEnricher enricher) {
+    for (CompiledConfig.ReadyPolicy p : compiled.policies()) {
+      int i = p.enrichers().indexOf(enricher);
+      if (i >= 0 && i < p.spec().enrichment().size()) {
+        return p.spec().enrichment().get(i).type();
+      }
+    }
+    return enricher.getClass().getSimpleName();
+  }
+
+  /** The configured type of the cost written to {@code metadataKey}: the rule's own, else the global one. */
+  private String costType(String metadataKey) {
+    List<GatewayConfig.CostSpec> specs = new java.util.ArrayList<>();
+    config.rules().stream().filter(r -> r.name().equals(rule)).forEach(r -> specs.addAll(r.costs()));
+    specs.addAll(config.costs());
+    return specs.stream().filter(c -> c.metadataKey().equals(metadataKey)).map(GatewayConfig.CostSpec::type)
+        .findFirst().orElse(metadataKey);
   }
 
   /** A request that never reached a backend ends here with an error in the client's format. */

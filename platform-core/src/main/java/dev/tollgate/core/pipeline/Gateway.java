@@ -12,14 +12,22 @@ public final class Gateway {
   private final Supplier<CompiledConfig> config;
   private final RandomGenerator random;
   private final GatewayListener listener;
+  private final FailureLog failures;
 
   public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener) {
+    this(config, random, listener, new FailureLog());
+  }
+
+  /** With the log of failing extensions to use (tests give one on their own clock). */
+  public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener,
+                 FailureLog failures) {
     this.config = config;
     this.random = random;
     this.listener = listener;
+    this.failures = failures;
   }
 
   public ExchangeSession newExchange() {
-    return new ExchangeSession(config.get(), random, listener);
+    return new ExchangeSession(config.get(), random, listener, failures);
   }
 }

@@ -17,6 +17,12 @@ public interface GatewayListener {
       }
 
       @Override
+      public void pluginFailed(String backend, String extension, String cause) {
+        first.pluginFailed(backend, extension, cause);
+        second.pluginFailed(backend, extension, cause);
+      }
+
+      @Override
       public void routed(String rule, String backend, String model) {
         first.routed(rule, backend, model);
         second.routed(rule, backend, model);
@@ -39,6 +45,16 @@ public interface GatewayListener {
 
   /** An exchange ended with a local reply of {@code status}; {@code cause} is a short machine-readable reason. */
   default void localReply(int status, String cause) {
+  }
+
+  /**
+   * An extension failed on an exchange of {@code backend}: it threw, or raised a
+   * {@link dev.tollgate.api.GatewayException} of status 500 or more. {@code extension} is its kind
+   * and type ({@code auth/APIKey}, {@code translator/OpenAI}, {@code guard/Regex},
+   * {@code enricher/PromptEnrichment}, {@code cost/InputToken}); {@code cause} as
+   * {@link FailureLog#cause}.
+   */
+  default void pluginFailed(String backend, String extension, String cause) {
   }
 
   /** A request was routed: {@code rule} (null when the routing header chose) selected {@code backend}. */

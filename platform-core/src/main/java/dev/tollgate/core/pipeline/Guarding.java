@@ -30,11 +30,26 @@ final class Guarding {
   }
 
   /**
+   * Where a guard that threw is reported. A guard that throws rejects (fail closed) with a 500;
+   * {@code status} is what the client got (0: nothing yet, the answer is held and guarded whole).
+   */
+  @FunctionalInterface
+  interface Failures {
+    void failed(ReadyGuard guard, RuntimeException error, int status);
+
+    /** Reports the failure; returns the rejection it causes. */
+    default PromptGuard.Reject rejected(ReadyGuard guard, RuntimeException error) {
+      failed(guard, error, 500);
+      return new PromptGuard.Reject(500, "the " + guard.type() + " prompt guard failed");
+    }
+  }
+
+  /**
    * Runs each guard of {@code direction} in order over {@code texts}; masks are written back and
    * seen by the guards after. Returns the first rejection, or null when the texts may pass.
    * A guard that throws rejects (fail closed): its own settings decide about failing open.
    */
-  static PromptGuard.Reject inspect(List<ReadyGuard> guards, Direction direction, PromptTexts texts) {
+  static PromptGuard.Reject inspect(List<ReadyGuard> guards, Direction direction, PromptTexts texts, Failures failures) {
     if (texts.isEmpty()) {
       return null;
     }
@@ -46,8 +61,7 @@ final class Guarding {
       try {
         v = g.guard().inspect(direction, texts.texts());
       } catch (RuntimeException e) {
-        LOG.error("prompt guard {} failed; rejecting", g.type(), e);
-        return new PromptGuard.Reject(500, "the " + g.type() + " prompt guard failed");
+        return failures.rejected(g, e);
       }
       if (v instanceof PromptGuard.Reject r) {
         return r;
@@ -77,7 +91,7 @@ final class Guarding {
       held.writeBytes(piece);
     }
 
-    byte[] finish(List<ReadyGuard> guards) {
+    byte[] finish(List<ReadyGuard> guards, Failures failures) {
       byte[] all = held.toByteArray();
       SseDecoder decoder = new SseDecoder();
       List<SseDecoder.Event> events = new ArrayList<>(decoder.feed(all));
@@ -113,7 +127,7 @@ final class Guarding {
         texts.add(sb.toString());
       }
       PromptTexts view = PromptTexts.ofStrings(texts);
-      PromptGuard.Reject reject = inspect(guards, Direction.RESPONSE, view);
+      PromptGuard.Reject reject = inspect(guards, Direction.RESPONSE, view, failures);
       if (reject != null) {
         return spec.streamError(reject.status(), reject.message());
       }
@@ -161,13 +175,16 @@ final class Guarding {
     private boolean rejected;
     private boolean rejectedNow;
 
-    private ScannedStream(EndpointSpec spec, List<ReadyGuard> guards) {
+    private final Failures failures;
+
+    private ScannedStream(EndpointSpec spec, List<ReadyGuard> guards, Failures failures) {
       this.spec = spec;
       this.guards = guards;
+      this.failures = failures;
     }
 
     /** A scanned stream for these guards, or null when one of them needs the whole text. */
-    static ScannedStream open(EndpointSpec spec, List<ReadyGuard> guards) {
+    static ScannedStream open(EndpointSpec spec, List<ReadyGuard> guards, Failures failures) {
       List<ReadyGuard> response = guards.stream().filter(ReadyGuard::onResponse).toList();
       for (ReadyGuard g : response) {
         try {
@@ -175,11 +192,11 @@ final class Guarding {
             return null;
           }
         } catch (RuntimeException e) {
-          LOG.error("prompt guard {} failed to open a stream scan; holding the answer instead", g.type(), e);
-          return null;
+          failures.failed(g, e, 0);
+          return null; // held instead, and guarded whole at the end
         }
       }
-      return new ScannedStream(spec, response);
+      return new ScannedStream(spec, response, failures);
     }
 
     /** Whether the last {@link #add} ended the stream with a rejection. */
@@ -324,10 +341,10 @@ final class Guarding {
           try {
             scan = g.guard().openStream();
           } catch (RuntimeException e) {
-            return failed(g, e);
+            return failures.rejected(g, e);
           }
           if (scan == null) {
-            return failed(g, new IllegalStateException("openStream() returned null after a scan"));
+            return failures.rejected(g, new IllegalStateException("openStream() returned null after a scan"));
           }
           chain.add(scan);
         }
@@ -339,7 +356,7 @@ final class Guarding {
         try {
           s = chain.get(i).feed(t);
         } catch (RuntimeException e) {
-          return failed(guards.get(i), e);
+          return failures.rejected(guards.get(i), e);
         }
         if (s instanceof PromptGuard.Reject) {
           return s;
@@ -369,16 +386,12 @@ final class Guarding {
           }
           t = ((PromptGuard.Release) fed).text() + ((PromptGuard.Release) rest).text();
         } catch (RuntimeException e) {
-          return failed(guards.get(i), e);
+          return failures.rejected(guards.get(i), e);
         }
       }
       return new PromptGuard.Release(t);
     }
 
-    private static PromptGuard.Reject failed(ReadyGuard g, RuntimeException e) {
-      LOG.error("prompt guard {} failed on a streamed answer; rejecting", g.type(), e);
-      return new PromptGuard.Reject(500, "the " + g.type() + " prompt guard failed");
-    }
   }
 
   /** Parses a whole JSON body, or null when it is not a JSON object. */

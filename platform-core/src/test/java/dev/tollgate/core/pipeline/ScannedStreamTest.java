@@ -17,6 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /** A streamed answer guarded as it goes, in both client dialects. */
 class ScannedStreamTest {
+  private static final Guarding.Failures NO_FAILURES = (guard, error, status) -> {
+    throw new AssertionError("guard " + guard.type() + " failed", error);
+  };
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -65,7 +69,7 @@ class ScannedStreamTest {
 
   private static Guarding.ScannedStream stream(Endpoint endpoint) {
     return Guarding.ScannedStream.open(EndpointSpecs.of(endpoint),
-        List.of(new ReadyGuard("Words", new WordGuard(), false, true)));
+        List.of(new ReadyGuard("Words", new WordGuard(), false, true)), NO_FAILURES);
   }
 
   private static String chunk(String content, String finish) {
@@ -214,9 +218,9 @@ class ScannedStreamTest {
   void aGuardThatNeedsTheWholeTextMeansHolding() {
     PromptGuard whole = (direction, texts) -> PromptGuard.ALLOW;
     assertThat(Guarding.ScannedStream.open(EndpointSpecs.of(Endpoint.CHAT_COMPLETIONS), List.of(
-        new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, false, true)))).isNull();
+        new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, false, true)), NO_FAILURES)).isNull();
     assertThat(Guarding.ScannedStream.open(EndpointSpecs.of(Endpoint.CHAT_COMPLETIONS), List.of(
-        new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, true, false))))
+        new ReadyGuard("Words", new WordGuard(), false, true), new ReadyGuard("Webhook", whole, true, false)), NO_FAILURES))
         .as("a request-only guard does not count").isNotNull();
   }
 }
