@@ -81,7 +81,7 @@ class PluginIsolationTest {
     Platform.PluginSet set = Platform.loadPlugins(plugins, Clock.systemUTC());
     try {
       assertThat(set.manager().refusedPlugins()).singleElement().asString()
-          .startsWith("plugin 'guicy' (" + plugins.resolve("guicy") + "): test.guicy.Factory uses com.google.inject.")
+          .startsWith("plugin 'guicy' (" + zip + "): test.guicy.Factory uses com.google.inject.")
           .endsWith(SEES_ONLY);
     } finally {
       set.manager().stopPlugins();

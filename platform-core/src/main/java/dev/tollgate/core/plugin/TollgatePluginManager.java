@@ -54,9 +54,21 @@ public final class TollgatePluginManager extends DefaultPluginManager {
   private final List<String> duplicates = new ArrayList<>();
   private final Map<Class<?>, List<Object>> extensions = new LinkedHashMap<>();
   private volatile Supplier<Injector> injector;
+  private final PluginWorkFolder work;
 
+  /** Plugins from {@code pluginsRoot}; zips unpacked under {@code $TOLLGATE_WORK_DIR} or the temporary folder. */
   public TollgatePluginManager(Path pluginsRoot) {
+    this(pluginsRoot, PluginWorkFolder.fromEnvironment());
+  }
+
+  /** Plugins from {@code pluginsRoot}; zips unpacked under {@code workDir}/plugins. */
+  public TollgatePluginManager(Path pluginsRoot, Path workDir) {
+    this(pluginsRoot, PluginWorkFolder.in(workDir));
+  }
+
+  private TollgatePluginManager(Path pluginsRoot, PluginWorkFolder work) {
     super(pluginsRoot);
+    this.work = work;
     setSystemVersion(API_VERSION);
   }
 
@@ -94,7 +106,8 @@ public final class TollgatePluginManager extends DefaultPluginManager {
 
   @Override
   protected PluginRepository createPluginRepository() {
-    return new PluginDirectory(getPluginsRoots(), this::refuse);
+    // called from the super constructor, before our fields are set: the work folder is read when used
+    return new PluginDirectory(getPluginsRoots(), () -> work, this::refuse);
   }
 
   @Override
@@ -128,20 +141,20 @@ public final class TollgatePluginManager extends DefaultPluginManager {
       }
       id = getPluginDescriptorFinder().find(pluginPath).getPluginId();
     } catch (PluginRuntimeException e) {
-      refuse(new RefusedPlugin(null, pluginPath, "has no plugin descriptor: a plugin jar names itself with "
+      refuse(new RefusedPlugin(null, source(pluginPath), "has no plugin descriptor: a plugin jar names itself with "
           + "Plugin-Id in META-INF/MANIFEST.MF, a plugin zip with plugin.properties"));
       return null;
     }
     PluginWrapper first = id == null ? null : getPlugin(id);
     if (first != null) {
-      duplicates.add("two plugins have the id '" + id + "': " + first.getPluginPath() + " and " + pluginPath
-          + "; remove one of them from " + getPluginsRoot());
+      duplicates.add("two plugins have the id '" + id + "': " + source(first.getPluginPath()) + " and "
+          + source(pluginPath) + "; remove one of them from " + getPluginsRoot());
       return null;
     }
     try {
       return super.loadPluginFromPath(pluginPath);
     } catch (RuntimeException | LinkageError e) {
-      refuse(new RefusedPlugin(id, pluginPath, "cannot be loaded: " + Failures.describe(e)));
+      refuse(new RefusedPlugin(id, source(pluginPath), "cannot be loaded: " + Failures.describe(e)));
       return null;
     }
   }
@@ -157,7 +170,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     }
     for (PluginWrapper p : getPlugins()) {
       if (p.getPluginState() == PluginState.DISABLED) {
-        refuse(new RefusedPlugin(p.getPluginId(), p.getPluginPath(), "requires plugin API "
+        refuse(new RefusedPlugin(p.getPluginId(), source(p.getPluginPath()), "requires plugin API "
             + p.getDescriptor().getRequires() + " but this Tollgate provides " + API_VERSION
             + "; it is not loaded. Install a build of the plugin for this version."));
       }
@@ -168,7 +181,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     startPlugins();
     for (PluginWrapper p : getPlugins()) {
       if (p.getPluginState() == PluginState.FAILED) {
-        refuse(new RefusedPlugin(p.getPluginId(), p.getPluginPath(), "failed to start: "
+        refuse(new RefusedPlugin(p.getPluginId(), source(p.getPluginPath()), "failed to start: "
             + (p.getFailedException() == null ? "unknown cause" : Failures.describe(p.getFailedException()))));
       }
     }
@@ -282,7 +295,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
 
   /** Refuses a plugin that PF4J has loaded (and maybe started): it is stopped and unloaded. */
   private void refuseLoaded(PluginWrapper p, String cause) {
-    refuse(new RefusedPlugin(p.getPluginId(), p.getPluginPath(), cause));
+    refuse(new RefusedPlugin(p.getPluginId(), source(p.getPluginPath()), cause));
     try {
       unloadPlugin(p.getPluginId());
     } catch (RuntimeException e) {
@@ -296,7 +309,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
   }
 
   private void warn(PluginWrapper p, String cause) {
-    String msg = "plugin '" + p.getPluginId() + "' (" + p.getPluginPath() + ") " + Failures.oneLine(cause);
+    String msg = "plugin '" + p.getPluginId() + "' (" + source(p.getPluginPath()) + ") " + Failures.oneLine(cause);
     warnings.add(msg);
     LOG.warn(msg);
   }
@@ -335,11 +348,16 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     }
   }
 
+  /** The file the operator installed for a plugin path: the zip it was unpacked from, or the path itself. */
+  public Path source(Path pluginPath) {
+    return ((PluginDirectory) pluginRepository).source(pluginPath);
+  }
+
   /** Where an extension came from, for messages: the plugin's jar, or the host class path. */
   public String origin(Object extension) {
     PluginWrapper p = whichPlugin(extension.getClass());
     if (p != null) {
-      return p.getPluginPath().toString();
+      return source(p.getPluginPath()).toString();
     }
     var src = extension.getClass().getProtectionDomain().getCodeSource();
     return "class path (" + (src == null ? extension.getClass().getName() : src.getLocation()) + ")";
