@@ -100,12 +100,36 @@ class DistributionIT {
           java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.body()).contains("gen_ai_client_token_usage").contains("gpt-4o-mini")
-          .doesNotContain("sk-client");
+      String m = metrics.body();
+      assertThat(m).doesNotContain("sk-client");
+      // the GenAI semantic conventions' histograms, in Prometheus names
+      String chat = "gen_ai_operation_name=\"chat\"";
+      String openAi = "gen_ai_provider_name=\"openai\"";
+      String model = "gen_ai_request_model=\"gpt-4o-mini\"";
+      assertThat(sum(m, "gen_ai_server_request_duration_seconds_bucket", chat, openAi, model, "error_type=\"\"",
+          "le=\"81.92\"")).isEqualTo(1);
+      assertThat(sum(m, "gen_ai_server_request_duration_seconds_count", chat, openAi, model, "error_type=\"\""))
+          .isEqualTo(1);
+      assertThat(sum(m, "gen_ai_server_request_duration_seconds_count", "error_type=\"authentication_error\""))
+          .as("the request without a key, timed as a failure").isEqualTo(1);
+      assertThat(sum(m, "gen_ai_client_token_usage_sum", chat, openAi, model, "gen_ai_token_type=\"input\""))
+          .isEqualTo(12);
+      assertThat(sum(m, "gen_ai_client_token_usage_sum", chat, openAi, model, "gen_ai_token_type=\"output\""))
+          .isEqualTo(30);
+      // the JVM's
+      assertThat(sum(m, "jvm_memory_used_bytes", "area=\"heap\"")).isPositive();
+      assertThat(sum(m, "jvm_threads_live_threads")).isPositive();
 
       t.process().destroy(); // SIGTERM: graceful shutdown
       assertThat(t.process().waitFor(15, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
     }
+  }
+
+  /** The sum of the Prometheus samples named {@code name} whose labels include all of {@code labels}. */
+  private static double sum(String scrape, String name, String... labels) {
+    return scrape.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+        .filter(l -> java.util.Arrays.stream(labels).allMatch(l::contains))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   @Test

@@ -56,5 +56,6 @@ final class Fixture implements AutoCloseable {
     admin.close();
     server.close();
     platform.close();
+    metrics.close();
   }
 }

@@ -95,7 +95,10 @@ public final class ExchangeSession {
   private ContentDecoder answerDecoder;
   /** A streamed answer that could not be decoded: its error event went out, the rest is dropped. */
   private boolean answerBroken;
-  // streamed-answer timings for the listener (System.nanoTime); 0 = not yet
+  // timings for the listener (System.nanoTime); 0 = not yet
+  private long startNanos;
+  /** The listener was given the exchange's duration: it is timed once. */
+  private boolean timed;
   private long sentNanos;
   private long firstChunkNanos;
   private long lastChunkNanos;
@@ -131,6 +134,7 @@ public final class ExchangeSession {
     if (state != State.REQUEST_HEADERS) {
       return outOfOrder("request headers");
     }
+    startNanos = System.nanoTime();
     // the gateway's own headers: whatever the client sent there is not its to choose
     requestHeaders = headers.without(config.modelHeader()).without(config.selectedBackendHeader());
     String path = headers.value(":path");
@@ -405,7 +409,7 @@ public final class ExchangeSession {
     int status = parseStatus(headers.value(":status"));
     LOG.debug("the proxy answered {} before the request was routed (state {})", status, state);
     state = State.DONE;
-    listener.localReply(status, "proxy_reply");
+    listener.localReply(status, "proxy_reply", facts(null));
     if (status < 400) {
       return PhaseResult.CONTINUE;
     }
@@ -502,7 +506,7 @@ public final class ExchangeSession {
       return fail(502, "undecodable_answer", e.getMessage());
     }
     answerBroken = true;
-    listener.localReply(502, "undecodable_answer");
+    listener.localReply(502, "undecodable_answer", facts(answeredModel()));
     return bodyAnswer(ErrorFormats.streamError(clientApi(), 502, e.getMessage()), last);
   }
 
@@ -571,21 +575,35 @@ public final class ExchangeSession {
   /** Tells the listener how the exchange ended; returns the costs to emit. */
   private Map<String, Map<String, Object>> finish() {
     TokenUsage usage = exchange.usage();
-    String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
+    ExchangeFacts facts = facts(answeredModel());
     if (responseStreaming) {
-      listener.streamed(backend.target().name(), answeredModel,
+      listener.streamed(facts,
           firstChunkNanos == 0 ? null : java.time.Duration.ofNanos(firstChunkNanos - sentNanos),
           firstChunkNanos == 0 ? java.time.Duration.ZERO : java.time.Duration.ofNanos(lastChunkNanos - firstChunkNanos),
           usage);
     }
-    listener.completed(backend.target().name(), model, answeredModel, responseStatus, usage);
+    listener.completed(facts, responseStatus, usage);
     return costs();
+  }
+
+  /** The model that answered: the one the answer names, else the client's. */
+  private String answeredModel() {
+    return exchange == null || exchange.responseModel() == null ? model : exchange.responseModel();
+  }
+
+  /** What the listener is told of this exchange; the duration only the first time, so it is timed once. */
+  private ExchangeFacts facts(String responseModel) {
+    java.time.Duration duration = timed || startNanos == 0 ? null
+        : java.time.Duration.ofNanos(System.nanoTime() - startNanos);
+    timed = true;
+    return new ExchangeFacts(spec == null ? null : spec.endpoint(), backend == null ? null : backend.target().name(),
+        backend == null ? null : backend.target().schema(), model, responseModel, duration);
   }
 
   /** The dynamic metadata of the usage read so far: backend, model and every configured cost. */
   private Map<String, Map<String, Object>> costs() {
     TokenUsage usage = exchange.usage();
-    String answeredModel = exchange.responseModel() == null ? model : exchange.responseModel();
+    String answeredModel = answeredModel();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("backend_name", backend.target().name());
     values.put("model_name", answeredModel);
@@ -653,7 +671,7 @@ public final class ExchangeSession {
   /** A request that never reached a backend ends here with an error in the client's format. */
   private PhaseResult fail(int status, String cause, String message) {
     state = State.DONE;
-    listener.localReply(status, cause);
+    listener.localReply(status, cause, facts(exchange == null ? null : answeredModel()));
     return PhaseResult.reply(errorReply(status, cause, message));
   }
 

@@ -23,22 +23,27 @@ public interface GatewayListener {
       }
 
       @Override
+      public void localReply(int status, String cause, ExchangeFacts exchange) {
+        first.localReply(status, cause, exchange);
+        second.localReply(status, cause, exchange);
+      }
+
+      @Override
       public void routed(String rule, String backend, String model) {
         first.routed(rule, backend, model);
         second.routed(rule, backend, model);
       }
 
       @Override
-      public void completed(String backend, String requestModel, String responseModel, int status, TokenUsage usage) {
-        first.completed(backend, requestModel, responseModel, status, usage);
-        second.completed(backend, requestModel, responseModel, status, usage);
+      public void completed(ExchangeFacts exchange, int status, TokenUsage usage) {
+        first.completed(exchange, status, usage);
+        second.completed(exchange, status, usage);
       }
 
       @Override
-      public void streamed(String backend, String model, Duration timeToFirstChunk, Duration generation,
-                           TokenUsage usage) {
-        first.streamed(backend, model, timeToFirstChunk, generation, usage);
-        second.streamed(backend, model, timeToFirstChunk, generation, usage);
+      public void streamed(ExchangeFacts exchange, Duration timeToFirstChunk, Duration generation, TokenUsage usage) {
+        first.streamed(exchange, timeToFirstChunk, generation, usage);
+        second.streamed(exchange, timeToFirstChunk, generation, usage);
       }
     };
   }
@@ -55,6 +60,14 @@ public interface GatewayListener {
    * {@link FailureLog#cause}.
    */
   default void pluginFailed(String backend, String extension, String cause) {
+  }
+
+  /**
+   * An exchange ended with a local reply; {@code exchange} holds what was known of it by then.
+   * The default calls {@link #localReply(int, String)}.
+   */
+  default void localReply(int status, String cause, ExchangeFacts exchange) {
+    localReply(status, cause);
   }
 
   /** A request was routed: {@code rule} (null when the routing header chose) selected {@code backend}. */
@@ -74,6 +87,14 @@ public interface GatewayListener {
   }
 
   /**
+   * An exchange that reached a backend finished, with its {@code exchange} facts (endpoint, schema,
+   * duration). The default calls {@link #completed(String, String, String, int, TokenUsage)}.
+   */
+  default void completed(ExchangeFacts exchange, int status, TokenUsage usage) {
+    completed(exchange.backend(), exchange.requestModel(), exchange.responseModel(), status, usage);
+  }
+
+  /**
    * A streamed answer finished (called just before {@link #completed}).
    *
    * @param timeToFirstChunk from the moment the translated request was handed to the proxy to the
@@ -83,5 +104,14 @@ public interface GatewayListener {
    */
   default void streamed(String backend, String model, Duration timeToFirstChunk, Duration generation,
                         TokenUsage usage) {
+  }
+
+  /**
+   * A streamed answer finished (called just before {@link #completed(ExchangeFacts, int, TokenUsage)});
+   * the arguments are those of {@link #streamed(String, String, Duration, Duration, TokenUsage)},
+   * which the default calls.
+   */
+  default void streamed(ExchangeFacts exchange, Duration timeToFirstChunk, Duration generation, TokenUsage usage) {
+    streamed(exchange.backend(), exchange.responseModel(), timeToFirstChunk, generation, usage);
   }
 }
