@@ -85,8 +85,8 @@ class DirectoryWatcherTest {
       TestFiles.await(WAIT, () -> !TestFiles.read(config).contains("name: local"), "the removal");
       assertThat(controller.lastProblems()).isEmpty();
       assertThat(TestFiles.read(config)).isEqualTo(first);
-      assertThat(java.nio.file.Files.getPosixFilePermissions(config))
-          .extracting(Object::toString).contains("OTHERS_READ");
+      assertThat(java.nio.file.Files.getPosixFilePermissions(config)).as("it holds the keys of the examples' Secrets")
+          .extracting(Object::toString).containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
       try (var files = Files.list(out)) {
         assertThat(files.map(p -> p.getFileName().toString()).toList())
             .as("no temporary files left behind").containsExactlyInAnyOrder("gateway.yaml", "envoy.yaml");

@@ -79,8 +79,16 @@ class KubernetesSourceTest {
 
   @Test
   void resourcesBecomeConfigMapsAndSecrets() throws Exception {
-    createExample("openai.yaml");
-    createExample("bedrock.yaml");
+    // the examples' backends take their keys from Secrets; here they start without, so the config is a ConfigMap
+    create(resource(ResourceKind.AI_SERVICE_BACKEND, "openai", Map.of("schema", Map.of("name", "OpenAI"),
+        "endpoint", Map.of("host", "api.openai.com"), "backendSecurityPolicyRef", Map.of("name", "openai-key"))));
+    create(resource(ResourceKind.BACKEND_SECURITY_POLICY, "openai-key",
+        Map.of("type", "APIKey", "apiKey", Map.of("env", "OPENAI_API_KEY"))));
+    create(resource(ResourceKind.AI_SERVICE_BACKEND, "bedrock", Map.of("schema", Map.of("name", "AWSBedrock"),
+        "endpoint", Map.of("host", "bedrock-runtime.us-east-1.amazonaws.com"),
+        "backendSecurityPolicyRef", Map.of("name", "bedrock-aws"))));
+    create(resource(ResourceKind.BACKEND_SECURITY_POLICY, "bedrock-aws",
+        Map.of("type", "AWSCredentials", "awsCredentials", Map.of("region", "us-east-1", "fromEnvironment", true))));
     createExample("route.yaml");
     Controller controller = new Controller(new Translator(GatewaySettings.defaults(), TestPlugins.registry()),
         List.of(new KubernetesConfigSink(client, NS, OUT)));

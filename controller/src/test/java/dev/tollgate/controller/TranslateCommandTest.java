@@ -77,14 +77,16 @@ class TranslateCommandTest {
     GatewayConfig.Backend openai = config.backend("openai").orElseThrow();
     assertThat(openai.schema()).isEqualTo("OpenAI");
     assertThat(openai.auth().orElseThrow().type()).isEqualTo("APIKey");
-    assertThat(openai.auth().orElseThrow().settings().string("file")).isEqualTo("/etc/tollgate/secrets/openai-api-key");
+    assertThat(openai.auth().orElseThrow().settings().string("key")).as("the Secret of secrets.yaml")
+        .isEqualTo("sk-replace-with-your-openai-key");
     GatewayConfig.Backend bedrock = config.backend("bedrock").orElseThrow();
     assertThat(bedrock.schema()).isEqualTo("AWSBedrock");
     assertThat(bedrock.provider().asMap()).as("the region is the auth block's").isEmpty();
     assertThat(bedrock.auth().orElseThrow().type()).isEqualTo("AWSCredentials");
     assertThat(bedrock.auth().orElseThrow().settings().string("region")).isEqualTo("us-east-1");
     assertThat(bedrock.auth().orElseThrow().settings().string("host")).isEqualTo("bedrock-runtime.us-east-1.amazonaws.com");
-    assertThat(bedrock.auth().orElseThrow().settings().string("credentialsFile")).isEqualTo("/etc/tollgate/secrets/aws-credentials");
+    assertThat(bedrock.auth().orElseThrow().settings().string("accessKeyId")).as("the Secret of secrets.yaml")
+        .isEqualTo("AKIAREPLACEWITHYOURS");
     assertThat(config.costs()).extracting(GatewayConfig.CostSpec::metadataKey).containsExactly("llm_total_token");
     assertThat(config.rules().get(0).costs()).extracting(GatewayConfig.CostSpec::metadataKey)
         .containsExactly("llm_input_token", "llm_output_token");

@@ -269,6 +269,20 @@ class DistributionIT {
         .contains("envoy.filters.http.ext_proc").contains("x-ai-eg-selected-backend");
   }
 
+  /** The examples name no file outside the distribution (no /etc/tollgate), so they run as they are on any machine. */
+  @Test
+  void theExamplesRunAsTheyAreWithTheirKeysInTheFoldersSecrets() throws Exception {
+    Path examples = DIST.resolve("examples/resources");
+    Result r = runToEnd("translate", examples.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).as("no warning about files or variables the gateway would lack").isBlank();
+    assertThat(r.out()).doesNotContain("/etc/tollgate").contains("sk-replace-with-your-openai-key");
+
+    Running t = start("run", "--resources", examples.toString(), "--port", "0", "--host", "127.0.0.1",
+        "--admin-port", "0");
+    assertThat(t.process().isAlive()).isTrue();
+  }
+
   @Test
   void translateOfBrokenResourcesNamesFileAndField() throws Exception {
     Path resources = Files.createDirectories(dir.resolve("broken"));

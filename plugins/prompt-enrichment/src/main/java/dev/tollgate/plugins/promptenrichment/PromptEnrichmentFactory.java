@@ -29,7 +29,9 @@ import org.pf4j.Extension;
  * </pre>
  * For Anthropic messages a {@code system} message goes into the top-level {@code system}
  * (joined with what is there). Defaults merge into objects the client sent, field by field; the
- * model cannot be set here (routing has already used it).
+ * model cannot be set here (routing has already used it). A default or override is set only on
+ * requests that accept it ({@link FieldFit}): {@code stream_options} only on streamed OpenAI
+ * requests, fields of one client API only on its requests, none on embeddings.
  */
 @NonBlocking
 @Extension
@@ -61,8 +63,9 @@ public final class PromptEnrichmentFactory implements RequestEnricherFactory {
       } else if (endpoint == Endpoint.MESSAGES) {
         addAnthropic(body, prepend, append);
       }
-      mergeDefaults(body, defaults);
-      overrides.fields().forEachRemaining(e -> body.set(e.getKey(), e.getValue().deepCopy()));
+      mergeDefaults(body, fitting(defaults, endpoint, body));
+      fitting(overrides, endpoint, body).fields()
+          .forEachRemaining(e -> body.set(e.getKey(), e.getValue().deepCopy()));
       return body;
     };
   }
@@ -139,6 +142,17 @@ public final class PromptEnrichmentFactory implements RequestEnricherFactory {
         body.put("system", (systemBefore + existing + systemAfter).strip());
       }
     }
+  }
+
+  /** The fields of {@code fields} that {@code request}, a request to {@code endpoint}, accepts. */
+  private static ObjectNode fitting(ObjectNode fields, Endpoint endpoint, ObjectNode request) {
+    ObjectNode out = JSON.createObjectNode();
+    fields.fields().forEachRemaining(e -> {
+      if (FieldFit.of(e.getKey()).fits(endpoint, request)) {
+        out.set(e.getKey(), e.getValue());
+      }
+    });
+    return out;
   }
 
   private static void mergeDefaults(ObjectNode target, ObjectNode defaults) {
