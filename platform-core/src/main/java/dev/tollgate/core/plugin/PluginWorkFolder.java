@@ -2,8 +2,6 @@ package dev.tollgate.core.plugin;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -72,9 +70,15 @@ final class PluginWorkFolder {
     Path partial = Files.createTempDirectory(dir, "." + name + ".partial-");
     try {
       extract(zip, partial);
-      Files.move(partial, unpacked, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-      // another manager unpacked the same content first: use its folder
+      try {
+        Files.move(partial, unpacked, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        // another manager unpacked the same content first: use its folder (Linux reports the
+        // rename onto it as a plain "Directory not empty", not always as one of the typed exceptions)
+        if (!Files.isDirectory(unpacked)) {
+          throw e;
+        }
+      }
     } finally {
       if (Files.exists(partial)) {
         FileUtils.delete(partial);
