@@ -41,7 +41,7 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
       return AppliedPolicies.NONE;
     }
     List<ReadyGuard> guards = new java.util.ArrayList<>();
-    List<dev.tollgate.api.spi.RequestEnricher> enrichers = new java.util.ArrayList<>();
+    List<ReadyEnricher> enrichers = new java.util.ArrayList<>();
     for (ReadyPolicy p : policies) {
       if (p.spec().appliesTo(rule, backend)) {
         guards.addAll(p.guards());
@@ -52,16 +52,19 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
   }
 
   /** A policy with its guards and enrichers created. */
-  public record ReadyPolicy(GatewayConfig.Policy spec, List<ReadyGuard> guards,
-                            List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
+  public record ReadyPolicy(GatewayConfig.Policy spec, List<ReadyGuard> guards, List<ReadyEnricher> enrichers) {
   }
 
   /** A guard and the directions it inspects. */
   public record ReadyGuard(String type, dev.tollgate.api.spi.PromptGuard guard, boolean onRequest, boolean onResponse) {
   }
 
+  /** An enricher and its configured type. */
+  public record ReadyEnricher(String type, dev.tollgate.api.spi.RequestEnricher enricher) {
+  }
+
   /** What applies to one exchange. */
-  public record AppliedPolicies(List<ReadyGuard> guards, List<dev.tollgate.api.spi.RequestEnricher> enrichers) {
+  public record AppliedPolicies(List<ReadyGuard> guards, List<ReadyEnricher> enrichers) {
     public static final AppliedPolicies NONE = new AppliedPolicies(List.of(), List.of());
 
     public boolean guardsResponses() {
@@ -91,6 +94,6 @@ public record CompiledConfig(GatewayConfig config, Router router, Map<String, Re
   }
 
   /** A cost with its calculator. */
-  public record ReadyCost(String metadataKey, CostCalculator calculator) {
+  public record ReadyCost(String metadataKey, String type, CostCalculator calculator) {
   }
 }

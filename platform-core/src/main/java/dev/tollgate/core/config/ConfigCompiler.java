@@ -13,6 +13,7 @@ import dev.tollgate.api.spi.Translator;
 import dev.tollgate.api.spi.TranslatorFactory;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
 import dev.tollgate.core.config.CompiledConfig.ReadyCost;
+import dev.tollgate.core.config.CompiledConfig.ReadyEnricher;
 import dev.tollgate.core.config.CompiledConfig.ReadyGuard;
 import dev.tollgate.core.config.CompiledConfig.ReadyPolicy;
 import dev.tollgate.api.spi.PromptGuardFactory;
@@ -148,7 +149,7 @@ public final class ConfigCompiler {
               + "'; installed: " + plugins.costs().keySet() + plugins.notLoadedHint()));
       CostCalculator calculator = factory.create(c.settings());
       blocking.note(factory, calculator, false, true);
-      costs.add(new ReadyCost(c.metadataKey(), calculator));
+      costs.add(new ReadyCost(c.metadataKey(), c.type(), calculator));
     }
     return costs;
   }
@@ -165,7 +166,7 @@ public final class ConfigCompiler {
       blocking.note(factory, guard, g.onRequest(), g.onResponse());
       guards.add(new ReadyGuard(g.type(), guard, g.onRequest(), g.onResponse()));
     }
-    List<RequestEnricher> enrichers = new ArrayList<>();
+    List<ReadyEnricher> enrichers = new ArrayList<>();
     for (int i = 0; i < p.enrichment().size(); i++) {
       GatewayConfig.EnricherSpec e = p.enrichment().get(i);
       String field = at + ".enrichment[" + i + "].type";
@@ -174,7 +175,7 @@ public final class ConfigCompiler {
               + "'; installed: " + plugins.enrichers().keySet() + plugins.notLoadedHint()));
       RequestEnricher enricher = factory.create(e.settings());
       blocking.note(factory, enricher, true, false);
-      enrichers.add(enricher);
+      enrichers.add(new ReadyEnricher(e.type(), enricher));
     }
     return new ReadyPolicy(p, guards, enrichers);
   }

@@ -13,7 +13,6 @@ import dev.tollgate.api.UpstreamError;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.CostCalculator;
 import dev.tollgate.api.spi.PromptGuard;
-import dev.tollgate.api.spi.RequestEnricher;
 import dev.tollgate.api.spi.Translator;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.core.clientapi.EndpointSpec;
@@ -75,7 +74,7 @@ public final class ExchangeSession {
   private String model;
   private Calling calling = Calling.NONE;
   /** The enricher being called, when {@link #calling} is {@link Calling#ENRICHER}. */
-  private RequestEnricher callingEnricher;
+  private CompiledConfig.ReadyEnricher callingEnricher;
   private Translator.Exchange exchange;
   private int responseStatus;
   /** The answer is an error (status 400 and above): held whole, read, and written in the client's format. */
@@ -268,10 +267,10 @@ public final class ExchangeSession {
     if (reject != null) {
       throw new GatewayException(reject.status(), "guard_rejected_request", reject.message());
     }
-    for (RequestEnricher e : policies.enrichers()) {
+    for (CompiledConfig.ReadyEnricher e : policies.enrichers()) {
       calling = Calling.ENRICHER;
       callingEnricher = e;
-      ObjectNode enriched = e.enrich(spec.endpoint(), parsed);
+      ObjectNode enriched = e.enricher().enrich(spec.endpoint(), parsed);
       if (enriched != parsed) {
         parsed.removeAll();
         parsed.setAll(enriched);
@@ -613,7 +612,7 @@ public final class ExchangeSession {
         try {
           values.put(cost.metadataKey(), cost.calculator().cost(input));
         } catch (RuntimeException e) {
-          failed("cost/" + costType(cost.metadataKey()), e, responseStatus); // the others are still emitted
+          failed("cost/" + cost.type(), e, responseStatus); // the others are still emitted
         }
       }
     }
@@ -644,28 +643,8 @@ public final class ExchangeSession {
       case TRANSLATOR, NONE -> translatorName();
       case AUTH -> "auth/" + config.backend(backend.target().name()).flatMap(GatewayConfig.Backend::auth)
           .map(GatewayConfig.AuthSpec::type).orElse("?");
-      case ENRICHER -> "enricher/" + enricherType(callingEnricher);
+      case ENRICHER -> "enricher/" + callingEnricher.type();
     };
-  }
-
-  /** The configured type of a created enricher. */
-  private String enricherType(RequestEnricher enricher) {
-    for (CompiledConfig.ReadyPolicy p : compiled.policies()) {
-      int i = p.enrichers().indexOf(enricher);
-      if (i >= 0 && i < p.spec().enrichment().size()) {
-        return p.spec().enrichment().get(i).type();
-      }
-    }
-    return enricher.getClass().getSimpleName();
-  }
-
-  /** The configured type of the cost written to {@code metadataKey}: the rule's own, else the global one. */
-  private String costType(String metadataKey) {
-    List<GatewayConfig.CostSpec> specs = new java.util.ArrayList<>();
-    config.rules().stream().filter(r -> r.name().equals(rule)).forEach(r -> specs.addAll(r.costs()));
-    specs.addAll(config.costs());
-    return specs.stream().filter(c -> c.metadataKey().equals(metadataKey)).map(GatewayConfig.CostSpec::type)
-        .findFirst().orElse(metadataKey);
   }
 
   /** A request that never reached a backend ends here with an error in the client's format. */

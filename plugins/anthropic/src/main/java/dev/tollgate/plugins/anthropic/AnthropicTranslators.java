@@ -7,11 +7,10 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.PlatformServices;
 import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.Translator;
-import dev.tollgate.api.spi.TranslatorFactory;
+import dev.tollgate.toolkit.TranslatorFactoryBase;
 import dev.tollgate.toolkit.openai.ChatRequestFields;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.util.Set;
 import org.pf4j.Extension;
 
 /**
@@ -83,25 +82,12 @@ public final class AnthropicTranslators {
   }
 
   /** A factory for one schema and one client endpoint: the host made once, the translator over it. */
-  abstract static class ClaudeFactory implements TranslatorFactory {
-    private final String schema;
-    private final Endpoint endpoint;
+  abstract static class ClaudeFactory extends TranslatorFactoryBase {
     private final ClaudeHost.Maker hosts;
 
     ClaudeFactory(String schema, Endpoint endpoint, ClaudeHost.Maker hosts) {
-      this.schema = schema;
-      this.endpoint = endpoint;
+      super(schema, endpoint);
       this.hosts = hosts;
-    }
-
-    @Override
-    public final String schema() {
-      return schema;
-    }
-
-    @Override
-    public final Set<Endpoint> endpoints() {
-      return Set.of(endpoint);
     }
 
     @Override

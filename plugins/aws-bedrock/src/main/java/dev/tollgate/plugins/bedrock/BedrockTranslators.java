@@ -11,14 +11,13 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.Translator;
-import dev.tollgate.api.spi.TranslatorFactory;
+import dev.tollgate.toolkit.TranslatorFactoryBase;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.openai.ChatChunkWriter;
 import dev.tollgate.toolkit.openai.ChatRequestFields;
 import jakarta.inject.Inject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import org.pf4j.Extension;
 
 /**
@@ -87,21 +86,9 @@ public final class BedrockTranslators {
   }
 
   /** What both factories share: the schema, one endpoint, and a backend without provider settings. */
-  abstract static class Factory implements TranslatorFactory {
-    private final Endpoint endpoint;
-
+  abstract static class Factory extends TranslatorFactoryBase {
     Factory(Endpoint endpoint) {
-      this.endpoint = endpoint;
-    }
-
-    @Override
-    public final String schema() {
-      return SCHEMA;
-    }
-
-    @Override
-    public final Set<Endpoint> endpoints() {
-      return Set.of(endpoint);
+      super(SCHEMA, endpoint);
     }
 
     @Override

@@ -11,7 +11,7 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.Translator;
-import dev.tollgate.api.spi.TranslatorFactory;
+import dev.tollgate.toolkit.TranslatorFactoryBase;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.openai.ChatRequestFields;
 import jakarta.inject.Inject;
@@ -33,7 +33,7 @@ import org.pf4j.Extension;
  */
 @NonBlocking
 @Extension
-public final class GcpVertexTranslatorFactory implements TranslatorFactory {
+public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
   /** Characters safe in a Vertex path segment; anything else would change the URL's meaning. */
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
   private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]+");
@@ -42,17 +42,8 @@ public final class GcpVertexTranslatorFactory implements TranslatorFactory {
 
   @Inject
   public GcpVertexTranslatorFactory(PlatformServices platform) {
+    super("GCPVertexAI", Endpoint.CHAT_COMPLETIONS);
     this.platform = platform;
-  }
-
-  @Override
-  public String schema() {
-    return "GCPVertexAI";
-  }
-
-  @Override
-  public Set<Endpoint> endpoints() {
-    return Set.of(Endpoint.CHAT_COMPLETIONS);
   }
 
   /**
