@@ -54,7 +54,12 @@ public final class ErrorFormats {
    * an OpenAI {@code data:} error followed by {@code data: [DONE]}.
    */
   public static byte[] streamError(ClientApi api, int status, String message) {
-    String body = new String(render(api, status, null, message), java.nio.charset.StandardCharsets.UTF_8);
+    return streamError(api, status, UpstreamError.of(message));
+  }
+
+  /** {@link #streamError(ClientApi, int, String)} with the error's type and code (see {@link #render(ClientApi, int, UpstreamError)}). */
+  public static byte[] streamError(ClientApi api, int status, UpstreamError error) {
+    String body = new String(render(api, status, error), java.nio.charset.StandardCharsets.UTF_8);
     if (api == ClientApi.ANTHROPIC) {
       return SseDecoder.encode("error", body);
     }

@@ -1,10 +1,11 @@
 package dev.tollgate.toolkit.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.TokenUsage;
+import dev.tollgate.api.UpstreamError;
 import dev.tollgate.toolkit.ErrorFormats;
 import dev.tollgate.toolkit.JsonSupport;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -136,16 +137,7 @@ public final class ChatChunkWriter {
    * @param code the error's code, e.g. the upstream's exception name; null for the status
    */
   public static byte[] error(int status, String code, String message) {
-    ObjectNode root = JsonSupport.object();
-    ObjectNode err = root.putObject("error");
-    err.put("message", message);
-    err.put("type", ErrorFormats.openAiType(status));
-    err.putNull("param");
-    err.put("code", code == null ? String.valueOf(status) : code);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(event(root));
-    out.writeBytes(DONE);
-    return out.toByteArray();
+    return ErrorFormats.streamError(ClientApi.OPENAI, status, new UpstreamError(null, message, code));
   }
 
   private ObjectNode base() {
