@@ -2,7 +2,6 @@ package dev.tollgate.plugins.gcpvertex;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.TokenUsage;
