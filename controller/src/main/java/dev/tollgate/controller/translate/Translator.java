@@ -194,7 +194,7 @@ public final class Translator {
             costOrigin(route.origin(), at, "spec.llmRequestCosts[" + ownIndex.get(c) + "]");
           }
           Rule rule = rules.get(r);
-          rules.set(r, new Rule(rule.name(), rule.matches(), rule.backends(), placed));
+          rules.set(r, rule.withCosts(placed));
         }
       }
       List<String> globalKeys = new ArrayList<>(costs.keySet());

@@ -14,6 +14,7 @@ import dev.tollgate.core.config.GatewayConfig.GuardSpec;
 import dev.tollgate.core.config.GatewayConfig.Policy;
 import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
 import dev.tollgate.core.config.GatewayConfig.MatchType;
+import dev.tollgate.core.config.GatewayConfig.Placement;
 import dev.tollgate.core.config.GatewayConfig.RoutingHeader;
 import dev.tollgate.core.config.GatewayConfig.Rule;
 import dev.tollgate.core.config.GatewayConfig.UnknownPaths;
@@ -244,7 +245,7 @@ public final class ConfigParser {
   }
 
   private static Rule rule(Settings r, int index, Set<String> backendNames) throws InvalidConfigException {
-    r.allowOnly(Set.of("name", "headers", "backends", "costs"));
+    r.allowOnly(Set.of("name", "headers", "backends", "costs", "placement"));
     String name = r.string("name", "rule-" + index);
     List<HeaderMatch> matches = new ArrayList<>();
     for (Settings h : r.children("headers")) {
@@ -270,9 +271,8 @@ public final class ConfigParser {
     if (backendRefs.isEmpty()) {
       throw new InvalidConfigException(r.field("backends"), "a rule needs at least one backend");
     }
-    long totalWeight = 0;
     for (Settings ref : backendRefs) {
-      ref.allowOnly(Set.of("name", "weight"));
+      ref.allowOnly(Set.of("name", "weight", "priority"));
       String backend = ref.string("name");
       if (!backendNames.contains(backend)) {
         throw new InvalidConfigException(ref.field("name"), "backend '" + backend + "' is not defined under backends");
@@ -281,12 +281,28 @@ public final class ConfigParser {
       if (weight < 0 || weight > 1_000_000) {
         throw new InvalidConfigException(ref.field("weight"), "must be between 0 and 1000000");
       }
-      totalWeight += weight;
-      refs.add(new WeightedBackend(backend, (int) weight));
+      long priority = ref.longValue("priority", 0);
+      if (priority < 0 || priority > 127) {
+        throw new InvalidConfigException(ref.field("priority"), "must be between 0 (primary) and 127");
+      }
+      refs.add(new WeightedBackend(backend, (int) weight, (int) priority));
     }
-    if (totalWeight == 0) {
-      throw new InvalidConfigException(r.field("backends"), "at least one backend needs a weight above 0");
+    int best = refs.stream().mapToInt(WeightedBackend::priority).min().orElseThrow();
+    if (refs.stream().filter(b -> b.priority() == best).mapToLong(WeightedBackend::weight).sum() == 0) {
+      throw new InvalidConfigException(r.field("backends"), "at least one backend of priority " + best
+          + " needs a weight above 0");
     }
-    return new Rule(name, matches, refs, costs(r.children("costs"), new HashSet<>()));
+    Placement placement = switch (r.string("placement", "Router")) {
+      case "Router" -> Placement.ROUTER;
+      case "Upstream" -> Placement.UPSTREAM;
+      default -> throw new InvalidConfigException(r.field("placement"), "must be Router (translate in the router phase"
+          + " for the backend picked there) or Upstream (translate each attempt in Envoy's upstream filter chain)");
+    };
+    if (placement == Placement.ROUTER && refs.stream().anyMatch(b -> b.priority() != best)) {
+      throw new InvalidConfigException(r.field("placement"), "backends of a lower priority are fallbacks, and only"
+          + " placement: Upstream can fall back to them (Envoy retries each attempt through the rule's cluster);"
+          + " set placement: Upstream, or give every backend the same priority");
+    }
+    return new Rule(name, matches, refs, costs(r.children("costs"), new HashSet<>()), placement);
   }
 }

@@ -76,16 +76,58 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
   }
 
   /**
-   * A routing rule: all header matches must hold; then one backend is picked by weight. Its
-   * {@code costs} are emitted in addition to the global ones for requests it routes.
+   * A routing rule: all header matches must hold; then its backends are the candidates, the
+   * highest priority (lowest number) first, each tier in a weighted order. Its {@code costs} are
+   * emitted in addition to the global ones for requests it routes.
+   *
+   * @param placement where its requests are translated and signed: {@link Placement#ROUTER} for
+   *                  the first candidate only, {@link Placement#UPSTREAM} for each attempt Envoy
+   *                  makes (needed for fallback to lower priorities)
    */
-  public record Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs) {
+  public record Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs,
+                     Placement placement) {
     public Rule {
       matches = List.copyOf(matches);
       backends = List.copyOf(backends);
       costs = List.copyOf(costs);
+      java.util.Objects.requireNonNull(placement, "placement");
+    }
+
+    /** A rule translated in the router phase. */
+    public Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs) {
+      this(name, matches, backends, costs, Placement.ROUTER);
+    }
+
+    /** The same rule with other costs. */
+    public Rule withCosts(List<CostSpec> other) {
+      return new Rule(name, matches, backends, other, placement);
+    }
+
+    /** The distinct priorities of its backends, best (lowest) first. */
+    public List<Integer> priorities() {
+      return backends.stream().map(WeightedBackend::priority).distinct().sorted().toList();
+    }
+
+    /**
+     * The value the router phase writes to the selected-backend header for a rule of
+     * {@link Placement#UPSTREAM}: Envoy's route for it leads to the rule's cluster, whose
+     * endpoints are its backends. A backend name cannot contain the colon.
+     */
+    public String routeTarget() {
+      return RULE_TARGET_PREFIX + name;
     }
   }
+
+  /** What {@link Rule#routeTarget()} starts with. */
+  public static final String RULE_TARGET_PREFIX = "rule:";
+
+  /**
+   * Where a rule's requests are translated for a backend and signed.
+   * {@code ROUTER}: in the router phase, for the one backend picked there; Envoy's retries go to
+   * that backend again. {@code UPSTREAM}: in Envoy's upstream filter chain, once per attempt, for
+   * the backend Envoy picked for that attempt from the rule's cluster (priorities, retries).
+   */
+  public enum Placement { ROUTER, UPSTREAM }
 
   /**
    * Guards and enrichment for the requests routed by one of {@code rules} to one of
@@ -135,8 +177,14 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
 
   public enum MatchType { EXACT, REGULAR_EXPRESSION }
 
-  /** A backend reference with its weight (0 takes no traffic). */
-  public record WeightedBackend(String backend, int weight) {
+  /**
+   * A backend reference with its weight within its priority tier (0 takes no traffic) and the
+   * tier: 0 is the primary one, higher numbers are fallbacks tried in order.
+   */
+  public record WeightedBackend(String backend, int weight, int priority) {
+    public WeightedBackend(String backend, int weight) {
+      this(backend, weight, 0);
+    }
   }
 
   /**

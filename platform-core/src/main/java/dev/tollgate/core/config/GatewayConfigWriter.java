@@ -107,9 +107,15 @@ public final class GatewayConfigWriter {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", b.backend());
       m.put("weight", b.weight());
+      if (b.priority() != 0) {
+        m.put("priority", b.priority());
+      }
       backends.add(m);
     }
     block.put("backends", backends);
+    if (r.placement() == GatewayConfig.Placement.UPSTREAM) {
+      block.put("placement", "Upstream");
+    }
     putNonEmpty(block, "costs", costs(r.costs()));
     return block;
   }
