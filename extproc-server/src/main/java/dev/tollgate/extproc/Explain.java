@@ -6,6 +6,8 @@ import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.pipeline.ExchangeSession;
 import dev.tollgate.core.pipeline.GatewayListener;
 import dev.tollgate.core.pipeline.PhaseResult;
+import dev.tollgate.core.pipeline.UpstreamAttempt;
+import dev.tollgate.core.pipeline.UpstreamPlacement;
 import dev.tollgate.core.plugin.PluginLoadException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code tollgate explain}: runs a request through the real pipeline (routing, translation,
  * auth) and prints the rule, the backend and the exact upstream request it becomes, with
- * credentials hidden. Nothing is sent anywhere.
+ * credentials hidden; for a rule of placement Upstream, the candidate backends in order and the
+ * upstream request of each attempt. Nothing is sent anywhere.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
     description = "Show which rule and backend a request takes and the upstream request it becomes, without sending it.")
@@ -110,25 +113,76 @@ final class Explain implements Callable<Integer> {
         out.flush();
         return 1;
       }
-      out.println("rule:     " + (route.rule == null ? "(routing header)" : route.rule));
-      var backend = platform.config().current().backends().get(route.backend);
-      out.println("backend:  " + route.backend + (backend == null ? "" : " (schema " + backend.target().schema() + ")"));
-      Map<String, String> upstream = new LinkedHashMap<>(clientHeaders.asMap());
-      r.removeHeaders().forEach(upstream::remove);
-      upstream.putAll(r.setHeaders().asMap());
-      String method = upstream.remove(":method");
-      String upstreamPath = upstream.remove(":path");
-      out.println("upstream request:");
-      out.println("  " + method + " " + upstreamPath);
-      Redaction.headers(upstream).forEach((k, v) -> out.println("  " + k + ": " + v));
+      Map<String, Object> handoff = r.metadata().get(UpstreamPlacement.HANDOFF_NAMESPACE);
+      String rule = handoff != null ? String.valueOf(handoff.get("rule")) : route.rule;
+      out.println("rule:     " + (rule == null ? "(routing header)" : rule));
+      List<String> candidates = session.candidates();
+      var compiled = platform.config().current();
+      if (handoff == null) {
+        var backend = compiled.backends().get(route.backend);
+        out.println("backend:  " + route.backend + (backend == null ? "" : " (schema " + backend.target().schema() + ")"));
+        if (candidates.size() > 1) {
+          out.println("(the rule's other backends " + candidates.subList(1, candidates.size())
+              + " take other requests by weight; placement Router does not fall back)");
+        }
+        printUpstream(out, clientHeaders, r, body);
+        return 0;
+      }
+      // placement Upstream: Envoy makes the attempts, each translated for its own backend
+      out.println("placement: Upstream (each attempt Envoy makes is translated and signed for its backend)");
+      out.println("candidates, in the order Envoy tries their priorities: " + String.join(", ", candidates));
+      Headers routedHeaders = applied(clientHeaders, r);
+      int failed = 0;
+      for (int i = 0; i < candidates.size(); i++) {
+        String name = candidates.get(i);
+        var backend = compiled.backends().get(name);
+        out.println();
+        out.println("attempt " + (i + 1) + ": backend " + name + (backend == null ? "" : " (schema "
+            + backend.target().schema() + ")"));
+        ExchangeSession attempt = platform.gateway().newExchange();
+        PhaseResult a = attempt.onAttemptHeaders(routedHeaders,
+            new UpstreamAttempt(name, null, i + 1, handoff), false);
+        if (!a.isLocalReply()) {
+          a = attempt.onRequestBody(body, true);
+        }
+        if (a.isLocalReply()) {
+          PhaseResult.LocalReply reply = a.localReply();
+          out.println("local reply: " + reply.status() + " (" + reply.details() + "); this attempt calls no upstream");
+          out.println(new String(reply.body(), StandardCharsets.UTF_8));
+          failed++;
+          continue;
+        }
+        printUpstream(out, routedHeaders, a, body);
+      }
       out.println();
-      byte[] upstreamBody = r.body() == null ? body : r.body();
-      out.println(printable(upstreamBody));
+      out.println("(Host: each attempt sets the one in its endpoint's metadata, which the Envoy config holds)");
       out.flush();
-      return 0;
+      return failed == 0 ? 0 : 1;
     } finally {
       platform.close();
     }
+  }
+
+  /** The request headers after a phase's mutations. */
+  private static Headers applied(Headers headers, PhaseResult r) {
+    Map<String, String> m = new LinkedHashMap<>(headers.asMap());
+    r.removeHeaders().forEach(m::remove);
+    m.putAll(r.setHeaders().asMap());
+    return Headers.of(m);
+  }
+
+  private static void printUpstream(PrintWriter out, Headers before, PhaseResult r, byte[] body) {
+    Map<String, String> upstream = new LinkedHashMap<>(applied(before, r).asMap());
+    upstream.remove(UpstreamPlacement.ATTEMPT_HEADER);
+    String method = upstream.remove(":method");
+    String upstreamPath = upstream.remove(":path");
+    out.println("upstream request:");
+    out.println("  " + method + " " + upstreamPath);
+    Redaction.headers(upstream).forEach((k, v) -> out.println("  " + k + ": " + v));
+    out.println();
+    byte[] upstreamBody = r.body() == null ? body : r.body();
+    out.println(printable(upstreamBody));
+    out.flush();
   }
 
   private static String printable(byte[] body) {

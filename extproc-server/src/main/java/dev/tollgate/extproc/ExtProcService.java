@@ -426,7 +426,9 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         if (LOG.isDebugEnabled()) {
           LOG.debug("request headers {}", Redaction.headers(headers.asMap()));
         }
-        r = session.onRequestHeaders(headers, request.getRequestHeaders().getEndOfStream());
+        dev.tollgate.core.pipeline.UpstreamAttempt attempt = ProtoMapping.attempt(request);
+        r = attempt == null ? session.onRequestHeaders(headers, request.getRequestHeaders().getEndOfStream())
+            : session.onAttemptHeaders(headers, attempt, request.getRequestHeaders().getEndOfStream());
         if (r.isLocalReply()) {
           return immediate(r);
         }

@@ -5,6 +5,9 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.tollgate.core.pipeline.UpstreamAttempt;
+import dev.tollgate.core.pipeline.UpstreamPlacement;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import dev.tollgate.api.Headers;
 import dev.tollgate.core.pipeline.PhaseResult;
 import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
@@ -124,6 +127,46 @@ final class ProtoMapping {
   }
 
   /** Dynamic metadata: top-level keys are namespaces, as Envoy expects. */
+  /** The attributes Envoy sends with the request headers, under the ext_proc filter's name. */
+  static final String ATTRIBUTES_KEY = "envoy.filters.http.ext_proc";
+
+  /**
+   * The upstream attempt this stream is for, when Envoy's upstream filter of a rule's cluster
+   * sent it (it alone asks for the endpoint's backend attribute); null for the router-level filter.
+   */
+  static UpstreamAttempt attempt(ProcessingRequest request) {
+    Struct attributes = request.getAttributesMap().get(ATTRIBUTES_KEY);
+    if (attributes == null || !attributes.containsFields(UpstreamPlacement.BACKEND_ATTRIBUTE)) {
+      return null;
+    }
+    Value backend = attributes.getFieldsOrThrow(UpstreamPlacement.BACKEND_ATTRIBUTE);
+    Value host = attributes.getFieldsOrDefault(UpstreamPlacement.HOST_ATTRIBUTE, Value.getDefaultInstance());
+    Value number = attributes.getFieldsOrDefault(UpstreamPlacement.ATTEMPT_ATTRIBUTE, Value.getDefaultInstance());
+    Struct handoff = request.getMetadataContext().getFilterMetadataMap().get(UpstreamPlacement.HANDOFF_NAMESPACE);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> handed = handoff == null ? Map.of() : (Map<String, Object>) java(Value.newBuilder()
+        .setStructValue(handoff).build());
+    return new UpstreamAttempt(backend.hasStringValue() && !backend.getStringValue().isEmpty() ? backend.getStringValue() : null,
+        host.hasStringValue() ? host.getStringValue() : null,
+        number.hasNumberValue() ? (int) number.getNumberValue() : 1, handed);
+  }
+
+  /** A protobuf value as plain Java: maps, lists, strings, doubles, booleans, null. */
+  static Object java(Value v) {
+    return switch (v.getKindCase()) {
+      case STRUCT_VALUE -> {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        v.getStructValue().getFieldsMap().forEach((k, x) -> m.put(k, java(x)));
+        yield m;
+      }
+      case LIST_VALUE -> v.getListValue().getValuesList().stream().map(ProtoMapping::java).toList();
+      case STRING_VALUE -> v.getStringValue();
+      case NUMBER_VALUE -> v.getNumberValue();
+      case BOOL_VALUE -> v.getBoolValue();
+      default -> null;
+    };
+  }
+
   static Struct metadata(Map<String, Map<String, Object>> md) {
     Struct.Builder root = Struct.newBuilder();
     md.forEach((ns, values) -> {
@@ -143,6 +186,11 @@ final class ProtoMapping {
     }
     if (v instanceof Boolean b) {
       return Value.newBuilder().setBoolValue(b).build();
+    }
+    if (v instanceof Map<?, ?> m) {
+      Struct.Builder s = Struct.newBuilder();
+      m.forEach((k, x) -> s.putFields(String.valueOf(k), value(x)));
+      return Value.newBuilder().setStructValue(s).build();
     }
     if (v instanceof List<?> l) {
       ListValue.Builder lb = ListValue.newBuilder();

@@ -112,4 +112,40 @@ class ExplainTest {
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err()).contains("cannot read");
   }
+
+  @Test
+  void aFallbackRuleShowsItsCandidatesInOrderAndEachAttemptsOwnUpstreamRequest() throws Exception {
+    Path cfg = config("""
+        uuid: explain-3
+        rules:
+          - name: resilient
+            placement: Upstream
+            backends:
+              - {name: scripted, priority: 0}
+              - {name: signed, priority: 1}
+        backends:
+          - name: scripted
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: k1}
+          - name: signed
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: deadbeef0123, sigv4: true}
+        """);
+    Path req = Files.writeString(dir.resolve("f.json"), "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+    Run r = explain(req.toString(), "--config", cfg.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    String out = r.out();
+    assertThat(out).contains("rule:     resilient").contains("placement: Upstream")
+        .contains("candidates, in the order Envoy tries their priorities: scripted, signed");
+    int first = out.indexOf("attempt 1: backend scripted (schema Scripted)");
+    int second = out.indexOf("attempt 2: backend signed (schema Scripted)");
+    assertThat(first).isPositive();
+    assertThat(second).isGreaterThan(first);
+    assertThat(out.substring(first, second)).contains("x-ai-eg-selected-backend: scripted").doesNotContain("AWS4-HMAC");
+    assertThat(out.substring(second)).contains("x-ai-eg-selected-backend: signed").contains("AWS4-HMAC-SHA256")
+        .doesNotContain("rule:resilient");
+    assertThat(out).doesNotContain("deadbeef0123");
+  }
 }

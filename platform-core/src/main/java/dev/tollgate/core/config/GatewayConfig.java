@@ -54,6 +54,10 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
         maxRequestBodyBytes, maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies);
   }
 
+  public Optional<Rule> rule(String name) {
+    return rules.stream().filter(r -> r.name().equals(name)).findFirst();
+  }
+
   public Optional<Backend> backend(String name) {
     return backends.stream().filter(b -> b.name().equals(name)).findFirst();
   }

@@ -52,7 +52,27 @@ public final class ExchangeSession {
    */
   private static final Set<String> NOT_SENT_UPSTREAM = Set.of("accept-encoding");
 
-  private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, PASSTHROUGH, DONE }
+  /**
+   * HANDED_OFF: routed to a rule whose attempts Envoy's upstream filter translates; the answer
+   * comes back already translated. PASSTHROUGH: nothing more to do for this exchange.
+   */
+  private enum State { REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY, HANDED_OFF, PASSTHROUGH, DONE }
+
+  /**
+   * ROUTER: the stream of Envoy's router-level filter (the client's exchange; for a rule of
+   * placement ROUTER it also makes the one attempt). ATTEMPT: the stream of the upstream filter
+   * for one attempt of a rule of placement UPSTREAM.
+   */
+  private enum Role { ROUTER, ATTEMPT }
+
+  /**
+   * Headers an attempt leaves alone although the router phase did not hand them over: the proxy
+   * adds them after that phase ({@code x-envoy-*}, {@code x-forwarded-*}, the request id).
+   */
+  private static boolean proxyOwned(String header) {
+    return header.startsWith(":") || header.equals("host") || header.startsWith("x-envoy-")
+        || header.startsWith("x-forwarded-") || header.equals("x-request-id");
+  }
 
   /** The kind of extension the request body phase is calling, to name the one that fails. */
   private enum Calling { NONE, TRANSLATOR, AUTH, ENRICHER }
@@ -65,6 +85,15 @@ public final class ExchangeSession {
   private final Guarding.Failures guardFailures = (guard, error, status) -> failed("guard/" + guard.type(), error, status);
 
   private State state = State.REQUEST_HEADERS;
+  private Role role = Role.ROUTER;
+  /** This stream's attempt, in the ATTEMPT role. */
+  private UpstreamAttempt attempt;
+  /** The request headers the attempt was shown (a previous attempt's rewrite, on a retry). */
+  private Headers attemptHeaders = Headers.empty();
+  /** Where the router sent the request; null before routing and in the ATTEMPT role. */
+  private Router.Route route;
+  /** The usage last emitted with the costs of a streamed answer. */
+  private TokenUsage emittedUsage;
   private Headers requestHeaders = Headers.empty();
   /** The client endpoint; null before the request headers and for a path that is not one. */
   private EndpointSpec spec;
@@ -163,6 +192,45 @@ public final class ExchangeSession {
   }
 
   /**
+   * Phase 1 of one upstream attempt (placement UPSTREAM): the request headers as Envoy has them
+   * for this attempt, the backend it picked and the router phase's hand-over. Nothing is decided
+   * yet; the body phase translates and signs for {@code attempt.backend()}.
+   */
+  public PhaseResult onAttemptHeaders(Headers headers, UpstreamAttempt attempt, boolean endOfStream) {
+    if (state != State.REQUEST_HEADERS) {
+      return outOfOrder("request headers");
+    }
+    startNanos = System.nanoTime();
+    role = Role.ATTEMPT;
+    this.attempt = attempt;
+    attemptHeaders = headers;
+    Handoff handoff = Handoff.fromMetadata(attempt.handoff());
+    if (handoff == null) {
+      LOG.error("an upstream attempt for backend '{}' came without the router phase's hand-over (dynamic metadata {});"
+          + " the rule's cluster must forward that namespace and the router-level ext_proc filter must receive it:"
+          + " regenerate the Envoy config with tollgate translate", attempt.backend(), UpstreamPlacement.HANDOFF_NAMESPACE);
+      return fail(500, "no_handoff", "the gateway's Envoy configuration is incomplete (an attempt without hand-over)");
+    }
+    rule = handoff.rule();
+    requestHeaders = handoff.headers();
+    spec = Endpoint.fromPath(handoff.path()).map(EndpointSpecs::of).orElse(null);
+    backend = attempt.backend() == null ? null : compiled.backends().get(attempt.backend());
+    if (backend == null) {
+      LOG.error("Envoy chose backend '{}' for an attempt of rule '{}', which the gateway config does not define;"
+          + " the Envoy config and the gateway config are out of step", attempt.backend(), rule);
+      return fail(500, "unknown_backend", "backend '" + attempt.backend() + "' is not configured");
+    }
+    if (spec == null) {
+      return fail(500, "protocol", "the hand-over names path " + sanitize(handoff.path()) + ", which is not served");
+    }
+    if (endOfStream) {
+      return fail(400, "no_body", "the request has no body; send a JSON body with a model");
+    }
+    state = State.REQUEST_BODY;
+    return PhaseResult.CONTINUE;
+  }
+
+  /**
    * The answer to request headers that go on: the model and selected-backend headers are removed,
    * whatever the client sent in them, and the proxy is asked to pick the route again, since it
    * resolved the first one from the client's headers. (Envoy clears its route cache only along
@@ -191,7 +259,7 @@ public final class ExchangeSession {
       return new PhaseResult(Headers.empty(), Set.of(), new byte[0], false, null, null, Map.of(), null);
     }
     try {
-      return route(requestBody.toByteArray());
+      return role == Role.ATTEMPT ? attemptRequest(requestBody.toByteArray()) : route(requestBody.toByteArray());
     } catch (GatewayException e) {
       if (e.status() >= 500 && calling != Calling.NONE) {
         failed(callingName(), e, e.status());
@@ -203,18 +271,74 @@ public final class ExchangeSession {
     }
   }
 
+  /** The client's exchange: parse once, route, then the attempt here or Envoy's attempts upstream. */
   private PhaseResult route(byte[] clientBody) throws GatewayException {
-    byte[] body = clientBody;
-    ParsedRequest parsed = spec.parse(body);
+    ParsedRequest parsed = spec.parse(clientBody);
     model = parsed.model();
     Headers routed = requestHeaders.with(config.modelHeader(), model);
-    Router.Route route = compiled.router().route(routed, random);
+    route = compiled.router().route(routed, random);
     rule = route.rule();
+    if (route.handedOff()) {
+      return handOff(routed);
+    }
     backend = compiled.backends().get(route.backend());
     if (backend == null) {
       throw new GatewayException(500, "server_error", "backend '" + route.backend() + "' is not configured");
     }
     listener.routed(rule, route.backend(), model);
+    return attempt(parsed, clientBody, routed);
+  }
+
+  /**
+   * The candidates the router found, in order (the first is where a rule of placement ROUTER
+   * sends the request); empty before routing and in an upstream attempt.
+   */
+  public List<String> candidates() {
+    return route == null ? List.of() : route.candidates();
+  }
+
+  /**
+   * A rule of placement UPSTREAM: Envoy's route for the rule leads to its cluster, and each
+   * attempt there is translated by the upstream filter's stream. Every candidate must serve the
+   * endpoint (an attempt cannot refuse and still fall back: Envoy does not retry a local reply).
+   * The body goes on as the client sent it; Envoy replays it to each attempt.
+   */
+  private PhaseResult handOff(Headers routed) throws GatewayException {
+    for (String name : route.candidates()) {
+      ReadyBackend b = compiled.backends().get(name);
+      if (b == null) {
+        throw new GatewayException(500, "server_error", "backend '" + name + "' is not configured");
+      }
+      if (b.translator(spec.endpoint()).isEmpty()) {
+        throw GatewayException.badRequest("backend '" + name + "' (schema " + b.target().schema() + "), a candidate of"
+            + " rule '" + rule + "', does not serve " + spec.endpoint().path());
+      }
+    }
+    Map<String, String> handed = new LinkedHashMap<>(requestHeaders.asMap());
+    handed.keySet().removeIf(h -> h.startsWith(":"));
+    Handoff handoff = new Handoff(rule, requestHeaders.value(":path"), Headers.of(handed));
+    state = State.HANDED_OFF;
+    sentNanos = System.nanoTime();
+    Headers set = Headers.of(config.modelHeader(), model,
+        config.selectedBackendHeader(), config.rule(rule).orElseThrow().routeTarget());
+    return new PhaseResult(set, Set.of(), null, true, null, null,
+        Map.of(UpstreamPlacement.HANDOFF_NAMESPACE, handoff.toMetadata()), null);
+  }
+
+  /** An upstream attempt's body: the client's request as the router phase let it go on. */
+  private PhaseResult attemptRequest(byte[] clientBody) throws GatewayException {
+    ParsedRequest parsed = spec.parse(clientBody);
+    model = parsed.model();
+    listener.routed(rule, backend.target().name(), model);
+    return attempt(parsed, clientBody, requestHeaders.with(config.modelHeader(), model));
+  }
+
+  /**
+   * One attempt for {@link #backend}: the rule's request policies for that backend, translation,
+   * credentials, and the header and body mutations that make the upstream request.
+   */
+  private PhaseResult attempt(ParsedRequest parsed, byte[] clientBody, Headers routed) throws GatewayException {
+    byte[] body = clientBody;
     Translator translator = backend.translator(spec.endpoint()).orElse(null);
     if (translator == null) {
       throw GatewayException.badRequest("backend '" + backend.target().name() + "' (schema " + backend.target().schema()
@@ -233,6 +357,9 @@ public final class ExchangeSession {
       upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
     }
     calling = Calling.NONE;
+    if (role == Role.ATTEMPT) {
+      return attemptMutations(upstream, clientBody);
+    }
     // A body that came whole and goes out byte for byte as it came (OpenAI to OpenAI) needs no
     // mutation: Envoy sends what it buffered. One held back in pieces must be sent whole.
     boolean bodyAsReceived = requestBodyPieces == 1 && Arrays.equals(upstream.body(), clientBody);
@@ -254,6 +381,38 @@ public final class ExchangeSession {
     state = State.RESPONSE_HEADERS;
     sentNanos = System.nanoTime();
     return new PhaseResult(set, remove, bodyAsReceived ? null : upstream.body(), true, null, null, Map.of(), null);
+  }
+
+  /**
+   * The mutations of an upstream attempt. Envoy shows a retry the headers the previous attempt
+   * left (its path, host, credentials and length), so an attempt writes the whole request: the
+   * handed-over headers with the translator's and auth handler's changes, this backend's path,
+   * Host and length, and removes every other header but the proxy's own.
+   */
+  private PhaseResult attemptMutations(UpstreamRequest upstream, byte[] clientBody) {
+    Map<String, String> wanted = new LinkedHashMap<>(requestHeaders.asMap());
+    upstream.removeHeaders().forEach(wanted::remove);
+    NOT_SENT_UPSTREAM.forEach(wanted::remove);
+    wanted.remove("transfer-encoding");
+    wanted.putAll(upstream.setHeaders().asMap());
+    wanted.put(config.modelHeader(), model);
+    wanted.put(config.selectedBackendHeader(), backend.target().name());
+    wanted.put("content-length", Integer.toString(upstream.body().length));
+    wanted.put(":path", upstream.path());
+    if (attempt.host() != null && !attempt.host().isEmpty() && !wanted.containsKey(":authority")
+        && !wanted.containsKey("host")) {
+      wanted.put(":authority", attempt.host());
+    }
+    Set<String> remove = new HashSet<>();
+    for (String h : attemptHeaders.asMap().keySet()) {
+      if (!wanted.containsKey(h) && !proxyOwned(h)) {
+        remove.add(h);
+      }
+    }
+    state = State.RESPONSE_HEADERS;
+    sentNanos = System.nanoTime();
+    byte[] body = Arrays.equals(upstream.body(), clientBody) ? null : upstream.body();
+    return new PhaseResult(Headers.of(wanted), remove, body, false, null, null, Map.of(), null);
   }
 
   /**
@@ -293,8 +452,31 @@ public final class ExchangeSession {
       return PhaseResult.CONTINUE;
     }
     if (state == State.REQUEST_HEADERS || state == State.REQUEST_BODY) {
-      return proxyReplyBeforeRouting(headers);
+      return proxyReply(headers);
     }
+    if (state == State.HANDED_OFF) {
+      return handedBack(headers);
+    }
+    PhaseResult r = answerHeaders(headers, endOfStream);
+    return role == Role.ATTEMPT && !r.isLocalReply() ? r.withHeader(UpstreamPlacement.ATTEMPT_HEADER,
+        backend.target().name()) : r;
+  }
+
+  /**
+   * The answer to a handed-off exchange, at the router level: one an attempt processed (it is
+   * marked) goes on as it is; any other is the proxy's own (no healthy upstream, every attempt
+   * failed to connect, a timeout) and becomes an error in the client's format.
+   */
+  private PhaseResult handedBack(Headers headers) {
+    if (!headers.contains(UpstreamPlacement.ATTEMPT_HEADER)) {
+      return proxyReply(headers);
+    }
+    state = State.PASSTHROUGH;
+    return new PhaseResult(Headers.empty(), Set.of(UpstreamPlacement.ATTEMPT_HEADER), null, false, null,
+        BodyMode.NONE, Map.of(), null);
+  }
+
+  private PhaseResult answerHeaders(Headers headers, boolean endOfStream) {
     if (state != State.RESPONSE_HEADERS) {
       return outOfOrder("response headers");
     }
@@ -399,19 +581,21 @@ public final class ExchangeSession {
   }
 
   /**
-   * Response headers before the request was routed: the proxy answered by itself, e.g. with 413
-   * when the request body outgrew its buffer while being buffered, or 408 when it came too slowly.
+   * Response headers the proxy made by itself: before the request was routed, e.g. 413 when the
+   * request body outgrew its buffer while being buffered or 408 when it came too slowly; after a
+   * hand-over, e.g. 503 when every attempt failed to connect or 504 when the last one timed out.
    * An error goes on with its status and the client's error format in place of the proxy's
    * plain-text body; anything else passes as it is.
    */
-  private PhaseResult proxyReplyBeforeRouting(Headers headers) {
+  private PhaseResult proxyReply(Headers headers) {
     int status = parseStatus(headers.value(":status"));
-    LOG.debug("the proxy answered {} before the request was routed (state {})", status, state);
-    state = State.DONE;
+    LOG.debug("the proxy answered {} by itself (state {})", status, state);
     listener.localReply(status, "proxy_reply", facts(null));
     if (status < 400) {
+      state = State.PASSTHROUGH;
       return PhaseResult.CONTINUE;
     }
+    state = State.DONE;
     return new PhaseResult(Headers.of("content-type", "application/json"),
         Set.of("content-length", "content-encoding"), errorBody(status, ProxyReplies.message(status)), false, null,
         null, Map.of(), null);
@@ -475,12 +659,22 @@ public final class ExchangeSession {
       out = last || scannedStream != null ? guardedBody : new byte[0];
     }
     boolean streamEnds = spec.streamEnd().isIn(out) || scannedStream != null && scannedStream.rejectedNow();
-    if (!last && responseStreaming && streamEnds) {
+    if (!last && responseStreaming && (streamEnds || usageChanged())) {
       // the client may hang up as soon as it reads this (the end of its stream, or a guard's error
       // event): the costs go with it (and again at the end)
       return new PhaseResult(Headers.empty(), Set.of(), out == chunk ? null : out, false, null, null, costs(), null);
     }
     return bodyAnswer(out == chunk ? null : out, last);
+  }
+
+  /**
+   * Whether a streamed answer's usage changed since its costs last went out. They go out again
+   * then, so that a stream the upstream cuts (Envoy resets the client's stream, nothing more can
+   * be sent) is still charged for what it used.
+   */
+  private boolean usageChanged() {
+    TokenUsage usage = exchange.usage();
+    return usage.isKnown() && !usage.equals(emittedUsage);
   }
 
   /** A body answer; the last one ends the exchange and carries the costs. */
@@ -602,6 +796,7 @@ public final class ExchangeSession {
   /** The dynamic metadata of the usage read so far: backend, model and every configured cost. */
   private Map<String, Map<String, Object>> costs() {
     TokenUsage usage = exchange.usage();
+    emittedUsage = usage;
     String answeredModel = answeredModel();
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("backend_name", backend.target().name());
@@ -660,8 +855,12 @@ public final class ExchangeSession {
    * error is written here.
    */
   public LocalReply errorReply(int status, String cause, String message) {
-    return new LocalReply(status, Headers.of("content-type", "application/json"), errorBody(status, message),
-        "tollgate_" + cause);
+    Headers headers = Headers.of("content-type", "application/json");
+    if (role == Role.ATTEMPT) {
+      // the router-level stream leaves an attempt's reply as it is
+      headers = headers.with(UpstreamPlacement.ATTEMPT_HEADER, attempt.backend() == null ? "" : attempt.backend());
+    }
+    return new LocalReply(status, headers, errorBody(status, message), "tollgate_" + cause);
   }
 
   /** An error in the client's format. */

@@ -38,6 +38,12 @@ public record PhaseResult(Headers setHeaders, Set<String> removeHeaders, byte[] 
     return localReply != null;
   }
 
+  /** The same answer, also setting {@code name} to {@code value}. */
+  public PhaseResult withHeader(String name, String value) {
+    return new PhaseResult(setHeaders.with(name, value), removeHeaders, body, clearRouteCache, requestBodyMode,
+        responseBodyMode, metadata, localReply);
+  }
+
   public PhaseResult withMetadata(Map<String, Map<String, Object>> md) {
     return new PhaseResult(setHeaders, removeHeaders, body, clearRouteCache, requestBodyMode, responseBodyMode, md,
         localReply);

@@ -4,8 +4,10 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.core.config.GatewayConfig;
 import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
+import dev.tollgate.core.config.GatewayConfig.Placement;
 import dev.tollgate.core.config.GatewayConfig.Rule;
 import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,11 +15,30 @@ import java.util.random.RandomGenerator;
 
 /**
  * Picks a backend for a request: the standard routing header when enabled and allowed, otherwise
- * the first rule whose header matches all hold, then a backend of that rule by weight.
+ * the first rule whose header matches all hold, then a backend of that rule's best priority tier
+ * by weight, and the rule's other backends as the candidates after it.
  */
 public final class Router {
-  /** The outcome: the rule (null when the routing header decided) and the backend's name. */
-  public record Route(String rule, String backend) {
+  /**
+   * The outcome.
+   *
+   * @param rule       the rule, null when the routing header decided
+   * @param backend    the backend picked by weight within the best priority tier
+   * @param candidates every backend the request may go to, in order: {@code backend} first, then
+   *                   the rest of its tier, then each lower tier (weight-0 backends left out). A
+   *                   rule of placement {@link Placement#UPSTREAM} lets Envoy try them in that
+   *                   order of tiers; within a tier Envoy's load balancer picks.
+   * @param placement  where the request is translated for a backend
+   */
+  public record Route(String rule, String backend, List<String> candidates, Placement placement) {
+    public Route {
+      candidates = List.copyOf(candidates);
+    }
+
+    /** Whether Envoy's attempts, not this phase, translate and sign the request. */
+    public boolean handedOff() {
+      return placement == Placement.UPSTREAM;
+    }
   }
 
   private final GatewayConfig config;
@@ -50,18 +71,34 @@ public final class Router {
           throw new GatewayException(400, "invalid_request_error",
               "backend '" + wanted + "' named in header " + name + " is not available for direct routing");
         }
-        return new Route(null, wanted);
+        return new Route(null, wanted, List.of(wanted), Placement.ROUTER);
       }
     }
     for (Rule rule : config.rules()) {
       if (matches(rule.matches(), headers)) {
-        return new Route(rule.name(), pick(rule.backends(), random));
+        return route(rule, random);
       }
     }
     String model = headers.value(config.modelHeader());
     throw new GatewayException(404, "invalid_request_error", model == null
         ? "no route matches this request"
         : "model '" + model + "' is not served by this gateway (no route matches)");
+  }
+
+  private static Route route(Rule rule, RandomGenerator random) {
+    int best = rule.priorities().get(0);
+    List<WeightedBackend> tier = rule.backends().stream().filter(b -> b.priority() == best).toList();
+    String picked = pick(tier, random);
+    List<String> candidates = new ArrayList<>();
+    candidates.add(picked);
+    for (int priority : rule.priorities()) {
+      for (WeightedBackend b : rule.backends()) {
+        if (b.priority() == priority && b.weight() > 0 && !candidates.contains(b.backend())) {
+          candidates.add(b.backend());
+        }
+      }
+    }
+    return new Route(rule.name(), picked, candidates, rule.placement());
   }
 
   private static boolean matches(List<HeaderMatch> matches, Headers headers) {
