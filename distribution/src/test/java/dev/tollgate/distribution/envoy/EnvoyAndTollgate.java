@@ -31,6 +31,11 @@ final class EnvoyAndTollgate implements AutoCloseable {
   final int envoyAdminPort = freePort();
   final int extprocPort = freePort();
   final int tollgateAdminPort = freePort();
+  /** A second Tollgate replica's ports, used after {@link #withSecondReplica()}. */
+  final int secondExtprocPort = freePort();
+  final int secondAdminPort = freePort();
+  private boolean secondReplica;
+  private Process secondTollgate;
   private final Path dir;
   final Path accessLog;
   private Process tollgate;
@@ -103,9 +108,46 @@ final class EnvoyAndTollgate implements AutoCloseable {
     return s.substring(0, at) + to + s.substring(at + from.length());
   }
 
+  /**
+   * Runs two Tollgate replicas behind the one Envoy, as a pool behind a Service would be: the
+   * bootstrap's ext_proc cluster gets the second one as another endpoint, and Envoy balances
+   * the ext_proc streams (router level and each attempt) over both.
+   */
+  EnvoyAndTollgate withSecondReplica() {
+    secondReplica = true;
+    return this;
+  }
+
+  /** The bootstrap with a second endpoint in Tollgate's ext_proc cluster. */
+  private Path withSecondEndpoint(Path bootstrap) throws IOException {
+    List<String> lines = new ArrayList<>(Files.readAllLines(bootstrap));
+    int port = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).trim().equals("port_value: " + extprocPort)) {
+        port = i;
+      }
+    }
+    int start = port;
+    while (start >= 0 && !lines.get(start).trim().equals("- endpoint:")) {
+      start--;
+    }
+    if (port < 0 || start < 0) {
+      throw new IllegalStateException("no ext_proc endpoint on port " + extprocPort + " in " + bootstrap);
+    }
+    List<String> copy = new ArrayList<>(lines.subList(start, port + 1));
+    copy.set(copy.size() - 1, copy.get(copy.size() - 1).replace(Integer.toString(extprocPort),
+        Integer.toString(secondExtprocPort)));
+    lines.addAll(port + 1, copy);
+    return Files.write(dir.resolve("envoy-two-replicas.yaml"), lines);
+  }
+
   /** Starts Tollgate on the gateway config, then Envoy on the bootstrap; returns when Envoy is ready. */
   EnvoyAndTollgate start(Path gatewayConfig, Path bootstrap) throws Exception {
     startTollgate(gatewayConfig);
+    if (secondReplica) {
+      secondTollgate = startTollgate(gatewayConfig, secondExtprocPort, secondAdminPort, dir.resolve("tollgate-2.log"));
+      bootstrap = withSecondEndpoint(bootstrap);
+    }
     List<String> command = List.of(Tools.envoy().toString(), "-c", bootstrap.toString(), "--use-dynamic-base-id",
         "--log-level", "warn", "--drain-time-s", "1", "--file-flush-interval-msec", "100");
     envoy = new ProcessBuilder(command).redirectErrorStream(true)
@@ -114,21 +156,32 @@ final class EnvoyAndTollgate implements AutoCloseable {
         dir.resolve("envoy.log"));
     // Envoy health-checks the ext_proc cluster: wait for its first check so no request meets an unchecked host
     await("ext_proc cluster healthy", Duration.ofSeconds(30), () -> envoyAdmin("/clusters")
-        .contains("tollgate-extproc::127.0.0.1:" + extprocPort + "::health_flags::healthy"), envoy,
+        .contains("tollgate-extproc::127.0.0.1:" + extprocPort + "::health_flags::healthy")
+        && (!secondReplica || envoyAdmin("/clusters")
+        .contains("tollgate-extproc::127.0.0.1:" + secondExtprocPort + "::health_flags::healthy")), envoy,
         dir.resolve("envoy.log"));
     return this;
   }
 
   void startTollgate(Path gatewayConfig) throws Exception {
+    tollgate = startTollgate(gatewayConfig, extprocPort, tollgateAdminPort, dir.resolve("tollgate.log"));
+  }
+
+  private Process startTollgate(Path gatewayConfig, int port, int adminPort, Path log) throws Exception {
     List<String> command = new ArrayList<>(List.of(Tools.tollgate().toString(), "run", "--config",
-        gatewayConfig.toString(), "--host", "127.0.0.1", "--port", Integer.toString(extprocPort),
-        "--admin-port", Integer.toString(tollgateAdminPort), "--reload-interval", "PT0S"));
+        gatewayConfig.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
+        "--admin-port", Integer.toString(adminPort), "--reload-interval", "PT0S"));
     command.addAll(tollgateArgs);
-    Path log = dir.resolve("tollgate.log");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(tollgateEnv);
-    tollgate = pb.start();
-    await("Tollgate listening", Duration.ofSeconds(60), () -> read(log).contains("ext_proc listening"), tollgate, log);
+    Process p = pb.start();
+    await("Tollgate listening", Duration.ofSeconds(60), () -> read(log).contains("ext_proc listening"), p, log);
+    return p;
+  }
+
+  /** The second replica's Prometheus metrics. */
+  String secondReplicaMetrics() {
+    return get(URI.create("http://127.0.0.1:" + secondAdminPort + "/metrics"));
   }
 
   Process tollgateProcess() {
@@ -253,7 +306,7 @@ final class EnvoyAndTollgate implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    for (Process p : new Process[] {envoy, tollgate}) {
+    for (Process p : new Process[] {envoy, tollgate, secondTollgate}) {
       if (p != null && p.isAlive()) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
