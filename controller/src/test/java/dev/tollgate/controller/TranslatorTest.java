@@ -153,9 +153,13 @@ class TranslatorTest {
     assertThat(gemini.matches()).hasSize(2);
     assertThat(gemini.matches().get(1).header()).isEqualTo("x-tenant");
     assertThat(gemini.matches().get(1).matches("team-a")).isTrue();
-    // the fallback tier gets a cluster, but no traffic yet, and a warning says so
-    assertThat(gemini.backends()).containsExactly(new GatewayConfig.WeightedBackend("vertex", 1));
-    assertThat(t.warnings()).anySatisfy(w -> assertThat(w).contains("fallback backends [azure]"));
+    // the fallback tier is tier 1 of the gateway config, and the rule is translated for each attempt
+    assertThat(gemini.backends()).containsExactly(new GatewayConfig.WeightedBackend("vertex", 1, 0),
+        new GatewayConfig.WeightedBackend("azure", 1, 1));
+    assertThat(gemini.placement()).isEqualTo(GatewayConfig.Placement.UPSTREAM);
+    assertThat(config.rules().get(1).placement()).isEqualTo(GatewayConfig.Placement.ROUTER);
+    assertThat(t.warnings()).isEmpty();
+    assertThat(t.envoy().clusters()).extracting(c -> c.getName()).contains("tollgate-rule-gemini");
     assertThat(t.envoy().clusters()).extracting(c -> c.getName())
         .contains("tollgate-backend-azure", "tollgate-backend-local");
     var local = t.envoy().clusters().stream().filter(c -> c.getName().equals("tollgate-backend-local")).findFirst().orElseThrow();

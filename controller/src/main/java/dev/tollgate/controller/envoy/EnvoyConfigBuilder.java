@@ -6,10 +6,13 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
+import dev.tollgate.core.pipeline.UpstreamPlacement;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutationRules;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
@@ -18,7 +21,9 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
@@ -31,6 +36,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -41,9 +47,12 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.MetadataOptions;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -51,14 +60,22 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds Envoy's configuration as protos: one listener whose HTTP connection manager runs
  * Tollgate's ext_proc filter and then the router; one route per backend, matched exactly on the
  * selected-backend header Tollgate writes; one cluster per backend (TLS with SNI, the upstream's
  * certificate verified against a CA bundle, where needed) plus the {@value #EXTPROC_CLUSTER}
- * cluster (HTTP/2, gRPC health-checked) for Tollgate itself.
+ * cluster (HTTP/2, gRPC health-checked) for Tollgate itself. A rule that falls back across
+ * backends or retries ({@link EnvoyRule}) also gets a route, matched on its target, and a cluster of
+ * its own: its backends are that cluster's endpoints, one priority group per tier, and Tollgate's
+ * ext_proc filter runs again in the cluster's upstream filter chain, once per attempt, for the
+ * endpoint (backend) Envoy picked; Envoy's retry policy moves each retry to the next tier.
  *
  * <p>What each setting is for, as real Envoy 1.40 behaves (the real-Envoy tests load what this
  * builds): {@code metadata_options.receiving_namespaces} lets Tollgate's costs into the stream's
@@ -79,6 +96,15 @@ public final class EnvoyConfigBuilder {
   /** The gRPC service whose health Envoy checks: Tollgate reports it NOT_SERVING while it drains. */
   static final String EXTPROC_SERVICE = io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc.SERVICE_NAME;
   static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  /** Prefix of the cluster names of rules whose attempts Envoy retries through a cluster of their own. */
+  public static final String RULE_CLUSTER_PREFIX = "tollgate-rule-";
+  /** The filter-metadata namespace Envoy picks an endpoint's transport socket by. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+  /** The key, in {@link #TRANSPORT_SOCKET_MATCH}, of the backend whose TLS socket an endpoint uses. */
+  static final String TLS_MATCH_KEY = "tollgate-backend";
+  /** Retries a rule's cluster lets run at once: Envoy's default for requests in flight. */
+  static final int MAX_RETRIES_IN_FLIGHT = 1024;
+  private static final java.time.Duration BACKEND_CONNECT_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private final EnvoySettings settings;
 
@@ -91,22 +117,36 @@ public final class EnvoyConfigBuilder {
     return BACKEND_CLUSTER_PREFIX + backend;
   }
 
+  /** Builds both forms for backends only (no rule of its own cluster), as {@link #build(List, List, String, String)}. */
+  public EnvoyResources build(List<EnvoyCluster> backends, String selectedBackendHeader, String metadataNamespace) {
+    return build(backends, List.of(), selectedBackendHeader, metadataNamespace);
+  }
+
   /**
    * Builds both forms.
    *
    * @param backends              the backends' upstreams, in a stable order
-   * @param selectedBackendHeader the header Tollgate writes the backend name to
+   * @param rules                 the rules that get a route and a cluster of their own (Envoy retries
+   *                              their attempts across their backends), in a stable order
+   * @param selectedBackendHeader the header Tollgate writes the backend name (or a rule's target) to
    * @param metadataNamespace     the dynamic-metadata namespace Tollgate writes costs to
    */
-  public EnvoyResources build(List<EnvoyCluster> backends, String selectedBackendHeader, String metadataNamespace) {
-    RouteConfiguration routes = routeConfiguration(backends, selectedBackendHeader);
+  public EnvoyResources build(List<EnvoyCluster> backends, List<EnvoyRule> rules, String selectedBackendHeader,
+                              String metadataNamespace) {
+    RouteConfiguration routes = routeConfiguration(backends, rules, selectedBackendHeader);
     List<Cluster> clusters = new ArrayList<>();
     clusters.add(extprocCluster());
+    Map<String, EnvoyCluster> upstreams = new LinkedHashMap<>();
     for (EnvoyCluster b : backends) {
       clusters.add(backendCluster(b));
+      upstreams.put(b.backend(), b);
     }
-    HttpConnectionManager.Builder staticHcm = connectionManager(metadataNamespace).setRouteConfig(routes);
-    HttpConnectionManager.Builder xdsHcm = connectionManager(metadataNamespace).setRds(Rds.newBuilder()
+    for (EnvoyRule r : rules) {
+      clusters.add(ruleCluster(r, upstreams, metadataNamespace));
+    }
+    boolean handOff = !rules.isEmpty();
+    HttpConnectionManager.Builder staticHcm = connectionManager(metadataNamespace, handOff).setRouteConfig(routes);
+    HttpConnectionManager.Builder xdsHcm = connectionManager(metadataNamespace, handOff).setRds(Rds.newBuilder()
         .setRouteConfigName(ROUTE_CONFIG_NAME)
         .setConfigSource(ConfigSource.newBuilder()
             .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -119,7 +159,7 @@ public final class EnvoyConfigBuilder {
     return new EnvoyResources(bootstrap.build(), List.of(listener(xdsHcm.build())), List.of(routes), clusters);
   }
 
-  private RouteConfiguration routeConfiguration(List<EnvoyCluster> backends, String header) {
+  private RouteConfiguration routeConfiguration(List<EnvoyCluster> backends, List<EnvoyRule> rules, String header) {
     VirtualHost.Builder vhost = VirtualHost.newBuilder().setName(LISTENER_NAME).addDomains("*");
     for (EnvoyCluster b : backends) {
       RouteAction.Builder action = RouteAction.newBuilder()
@@ -136,25 +176,30 @@ public final class EnvoyConfigBuilder {
                   .setStringMatch(StringMatcher.newBuilder().setExact(b.backend()))))
           .setRoute(action));
     }
+    for (EnvoyRule r : rules) {
+      vhost.addRoutes(ruleRoute(r, header));
+    }
     return RouteConfiguration.newBuilder().setName(ROUTE_CONFIG_NAME).addVirtualHosts(vhost).build();
   }
 
-  private HttpConnectionManager.Builder connectionManager(String metadataNamespace) {
+  /**
+   * @param handOff whether some rule has a cluster of its own: the router-phase stream then hands the
+   *                exchange to the upstream-phase streams in {@link UpstreamPlacement#HANDOFF_NAMESPACE}
+   */
+  private HttpConnectionManager.Builder connectionManager(String metadataNamespace, boolean handOff) {
+    MetadataOptions.MetadataNamespaces.Builder receiving = MetadataOptions.MetadataNamespaces.newBuilder()
+        .addUntyped(metadataNamespace);
+    if (handOff) {
+      receiving.addUntyped(UpstreamPlacement.HANDOFF_NAMESPACE);
+    }
     ExternalProcessor extProc = ExternalProcessor.newBuilder()
         .setGrpcService(GrpcService.newBuilder()
             .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(EXTPROC_CLUSTER)))
-        .setProcessingMode(ProcessingMode.newBuilder()
-            .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
-            .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED)
-            .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SEND)
-            .setResponseBodyMode(ProcessingMode.BodySendMode.BUFFERED)
-            .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-            .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP))
+        .setProcessingMode(processingMode())
         .setAllowModeOverride(true)
         .setMessageTimeout(duration(settings.messageTimeout()))
         .setMutationRules(HeaderMutationRules.newBuilder().setAllowAllRouting(BoolValue.of(true)))
-        .setMetadataOptions(MetadataOptions.newBuilder()
-            .setReceivingNamespaces(MetadataOptions.MetadataNamespaces.newBuilder().addUntyped(metadataNamespace)))
+        .setMetadataOptions(MetadataOptions.newBuilder().setReceivingNamespaces(receiving))
         .build();
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(LISTENER_NAME)
@@ -167,6 +212,18 @@ public final class EnvoyConfigBuilder {
         .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.ext_proc").setTypedConfig(Any.pack(extProc)))
         .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
             .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+  }
+
+  /** Headers and buffered bodies both ways, no trailers: for the router-level and the upstream filter. */
+  private static ProcessingMode processingMode() {
+    return ProcessingMode.newBuilder()
+        .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+        .setRequestBodyMode(ProcessingMode.BodySendMode.BUFFERED)
+        .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+        .setResponseBodyMode(ProcessingMode.BodySendMode.BUFFERED)
+        .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .build();
   }
 
   /**
@@ -247,24 +304,193 @@ public final class EnvoyConfigBuilder {
         .setName(name)
         .setType(Cluster.DiscoveryType.LOGICAL_DNS)
         .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
-        .setConnectTimeout(duration(java.time.Duration.ofSeconds(10)))
+        .setConnectTimeout(duration(BACKEND_CONNECT_TIMEOUT))
         .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
         .setLoadAssignment(loadAssignment(name, b.host(), b.port()));
     if (b.tls()) {
-      String ca = b.caFile() != null ? b.caFile() : settings.trustedCaFile();
-      UpstreamTlsContext tls = UpstreamTlsContext.newBuilder()
-          .setSni(b.sni())
-          .setCommonTlsContext(CommonTlsContext.newBuilder().setValidationContext(CertificateValidationContext.newBuilder()
-              .setTrustedCa(DataSource.newBuilder().setFilename(ca))
-              .addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
-                  .setSanType(SubjectAltNameMatcher.SanType.DNS)
-                  .setMatcher(StringMatcher.newBuilder().setExact(b.sni())))))
-          .build();
-      c.setTransportSocket(TransportSocket.newBuilder()
-          .setName("envoy.transport_sockets.tls")
-          .setTypedConfig(Any.pack(tls)));
+      c.setTransportSocket(tlsSocket(b));
     }
     return c.build();
+  }
+
+  /** TLS with the backend's SNI, its certificate verified against its CA bundle and checked to name the SNI. */
+  private TransportSocket tlsSocket(EnvoyCluster b) {
+    String ca = b.caFile() != null ? b.caFile() : settings.trustedCaFile();
+    UpstreamTlsContext tls = UpstreamTlsContext.newBuilder()
+        .setSni(b.sni())
+        .setCommonTlsContext(CommonTlsContext.newBuilder().setValidationContext(CertificateValidationContext.newBuilder()
+            .setTrustedCa(DataSource.newBuilder().setFilename(ca))
+            .addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+                .setSanType(SubjectAltNameMatcher.SanType.DNS)
+                .setMatcher(StringMatcher.newBuilder().setExact(b.sni())))))
+        .build();
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(Any.pack(tls))
+        .build();
+  }
+
+  /** The cluster name for an UPSTREAM rule. */
+  public static String ruleClusterName(String rule) {
+    return RULE_CLUSTER_PREFIX + rule;
+  }
+
+  /**
+   * The route of a rule with its own cluster: matched on the rule's target, no host rewrite (each
+   * attempt's upstream ext_proc stream sets {@code :authority} for its backend), retried per the rule.
+   */
+  private Route ruleRoute(EnvoyRule rule, String header) {
+    EnvoyRule.Retries r = rule.retries();
+    StringBuilder retryOn = new StringBuilder(String.join(",", r.retryOn()));
+    if (!r.retriableStatusCodes().isEmpty()) {
+      retryOn.append(retryOn.length() == 0 ? "" : ",").append("retriable-status-codes");
+    }
+    RetryPolicy.Builder retry = RetryPolicy.newBuilder()
+        .setRetryOn(retryOn.toString())
+        .addAllRetriableStatusCodes(r.retriableStatusCodes())
+        .setNumRetries(UInt32Value.of(r.attempts() - 1));
+    if (!r.perTryTimeout().isZero()) {
+      retry.setPerTryTimeout(duration(r.perTryTimeout()));
+    }
+    if (!r.perTryIdleTimeout().isZero()) {
+      retry.setPerTryIdleTimeout(duration(r.perTryIdleTimeout()));
+    }
+    if (tiers(rule).size() > 1) {
+      // each retry goes to the next tier that has not been tried yet
+      retry.setRetryPriority(RetryPolicy.RetryPriority.newBuilder()
+          .setName("envoy.retry_priorities.previous_priorities")
+          .setTypedConfig(Any.pack(PreviousPrioritiesConfig.newBuilder().setUpdateFrequency(1).build())));
+    }
+    retry.addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+            .setName("envoy.retry_host_predicates.previous_hosts")
+            .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+        .setHostSelectionRetryMaxAttempts(3)
+        .setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder()
+            .setBaseInterval(duration(r.baseInterval()))
+            .setMaxInterval(duration(r.maxInterval())));
+    if (!r.retryAfterLimit().isZero()) {
+      retry.setRateLimitedRetryBackOff(RetryPolicy.RateLimitedRetryBackOff.newBuilder()
+          .addResetHeaders(RetryPolicy.ResetHeader.newBuilder()
+              .setName("retry-after")
+              .setFormat(RetryPolicy.ResetHeaderFormat.SECONDS))
+          .setMaxInterval(duration(r.retryAfterLimit())));
+    }
+    return Route.newBuilder()
+        .setName(rule.routeTarget())
+        .setMatch(RouteMatch.newBuilder()
+            .setPrefix("/")
+            .addHeaders(HeaderMatcher.newBuilder()
+                .setName(header)
+                .setStringMatch(StringMatcher.newBuilder().setExact(rule.routeTarget()))))
+        .setRoute(RouteAction.newBuilder()
+            .setCluster(ruleClusterName(rule.name()))
+            .setTimeout(duration(settings.routeTimeout()))
+            .setIdleTimeout(duration(settings.idleTimeout()))
+            .setRetryPolicy(retry))
+        .build();
+  }
+
+  /** The rule's tiers that have an endpoint (a backend of weight above 0), best first. */
+  private static List<Integer> tiers(EnvoyRule rule) {
+    return rule.backends().stream().filter(m -> m.weight() > 0).map(EnvoyRule.Member::priority).distinct().sorted()
+        .toList();
+  }
+
+  /**
+   * The cluster of a rule: one endpoint per backend (of weight above 0) in the priority group of
+   * its tier, each naming its backend and the Host it wants in its metadata; TLS chosen per
+   * endpoint; Tollgate's ext_proc filter in the upstream filter chain, once per attempt.
+   */
+  private Cluster ruleCluster(EnvoyRule rule, Map<String, EnvoyCluster> upstreams, String metadataNamespace) {
+    String name = ruleClusterName(rule.name());
+    List<Integer> tiers = tiers(rule);
+    ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder().setClusterName(name);
+    Cluster.Builder c = Cluster.newBuilder()
+        .setName(name)
+        // LOGICAL_DNS takes one endpoint only
+        .setType(Cluster.DiscoveryType.STRICT_DNS)
+        .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+        .setConnectTimeout(duration(BACKEND_CONNECT_TIMEOUT))
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        // Tollgate's upstream filter buffers bodies here as the router-level one does under the listener's limit
+        .setPerConnectionBufferLimitBytes(UInt32Value.of(settings.bufferLimitBytes()));
+    Set<String> tlsMatched = new HashSet<>();
+    for (int p = 0; p < tiers.size(); p++) {
+      LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder().setPriority(p);
+      for (EnvoyRule.Member m : rule.backends()) {
+        if (m.weight() == 0 || m.priority() != tiers.get(p)) {
+          continue;
+        }
+        EnvoyCluster b = upstreams.get(m.backend());
+        if (b == null) {
+          throw new IllegalArgumentException("rule " + rule.name() + " names backend " + m.backend()
+              + ", which has no upstream");
+        }
+        Metadata.Builder metadata = Metadata.newBuilder().putFilterMetadata(UpstreamPlacement.ENDPOINT_METADATA,
+            Struct.newBuilder()
+                .putFields(UpstreamPlacement.BACKEND_KEY, text(b.backend()))
+                .putFields(UpstreamPlacement.HOST_KEY, text(b.hostHeader()))
+                .build());
+        if (b.tls()) {
+          metadata.putFilterMetadata(TRANSPORT_SOCKET_MATCH, tlsMatch(b));
+          if (tlsMatched.add(b.backend())) {
+            c.addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder()
+                .setName("tls-" + b.backend())
+                .setMatch(tlsMatch(b))
+                .setTransportSocket(tlsSocket(b)));
+          }
+        }
+        group.addLbEndpoints(LbEndpoint.newBuilder()
+            .setEndpoint(Endpoint.newBuilder().setAddress(address(b.host(), b.port())))
+            .setLoadBalancingWeight(UInt32Value.of(m.weight()))
+            .setMetadata(metadata));
+      }
+      assignment.addEndpoints(group);
+    }
+    c.setLoadAssignment(assignment);
+    if (rule.outlier().consecutive5xx() > 0) {
+      c.setOutlierDetection(OutlierDetection.newBuilder()
+          .setConsecutive5Xx(UInt32Value.of(rule.outlier().consecutive5xx()))
+          .setInterval(duration(java.time.Duration.ofSeconds(10)))
+          .setBaseEjectionTime(duration(rule.outlier().baseEjectionTime()))
+          .setMaxEjectionPercent(UInt32Value.of(100)));
+    }
+    // Envoy's default allows 3 retries in flight for the whole cluster: under a provider outage most
+    // requests would get the failed answer instead of their fallback. Let every request retry.
+    c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+        .setMaxRetries(UInt32Value.of(MAX_RETRIES_IN_FLIGHT))));
+    ExternalProcessor upstreamExtProc = ExternalProcessor.newBuilder()
+        .setGrpcService(GrpcService.newBuilder()
+            .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(EXTPROC_CLUSTER)))
+        .setProcessingMode(processingMode())
+        .setAllowModeOverride(true)
+        .setMessageTimeout(duration(settings.messageTimeout()))
+        // never xds.node: Envoy 1.40 crashes on it in the upstream filter
+        .addRequestAttributes(UpstreamPlacement.BACKEND_ATTRIBUTE)
+        .addRequestAttributes(UpstreamPlacement.HOST_ATTRIBUTE)
+        .addRequestAttributes(UpstreamPlacement.ATTEMPT_ATTRIBUTE)
+        // the attempt sets host/:authority for its backend
+        .setMutationRules(HeaderMutationRules.newBuilder().setAllowAllRouting(BoolValue.of(true)))
+        .setMetadataOptions(MetadataOptions.newBuilder()
+            .setForwardingNamespaces(MetadataOptions.MetadataNamespaces.newBuilder()
+                .addUntyped(UpstreamPlacement.HANDOFF_NAMESPACE))
+            .setReceivingNamespaces(MetadataOptions.MetadataNamespaces.newBuilder().addUntyped(metadataNamespace)))
+        .build();
+    HttpProtocolOptions upstreamFilters = HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+            .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.ext_proc")
+            .setTypedConfig(Any.pack(upstreamExtProc)))
+        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.upstream_codec")
+            .setTypedConfig(Any.pack(UpstreamCodec.getDefaultInstance())))
+        .build();
+    c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(upstreamFilters));
+    return c.build();
+  }
+
+  /** What picks a backend's TLS socket among a rule cluster's transport socket matches. */
+  private static Struct tlsMatch(EnvoyCluster b) {
+    return Struct.newBuilder().putFields(TLS_MATCH_KEY, text(b.backend())).build();
   }
 
   private static ClusterLoadAssignment loadAssignment(String cluster, String host, int port) {

@@ -37,6 +37,9 @@ public record AIGatewayRouteSpec(
    * @param modelPattern regular expression the whole model name must match
    * @param headers      request header matches
    * @param backendRefs  the backends this rule sends traffic to
+   * @param retries      how Envoy retries a failed attempt, the next tier first (default: when the
+   *                     backends have several priorities, each tier once)
+   * @param outlierDetection when Envoy takes a failing backend out of this rule's rotation for a while
    */
   public record Rule(
       @JsonPropertyDescription("The rule's name in logs, metrics and policies (default: the route's name and the"
@@ -49,8 +52,77 @@ public record AIGatewayRouteSpec(
       @JsonPropertyDescription("Request header matches; all must hold")
       List<HeaderMatch> headers,
       @Required @JsonPropertyDescription("The AIServiceBackends this rule sends requests to, by weight within the"
-          + " best priority tier")
-      List<BackendRef> backendRefs) {
+          + " best priority tier; when an attempt fails, Envoy retries on the next tier (see retries)")
+      List<BackendRef> backendRefs,
+      @JsonPropertyDescription("How Envoy retries a failed attempt, each retry on the next priority tier not yet"
+          + " tried; setting it (or giving backends several priorities) gives the rule a cluster of its own, each"
+          + " attempt translated and signed for its backend. Default with several priorities: each tier once")
+      Retries retries,
+      @JsonPropertyDescription("When Envoy takes a failing backend out of this rule's rotation for a while; applies"
+          + " to rules with retries or several priorities")
+      OutlierDetection outlierDetection) {
+  }
+
+  /**
+   * Envoy's retries for a rule; durations are written like {@code 100ms}, {@code 1s}, {@code 2m}, {@code 1h}.
+   *
+   * @param attempts             attempts in all, the first included (default: the number of priority tiers)
+   * @param retryOn              what fails an attempt (default {@code [5xx, reset, connect-failure]})
+   * @param retriableStatusCodes further statuses that fail an attempt (default {@code [429]})
+   * @param perTryTimeout        bound on one attempt, streams included (default none)
+   * @param perTryIdleTimeout    how long an attempt may be silent, also between chunks, before the next starts
+   *                             (default {@code 120s})
+   * @param backOff              the wait before each retry
+   * @param retryAfterLimit      the longest {@code Retry-After} waited for (default {@code 10s})
+   */
+  public record Retries(
+      @JsonPropertyDescription("Attempts in all, the first one included, at least 1 and at most 10 (default: the"
+          + " number of priority tiers, so each tier is tried once)")
+      Integer attempts,
+      @JsonPropertyDescription("What fails an attempt and moves to the next: any of 5xx, gateway-error (502, 503,"
+          + " 504), reset, connect-failure, refused-stream (default [5xx, reset, connect-failure])")
+      List<String> retryOn,
+      @JsonPropertyDescription("Further HTTP statuses (400 to 599) that fail an attempt (default [429]; [] for none)")
+      List<Integer> retriableStatusCodes,
+      @JsonPropertyDescription("The longest one attempt may take, a streamed answer included, e.g. 60s (default:"
+          + " none, since it would also cut long streams)")
+      String perTryTimeout,
+      @JsonPropertyDescription("How long an attempt may go without a byte, before its answer starts and between"
+          + " chunks, before the next attempt starts, e.g. 30s (default 120s; 0 for none)")
+      String perTryIdleTimeout,
+      @JsonPropertyDescription("The jittered exponential wait before each retry")
+      BackOff backOff,
+      @JsonPropertyDescription("A Retry-After up to this long is waited for before the next attempt; a longer one"
+          + " falls back to backOff (default 10s; 0 ignores Retry-After)")
+      String retryAfterLimit) {
+  }
+
+  /**
+   * The wait before each retry.
+   *
+   * @param baseInterval the first wait, doubled per retry and jittered (default {@code 100ms})
+   * @param maxInterval  the longest wait (default {@code 1s})
+   */
+  public record BackOff(
+      @JsonPropertyDescription("The first wait, doubled for each further retry and jittered (default 100ms)")
+      String baseInterval,
+      @JsonPropertyDescription("The longest wait, at least baseInterval (default 1s)")
+      String maxInterval) {
+  }
+
+  /**
+   * Envoy's outlier detection on a rule's backends.
+   *
+   * @param consecutive5xx   consecutive 5xx answers or failed connections that eject a backend (default 5; 0 turns it off)
+   * @param baseEjectionTime how long a first ejection lasts (default {@code 30s}; Envoy lengthens repeated ones)
+   */
+  public record OutlierDetection(
+      @JsonPropertyDescription("Consecutive 5xx answers or failed connections after which a backend is taken out"
+          + " of this rule's rotation (default 5; 0 turns outlier detection off)")
+      Integer consecutive5xx,
+      @JsonPropertyDescription("How long a first ejection lasts, e.g. 30s (default 30s; Envoy multiplies it for"
+          + " repeated ejections)")
+      String baseEjectionTime) {
   }
 
   /**

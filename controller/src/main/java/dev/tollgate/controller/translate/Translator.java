@@ -6,6 +6,7 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.controller.envoy.EnvoyCluster;
 import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
 import dev.tollgate.controller.envoy.EnvoyResources;
+import dev.tollgate.controller.envoy.EnvoyRule;
 import dev.tollgate.controller.resource.AIGatewayRouteSpec;
 import dev.tollgate.controller.resource.AIServiceBackendSpec;
 import dev.tollgate.controller.resource.BackendSecurityPolicySpec;
@@ -17,17 +18,20 @@ import dev.tollgate.controller.resource.ResourceSet;
 import dev.tollgate.controller.resource.SecretData;
 import dev.tollgate.controller.resource.SecretKeyRef;
 import dev.tollgate.core.config.ConfigParser;
+import dev.tollgate.core.config.Durations;
 import dev.tollgate.core.config.GatewayConfig;
 import dev.tollgate.core.config.GatewayConfig.AuthSpec;
 import dev.tollgate.core.config.GatewayConfig.Backend;
 import dev.tollgate.core.config.GatewayConfig.CostSpec;
 import dev.tollgate.core.config.GatewayConfig.HeaderMatch;
+import dev.tollgate.core.config.GatewayConfig.Placement;
 import dev.tollgate.core.config.GatewayConfig.Policy;
 import dev.tollgate.core.config.GatewayConfig.Rule;
 import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
 import dev.tollgate.core.config.GatewayConfigWriter;
 import dev.tollgate.core.plugin.PluginRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -59,6 +64,8 @@ public final class Translator {
   /** As the AWSCredentials plugin checks it. */
   private static final Pattern AWS_REGION = Pattern.compile("[a-z0-9-]+");
   private static final Pattern BARE_HOST = Pattern.compile("[A-Za-z0-9.-]+");
+  /** More attempts than this multiply an outage's cost rather than ride it out. */
+  static final int MAX_ATTEMPTS = 10;
 
   private final GatewaySettings settings;
   private final PluginCheck plugins;
@@ -82,6 +89,8 @@ public final class Translator {
     private boolean containsSecrets;
     private final Set<String> secretPolicies = new HashSet<>();
     private final ConfigOrigins origins = new ConfigOrigins();
+    /** The Envoy side of each rule of placement UPSTREAM, by rule name. */
+    private final Map<String, EnvoyRule> envoyRules = new HashMap<>();
 
     Run(ResourceSet set) {
       this.set = set;
@@ -238,8 +247,10 @@ public final class Translator {
       if (!problems.isEmpty()) {
         throw new InvalidResourcesException(problems);
       }
+      List<EnvoyRule> upstreamRules = rules.stream().filter(r -> r.placement() == Placement.UPSTREAM)
+          .map(r -> envoyRules.get(r.name())).toList();
       EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy())
-          .build(clusters, settings.selectedBackendHeader(), settings.metadataNamespace());
+          .build(clusters, upstreamRules, settings.selectedBackendHeader(), settings.metadataNamespace());
       String version = UUID.nameUUIDFromBytes((yaml + envoy.bootstrap() + envoy.xdsListeners() + envoy.xdsRoutes())
           .getBytes(StandardCharsets.UTF_8)).toString();
       return new Translation(config, yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings);
@@ -606,28 +617,157 @@ public final class Translator {
         }
         best = Math.min(best, priority);
       }
+      // Envoy's priorities are contiguous: the resource's priorities become their rank (0, 1, 2, ...)
+      List<Integer> priorities = new ArrayList<>(new TreeSet<>(refs.stream()
+          .map(ref -> ref.priority() == null ? 0 : ref.priority()).toList()));
+      Set<Integer> tiersWithTraffic = new HashSet<>();
       List<WeightedBackend> out = new ArrayList<>();
-      List<String> fallbacks = new ArrayList<>();
+      List<EnvoyRule.Member> members = new ArrayList<>();
       long total = 0;
       for (AIGatewayRouteSpec.BackendRef ref : refs) {
-        int priority = ref.priority() == null ? 0 : ref.priority();
-        if (priority != best) {
-          fallbacks.add(ref.name());
-          continue;
-        }
+        int rank = priorities.indexOf(ref.priority() == null ? 0 : ref.priority());
         int weight = ref.weight() == null ? 1 : ref.weight();
-        total += weight;
-        out.add(new WeightedBackend(ref.name(), weight));
+        if (rank == 0) {
+          total += weight;
+        }
+        if (weight > 0) {
+          tiersWithTraffic.add(rank);
+        }
+        out.add(new WeightedBackend(ref.name(), weight, rank));
+        members.add(new EnvoyRule.Member(ref.name(), weight, rank));
       }
       if (total == 0 && problems.size() == before) {
         problems.add(new Problem(route.origin(), f + ".backendRefs",
             "at least one backend of priority " + best + " needs a weight above 0"));
       }
-      if (!fallbacks.isEmpty()) {
-        warnings.add(route.origin() + ": " + f + ": fallback backends " + fallbacks
-            + " get Envoy clusters but no traffic: the gateway config has no priorities yet");
+      boolean upstream = priorities.size() > 1 || r.retries() != null;
+      EnvoyRule.Retries retries = retries(route, f + ".retries", r.retries(), tiersWithTraffic.size());
+      EnvoyRule.OutlierDetection outlier = outlierDetection(route, f + ".outlierDetection", r.outlierDetection());
+      if (problems.size() != before) {
+        return null;
       }
-      return problems.size() == before ? new Rule(name, headers, out, List.of()) : null;
+      if (!upstream) {
+        if (r.outlierDetection() != null) {
+          warnings.add(route.origin() + ": " + f + ".outlierDetection: has no effect: it applies to the cluster of"
+              + " a rule with retries or with backends of several priorities");
+        }
+        return new Rule(name, headers, out, List.of());
+      }
+      if (retries.attempts() == 1 && r.retries() != null) {
+        warnings.add(route.origin() + ": " + f + ".retries: " + (r.retries().attempts() == null
+            ? "the rule has one priority tier, so attempts defaults to 1 and nothing is retried; set attempts"
+            : "attempts is 1, so nothing is retried"));
+      }
+      Rule rule = new Rule(name, headers, out, List.of(), Placement.UPSTREAM);
+      envoyRules.put(name, new EnvoyRule(name, rule.routeTarget(), members, retries, outlier));
+      return rule;
+    }
+
+    /** The rule's retries with their defaults; null after adding the problems found. */
+    private EnvoyRule.Retries retries(Resource<?> route, String f, AIGatewayRouteSpec.Retries r, int tiers) {
+      int before = problems.size();
+      int attempts = Math.max(1, tiers);
+      List<String> retryOn = EnvoyRule.Retries.DEFAULT_RETRY_ON;
+      List<Integer> codes = EnvoyRule.Retries.DEFAULT_RETRIABLE_STATUS_CODES;
+      Duration perTryTimeout = Duration.ZERO;
+      Duration perTryIdleTimeout = EnvoyRule.Retries.DEFAULT_PER_TRY_IDLE_TIMEOUT;
+      Duration base = EnvoyRule.Retries.DEFAULT_BASE_INTERVAL;
+      Duration max = EnvoyRule.Retries.DEFAULT_MAX_INTERVAL;
+      Duration retryAfter = EnvoyRule.Retries.DEFAULT_RETRY_AFTER_LIMIT;
+      if (r != null) {
+        if (r.attempts() != null) {
+          if (r.attempts() < 1 || r.attempts() > MAX_ATTEMPTS) {
+            problems.add(new Problem(route.origin(), f + ".attempts", "must be between 1 and " + MAX_ATTEMPTS
+                + " (the first attempt included), not " + r.attempts()));
+          }
+          attempts = r.attempts();
+        }
+        if (r.retryOn() != null) {
+          List<String> on = new ArrayList<>();
+          for (int i = 0; i < r.retryOn().size(); i++) {
+            String v = r.retryOn().get(i);
+            if (!EnvoyRule.Retries.RETRY_ON_VALUES.contains(v)) {
+              problems.add(new Problem(route.origin(), f + ".retryOn[" + i + "]", "must be one of "
+                  + String.join(", ", EnvoyRule.Retries.RETRY_ON_VALUES) + ", not '" + v + "'"));
+            } else if (!on.contains(v)) {
+              on.add(v);
+            }
+          }
+          retryOn = on;
+        }
+        if (r.retriableStatusCodes() != null) {
+          List<Integer> statuses = new ArrayList<>();
+          for (int i = 0; i < r.retriableStatusCodes().size(); i++) {
+            Integer code = r.retriableStatusCodes().get(i);
+            if (code == null || code < 400 || code > 599) {
+              problems.add(new Problem(route.origin(), f + ".retriableStatusCodes[" + i + "]",
+                  "must be an HTTP status between 400 and 599, not " + code));
+            } else if (!statuses.contains(code)) {
+              statuses.add(code);
+            }
+          }
+          codes = statuses;
+        }
+        if (r.retryOn() != null && r.retryOn().isEmpty() && codes.isEmpty()) {
+          problems.add(new Problem(route.origin(), f + ".retryOn", "is empty and so are the retriable status codes:"
+              + " no failure would be retried"));
+        }
+        perTryTimeout = duration(route, f + ".perTryTimeout", r.perTryTimeout(), perTryTimeout, true);
+        perTryIdleTimeout = duration(route, f + ".perTryIdleTimeout", r.perTryIdleTimeout(), perTryIdleTimeout, true);
+        if (r.backOff() != null) {
+          base = duration(route, f + ".backOff.baseInterval", r.backOff().baseInterval(), base, false);
+          max = duration(route, f + ".backOff.maxInterval", r.backOff().maxInterval(), max, false);
+          if (problems.size() == before && max.compareTo(base) < 0) {
+            problems.add(new Problem(route.origin(), f + ".backOff.maxInterval", "is shorter than baseInterval ("
+                + r.backOff().maxInterval() + " < " + (r.backOff().baseInterval() == null ? "the default 100ms"
+                : r.backOff().baseInterval()) + ")"));
+          }
+        }
+        retryAfter = duration(route, f + ".retryAfterLimit", r.retryAfterLimit(), retryAfter, true);
+      }
+      return problems.size() == before ? new EnvoyRule.Retries(attempts, retryOn, codes, perTryTimeout,
+          perTryIdleTimeout, base, max, retryAfter) : null;
+    }
+
+    private EnvoyRule.OutlierDetection outlierDetection(Resource<?> route, String f, AIGatewayRouteSpec.OutlierDetection o) {
+      if (o == null) {
+        return EnvoyRule.OutlierDetection.defaults();
+      }
+      int consecutive = EnvoyRule.OutlierDetection.DEFAULT_CONSECUTIVE_5XX;
+      if (o.consecutive5xx() != null) {
+        if (o.consecutive5xx() < 0) {
+          problems.add(new Problem(route.origin(), f + ".consecutive5xx", "must be 0 (off) or more, not "
+              + o.consecutive5xx()));
+        }
+        consecutive = o.consecutive5xx();
+      }
+      Duration ejection = duration(route, f + ".baseEjectionTime", o.baseEjectionTime(),
+          EnvoyRule.OutlierDetection.DEFAULT_BASE_EJECTION_TIME, false);
+      return new EnvoyRule.OutlierDetection(consecutive, ejection);
+    }
+
+    /**
+     * A duration field ({@code 100ms}, {@code 1s}, {@code 2m}, {@code 1h}): {@code fallback} when
+     * absent; Envoy counts in milliseconds, so a shorter non-zero one is refused, as is 0 unless
+     * {@code zeroAllowed} (it then means none).
+     */
+    private Duration duration(Resource<?> r, String field, String text, Duration fallback, boolean zeroAllowed) {
+      if (text == null) {
+        return fallback;
+      }
+      Duration d;
+      try {
+        d = Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        problems.add(new Problem(r.origin(), field, e.getMessage()));
+        return fallback;
+      }
+      if (d.isNegative() || d.isZero() && !zeroAllowed || !d.isZero() && d.compareTo(Duration.ofMillis(1)) < 0) {
+        problems.add(new Problem(r.origin(), field, "'" + text + "' must be " + (zeroAllowed ? "0 (none) or " : "")
+            + "at least 1ms"));
+        return fallback;
+      }
+      return d;
     }
 
     private boolean regex(Resource<?> r, String field, String value) {

@@ -60,6 +60,56 @@ class ShippedBootstrapIT {
   }
 
   @Test
+  void envoyValidatesTheBootstrapOfAFallbackRuleMixingATlsAndAPlainBackend() throws Exception {
+    Path resources = Files.createDirectories(dir.resolve("fallback"));
+    Files.writeString(resources.resolve("resources.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: BackendSecurityPolicy
+        metadata: {name: key}
+        spec:
+          type: APIKey
+          apiKey: {env: OPENAI_API_KEY}
+        ---
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIServiceBackend
+        metadata: {name: openai}
+        spec:
+          schema: {name: OpenAI}
+          endpoint: {host: api.openai.com}
+          backendSecurityPolicyRef: {name: key}
+        ---
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIServiceBackend
+        metadata: {name: local}
+        spec:
+          schema: {name: OpenAI}
+          endpoint: {host: 127.0.0.1, port: 11434, tls: false}
+        ---
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: chat}
+        spec:
+          rules:
+            - name: gpt
+              backendRefs: [{name: openai}, {name: local, priority: 1}]
+              retries: {perTryTimeout: 60s}
+            - name: direct
+              backendRefs: [{name: local}]
+        """);
+    Tools.Run out = Tools.run(Duration.ofSeconds(60), Tools.tollgate().toString(), "translate", resources.toString());
+    assertThat(out.exit()).as(out.output()).isZero();
+    String bootstrap = out.output().substring(out.output().indexOf("\n---\n") + 5);
+    assertThat(bootstrap).as("the rule's own cluster, TLS chosen per endpoint, Tollgate in its upstream filters")
+        .contains("name: tollgate-rule-gpt", "envoy.transport_socket_match", "envoy.filters.http.upstream_codec",
+            "envoy.retry_priorities.previous_priorities");
+    Path file = Files.writeString(dir.resolve("fallback.yaml"), bootstrap);
+    Tools.Run v = Tools.run(Duration.ofSeconds(60), Tools.envoy().toString(), "--mode", "validate", "-c",
+        file.toString(), "--use-dynamic-base-id");
+    assertThat(v.exit()).as("envoy --mode validate " + file + ": " + v.output()).isZero();
+    assertThat(v.output()).contains("OK");
+  }
+
+  @Test
   void theShippedConfigsServeAClientThroughEnvoyWithItsOwnKeyAndVerifiedTls() throws Exception {
     TestCa ca = TestCa.create(Files.createDirectories(dir.resolve("ca")));
     try (FakeUpstream openai = new FakeUpstream(FakeOpenAi.handler("sk-client", 12, 30), ca.serverContext());
