@@ -279,7 +279,7 @@ public final class ExchangeSession {
     route = compiled.router().route(routed, random);
     rule = route.rule();
     if (route.handedOff()) {
-      return handOff(routed);
+      return handOff();
     }
     backend = compiled.backends().get(route.backend());
     if (backend == null) {
@@ -303,7 +303,7 @@ public final class ExchangeSession {
    * endpoint (an attempt cannot refuse and still fall back: Envoy does not retry a local reply).
    * The body goes on as the client sent it; Envoy replays it to each attempt.
    */
-  private PhaseResult handOff(Headers routed) throws GatewayException {
+  private PhaseResult handOff() throws GatewayException {
     for (String name : route.candidates()) {
       ReadyBackend b = compiled.backends().get(name);
       if (b == null) {
