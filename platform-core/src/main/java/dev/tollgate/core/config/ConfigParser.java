@@ -8,6 +8,8 @@ import dev.tollgate.api.InvalidConfigException;
 import dev.tollgate.api.Settings;
 import dev.tollgate.core.config.GatewayConfig.AuthSpec;
 import dev.tollgate.core.config.GatewayConfig.Backend;
+import dev.tollgate.core.config.GatewayConfig.ClientKey;
+import dev.tollgate.core.config.GatewayConfig.Consumer;
 import dev.tollgate.core.config.GatewayConfig.CostSpec;
 import dev.tollgate.core.config.GatewayConfig.EnricherSpec;
 import dev.tollgate.core.config.GatewayConfig.GuardSpec;
@@ -19,7 +21,10 @@ import dev.tollgate.core.config.GatewayConfig.RoutingHeader;
 import dev.tollgate.core.config.GatewayConfig.Rule;
 import dev.tollgate.core.config.GatewayConfig.UnknownPaths;
 import dev.tollgate.core.config.GatewayConfig.WeightedBackend;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +70,8 @@ public final class ConfigParser {
 
   static GatewayConfig parse(Settings s) throws InvalidConfigException {
     s.allowOnly(Set.of("uuid", "schema", "modelNameHeaderKey", "selectedBackendHeaderKey", "metadataNamespace",
-        "unknownPaths", "maxRequestBodyBytes", "maxDecodedResponseBytes", "routingHeader", "costs", "rules", "backends", "policies"));
+        "unknownPaths", "maxRequestBodyBytes", "maxDecodedResponseBytes", "routingHeader", "costs", "rules", "backends", "policies",
+        "consumers"));
     String uuid = s.string("uuid", "unset");
     ClientApi clientSchema = clientSchema(s);
     String modelHeader = headerName(s, "modelNameHeaderKey", GatewayConfig.DEFAULT_MODEL_HEADER);
@@ -146,7 +152,73 @@ public final class ConfigParser {
       policies.add(policy(p, ruleNames, backendNames));
     }
     return new GatewayConfig(uuid, clientSchema, modelHeader, selectedHeader, namespace, unknownPaths, maxBody,
-        maxDecoded, routingHeader, costs, rules, backends, policies);
+        maxDecoded, routingHeader, costs, rules, backends, policies, consumers(s.children("consumers")));
+  }
+
+  private static final Pattern CONSUMER_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern METADATA_KEY = Pattern.compile("[a-z][a-z0-9_]*");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  private static List<Consumer> consumers(List<Settings> list) throws InvalidConfigException {
+    List<Consumer> consumers = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Map<String, String> keyOwners = new HashMap<>();
+    for (Settings c : list) {
+      c.allowOnly(Set.of("name", "metadata", "models", "keys"));
+      String name = c.string("name");
+      if (!CONSUMER_NAME.matcher(name).matches()) {
+        throw new InvalidConfigException(c.field("name"), "'" + name + "' may use letters, digits, '.', '_' and '-' only");
+      }
+      if (!names.add(name)) {
+        throw new InvalidConfigException(c.field("name"), "consumer '" + name + "' is defined twice");
+      }
+      Map<String, String> metadata = new LinkedHashMap<>();
+      Settings m = c.child("metadata");
+      for (String k : m.keys()) {
+        if (!METADATA_KEY.matcher(k).matches()) {
+          throw new InvalidConfigException(m.field(k), "metadata keys are lower-case letters, digits and '_',"
+              + " starting with a letter (they become rate-limit descriptor keys)");
+        }
+        metadata.put(k, m.string(k));
+      }
+      List<String> models = c.strings("models");
+      for (int i = 0; i < models.size(); i++) {
+        if (models.get(i).isBlank()) {
+          throw new InvalidConfigException(c.field("models") + "[" + i + "]", "is empty");
+        }
+      }
+      List<ClientKey> keys = new ArrayList<>();
+      List<Settings> keyList = c.children("keys");
+      if (keyList.isEmpty()) {
+        throw new InvalidConfigException(c.field("keys"), "a consumer needs at least one key (its SHA-256;"
+            + " `tollgate new-key` makes one)");
+      }
+      for (Settings k : keyList) {
+        k.allowOnly(Set.of("sha256", "expires"));
+        String hash = k.string("sha256").toLowerCase(Locale.ROOT);
+        if (!SHA256_HEX.matcher(hash).matches()) {
+          throw new InvalidConfigException(k.field("sha256"), "must be the 64 hex digits of the key's SHA-256"
+              + " (e.g. printf %s \"$KEY\" | sha256sum), never the key itself");
+        }
+        String owner = keyOwners.putIfAbsent(hash, name);
+        if (owner != null) {
+          throw new InvalidConfigException(k.field("sha256"), "this key is already one of consumer '" + owner
+              + "''s keys; a key identifies exactly one consumer");
+        }
+        Optional<Instant> expires = Optional.empty();
+        if (k.has("expires")) {
+          try {
+            expires = Optional.of(Instant.parse(k.string("expires")));
+          } catch (DateTimeParseException e) {
+            throw new InvalidConfigException(k.field("expires"), "must be an instant such as 2027-01-31T00:00:00Z, not '"
+                + k.string("expires") + "'");
+          }
+        }
+        keys.add(new ClientKey(hash, expires));
+      }
+      consumers.add(new Consumer(name, metadata, models, keys));
+    }
+    return consumers;
   }
 
   private static List<CostSpec> costs(List<Settings> list, Set<String> keys) throws InvalidConfigException {

@@ -27,12 +27,13 @@ import java.util.regex.Pattern;
  * @param rules                 routing rules, first match wins
  * @param backends              the backends, by unique name
  * @param policies              prompt guards and request enrichment, scoped to rules and backends
+ * @param consumers             the clients allowed in, each with its keys; when empty, no client key is asked for
  */
 public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHeader, String selectedBackendHeader,
                             String metadataNamespace, UnknownPaths unknownPaths, long maxRequestBodyBytes,
                             long maxDecodedResponseBytes,
                             Optional<RoutingHeader> routingHeader, List<CostSpec> costs, List<Rule> rules,
-                            List<Backend> backends, List<Policy> policies) {
+                            List<Backend> backends, List<Policy> policies, List<Consumer> consumers) {
   public static final String DEFAULT_MODEL_HEADER = "x-ai-eg-model";
   public static final String DEFAULT_SELECTED_BACKEND_HEADER = "x-ai-eg-selected-backend";
   public static final String DEFAULT_METADATA_NAMESPACE = "io.envoy.ai_gateway";
@@ -46,12 +47,33 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
     rules = List.copyOf(rules);
     backends = List.copyOf(backends);
     policies = List.copyOf(policies);
+    consumers = List.copyOf(consumers);
+  }
+
+  /** A config that asks for no client key. */
+  public GatewayConfig(String uuid, ClientApi clientSchema, String modelHeader, String selectedBackendHeader,
+                       String metadataNamespace, UnknownPaths unknownPaths, long maxRequestBodyBytes,
+                       long maxDecodedResponseBytes, Optional<RoutingHeader> routingHeader, List<CostSpec> costs,
+                       List<Rule> rules, List<Backend> backends, List<Policy> policies) {
+    this(uuid, clientSchema, modelHeader, selectedBackendHeader, metadataNamespace, unknownPaths, maxRequestBodyBytes,
+        maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies, List.of());
   }
 
   /** This config with another {@code uuid}. */
   public GatewayConfig withUuid(String uuid) {
     return new GatewayConfig(uuid, clientSchema, modelHeader, selectedBackendHeader, metadataNamespace, unknownPaths,
-        maxRequestBodyBytes, maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies);
+        maxRequestBodyBytes, maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies, consumers);
+  }
+
+  /** This config with other consumers. */
+  public GatewayConfig withConsumers(List<Consumer> other) {
+    return new GatewayConfig(uuid, clientSchema, modelHeader, selectedBackendHeader, metadataNamespace, unknownPaths,
+        maxRequestBodyBytes, maxDecodedResponseBytes, routingHeader, costs, rules, backends, policies, other);
+  }
+
+  /** Whether every request must carry a client key: some consumer is configured. */
+  public boolean requiresClientKeys() {
+    return !consumers.isEmpty();
   }
 
   public Optional<Rule> rule(String name) {
@@ -202,5 +224,37 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
 
   /** An auth handler type and its settings. */
   public record AuthSpec(String type, Settings settings) {
+  }
+
+  /**
+   * A client of the gateway (a team, an app, a user), known by its keys. Its name and metadata go
+   * into the request's dynamic metadata (for rate-limit descriptors) and can be matched by rules.
+   *
+   * @param name     unique; {@code [A-Za-z0-9._-]+}
+   * @param metadata e.g. {@code team: research}; keys are {@code [a-z][a-z0-9_]*}
+   * @param models   the models it may ask for (exact names, {@code *} matches any run of characters);
+   *                 empty: any model
+   * @param keys     its keys, hashed
+   */
+  public record Consumer(String name, java.util.Map<String, String> metadata, List<String> models,
+                         List<ClientKey> keys) {
+    public Consumer {
+      metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+      models = List.copyOf(models);
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /**
+   * One client key, stored as the lower-case hex SHA-256 of the key's UTF-8 bytes (keys are long
+   * random strings, so a fast hash is enough and the check costs no network call).
+   *
+   * @param expires when the key stops working; empty: never
+   */
+  public record ClientKey(String sha256, Optional<java.time.Instant> expires) {
+    public ClientKey {
+      java.util.Objects.requireNonNull(sha256, "sha256");
+      java.util.Objects.requireNonNull(expires, "expires");
+    }
   }
 }

@@ -72,6 +72,7 @@ public final class GatewayConfigWriter {
     root.put("rules", c.rules().stream().map(GatewayConfigWriter::rule).toList());
     root.put("backends", c.backends().stream().map(GatewayConfigWriter::backend).toList());
     putNonEmpty(root, "policies", c.policies().stream().map(GatewayConfigWriter::policy).toList());
+    putNonEmpty(root, "consumers", c.consumers().stream().map(GatewayConfigWriter::consumer).toList());
     try {
       return YAML.writeValueAsString(root);
     } catch (JsonProcessingException e) {
@@ -88,6 +89,22 @@ public final class GatewayConfigWriter {
       out.add(withSettings(block, cost.settings()));
     }
     return out;
+  }
+
+  private static Map<String, Object> consumer(GatewayConfig.Consumer c) {
+    Map<String, Object> block = new LinkedHashMap<>();
+    block.put("name", c.name());
+    putNonEmpty(block, "metadata", c.metadata());
+    putNonEmpty(block, "models", c.models());
+    List<Map<String, Object>> keys = new ArrayList<>();
+    for (GatewayConfig.ClientKey k : c.keys()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("sha256", k.sha256());
+      k.expires().ifPresent(e -> m.put("expires", e.toString()));
+      keys.add(m);
+    }
+    block.put("keys", keys);
+    return block;
   }
 
   private static Map<String, Object> rule(Rule r) {
