@@ -4,6 +4,7 @@ Usage: python clients.py SCENARIO BASE_URL [ARG]. Prints one JSON object: what t
 or {"error": {"status": ..., "body": ...}} when it raised an API error.
 """
 import json
+import os
 import sys
 
 import anthropic
@@ -11,11 +12,11 @@ import openai
 
 
 def openai_client(base):
-    return openai.OpenAI(base_url=base + "/v1", api_key="sk-client", max_retries=0, timeout=60)
+    return openai.OpenAI(base_url=base + "/v1", api_key=os.environ.get("TOLLGATE_CLIENT_KEY", "sk-client"), max_retries=0, timeout=60)
 
 
 def anthropic_client(base):
-    return anthropic.Anthropic(base_url=base, api_key="ak-client", max_retries=0, timeout=60)
+    return anthropic.Anthropic(base_url=base, api_key=os.environ.get("TOLLGATE_CLIENT_KEY", "ak-client"), max_retries=0, timeout=60)
 
 
 MESSAGES = [{"role": "user", "content": "Say hello"}]
@@ -100,7 +101,9 @@ def main():
         body = e.body if isinstance(e.body, (dict, list)) else str(e.body)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             body = body["error"]  # OpenAI's and Anthropic's error objects, whichever way the SDK hands them over
-        out = {"error": {"status": e.status_code, "body": body, "type": type(e).__name__}}
+        headers = {k: v for k, v in e.response.headers.items()
+                   if k.lower().startswith("x-ratelimit-") or k.lower() == "retry-after"}
+        out = {"error": {"status": e.status_code, "body": body, "type": type(e).__name__, "headers": headers}}
     print(json.dumps(out))
 
 

@@ -15,10 +15,16 @@ final class Clients {
 
   /** Runs a scenario of clients.py against Envoy; its JSON output. */
   static JsonNode python(String base, String scenario, String... args) throws Exception {
+    return pythonWithKey(null, base, scenario, args);
+  }
+
+  /** As {@link #python}, the SDK presenting {@code key} as its API key (null: the scenario's default). */
+  static JsonNode pythonWithKey(String key, String base, String scenario, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(Tools.python().toString(),
         Tools.PYTHON_DIR.resolve("clients.py").toString(), scenario, base));
     command.addAll(List.of(args));
-    Tools.Run r = Tools.run(Duration.ofSeconds(120), command);
+    Tools.Run r = Tools.run(Duration.ofSeconds(120),
+        key == null ? java.util.Map.of() : java.util.Map.of("TOLLGATE_CLIENT_KEY", key), command);
     String last = r.output().strip().lines().reduce((a, b) -> b).orElse("");
     if (r.exit() != 0 || !last.startsWith("{")) {
       throw new AssertionError("clients.py " + scenario + " failed (exit " + r.exit() + "): " + r.output());

@@ -42,6 +42,7 @@ final class EnvoyAndTollgate implements AutoCloseable {
   private Process envoy;
   private final List<String> tollgateArgs = new ArrayList<>();
   private final java.util.Map<String, String> tollgateEnv = new java.util.HashMap<>();
+  private String reloadInterval = "PT0S";
 
   EnvoyAndTollgate(Path dir) {
     this.dir = dir;
@@ -54,6 +55,12 @@ final class EnvoyAndTollgate implements AutoCloseable {
     return this;
   }
 
+  /** How often {@code tollgate run} checks its config file (default: never). */
+  EnvoyAndTollgate reloadInterval(String interval) {
+    reloadInterval = interval;
+    return this;
+  }
+
   /** Extra options for {@code tollgate run}. */
   EnvoyAndTollgate tollgateOptions(String... args) {
     tollgateArgs.addAll(List.of(args));
@@ -62,6 +69,11 @@ final class EnvoyAndTollgate implements AutoCloseable {
 
   /** The gateway config and Envoy bootstrap {@code tollgate translate} makes of {@code resources}. */
   Translated translate(Path resources, String... options) throws Exception {
+    return translateInto(dir, resources, options);
+  }
+
+  /** As {@link #translate}, writing {@code gateway.yaml} and {@code envoy.yaml} into {@code out}. */
+  Translated translateInto(Path out, Path resources, String... options) throws Exception {
     List<String> command = new ArrayList<>(List.of(Tools.tollgate().toString(), "translate", resources.toString(),
         "--listener-address", "127.0.0.1", "--listener-port", Integer.toString(listenerPort),
         "--admin-port", Integer.toString(envoyAdminPort), "--extproc-port", Integer.toString(extprocPort),
@@ -71,10 +83,10 @@ final class EnvoyAndTollgate implements AutoCloseable {
     if (r.exit() != 0) {
       throw new IllegalStateException("translate failed: " + r.output());
     }
-    String out = r.output().lines().filter(l -> !l.startsWith("warning: ")).reduce("", (a, b) -> a + b + "\n");
-    int split = out.indexOf("\n---\n");
-    Path gateway = Files.writeString(dir.resolve("gateway.yaml"), out.substring(0, split + 1));
-    Path bootstrap = Files.writeString(dir.resolve("envoy.yaml"), out.substring(split + 5));
+    String text = r.output().lines().filter(l -> !l.startsWith("warning: ")).reduce("", (a, b) -> a + b + "\n");
+    int split = text.indexOf("\n---\n");
+    Path gateway = Files.writeString(out.resolve("gateway.yaml"), text.substring(0, split + 1));
+    Path bootstrap = Files.writeString(out.resolve("envoy.yaml"), text.substring(split + 5));
     return new Translated(gateway, bootstrap);
   }
 
@@ -170,7 +182,7 @@ final class EnvoyAndTollgate implements AutoCloseable {
   private Process startTollgate(Path gatewayConfig, int port, int adminPort, Path log) throws Exception {
     List<String> command = new ArrayList<>(List.of(Tools.tollgate().toString(), "run", "--config",
         gatewayConfig.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port),
-        "--admin-port", Integer.toString(adminPort), "--reload-interval", "PT0S"));
+        "--admin-port", Integer.toString(adminPort), "--reload-interval", reloadInterval));
     command.addAll(tollgateArgs);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(tollgateEnv);

@@ -22,6 +22,8 @@ final class Tools {
   static final Path PYTHON_DIR = Path.of("src/test/python").toAbsolutePath();
   private static Path envoy;
   private static Path python;
+  private static Path ratelimit;
+  private static Path redis;
 
   private Tools() {
   }
@@ -46,6 +48,42 @@ final class Tools {
           "--version").output().strip());
     }
     return envoy;
+  }
+
+  /**
+   * Envoy's rate-limit service: found as {@code tollgate up} finds it ({@code tollgate ratelimit-path}),
+   * built from the Go module proxy at the pinned version ({@code tollgate install-ratelimit}) when there is none.
+   */
+  static synchronized Path ratelimit() throws IOException, InterruptedException {
+    if (ratelimit == null) {
+      Run found = run(Duration.ofSeconds(30), tollgate().toString(), "ratelimit-path");
+      if (found.exit() != 0) {
+        Run installed = run(Duration.ofMinutes(10), tollgate().toString(), "install-ratelimit");
+        if (installed.exit() != 0) {
+          throw new IllegalStateException("cannot install the rate-limit service: " + installed.output());
+        }
+        found = run(Duration.ofSeconds(30), tollgate().toString(), "ratelimit-path");
+      }
+      ratelimit = lastLine(found);
+    }
+    return ratelimit;
+  }
+
+  /** Redis ({@code tollgate redis-path}: $REDIS_SERVER_BIN, else redis-server on PATH; Debian's redis-server). */
+  static synchronized Path redisServer() throws IOException, InterruptedException {
+    if (redis == null) {
+      Run found = run(Duration.ofSeconds(30), tollgate().toString(), "redis-path");
+      if (found.exit() != 0) {
+        throw new IllegalStateException("no Redis server for the budget tests (Debian: apt-get install redis-server;"
+            + " .ci/run installs it): " + found.output());
+      }
+      redis = lastLine(found);
+    }
+    return redis;
+  }
+
+  private static Path lastLine(Run r) {
+    return Path.of(r.output().strip().lines().reduce((a, b) -> b).orElseThrow());
   }
 
   /** A python with the pinned SDKs. */
@@ -91,10 +129,18 @@ final class Tools {
   }
 
   static Run run(Duration limit, List<String> command) throws IOException, InterruptedException {
+    return run(limit, java.util.Map.of(), command);
+  }
+
+  /** Runs a command to its end with these extra environment variables. */
+  static Run run(Duration limit, java.util.Map<String, String> env, List<String> command)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("tollgate-it", ".out");
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(env);
+      Process p = pb.start();
       if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor();
