@@ -22,8 +22,8 @@ import java.io.ByteArrayOutputStream;
  * and, in newer API versions, the input counts again); each count keeps its largest value.
  * Anthropic's {@code input_tokens} excludes the tokens read from or written to the prompt cache;
  * Tollgate's input tokens (and OpenAI's {@code prompt_tokens}) count every prompt token, so
- * input = input_tokens + cache_read_input_tokens + cache_creation_input_tokens, and the cached
- * part is cache_read_input_tokens.
+ * input = input_tokens + cache_read_input_tokens + cache_creation_input_tokens; of it, the cached
+ * part is cache_read_input_tokens and the cache-creation part cache_creation_input_tokens.
  */
 abstract class ClaudeAnswerExchange extends AbstractExchange {
   /** The error a stream ends with when the upstream's stops before {@code message_stop}. */
@@ -133,7 +133,7 @@ abstract class ClaudeAnswerExchange extends AbstractExchange {
     cacheCreation = Math.max(cacheCreation, tokens(usage, "cache_creation_input_tokens"));
     output = Math.max(output, tokens(usage, "output_tokens"));
     long prompt = input + cacheRead + cacheCreation;
-    count(new TokenUsage(prompt, output, prompt + output, cacheRead, 0));
+    count(new TokenUsage(prompt, output, prompt + output, cacheRead, 0, cacheCreation));
   }
 
   private static long tokens(JsonNode usage, String field) {

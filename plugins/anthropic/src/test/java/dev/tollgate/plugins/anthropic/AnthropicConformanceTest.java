@@ -44,6 +44,13 @@ class AnthropicConformanceTest {
          "service_tier":"standard"}}""".formatted(id, model);
   }
 
+  /** The text answer of {@link #message} or {@link #textEvents}, this time writing its prompt to the cache. */
+  static String writingTheCache(String answer) {
+    return answer.replace("\"input_tokens\":25,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":1200",
+            "\"input_tokens\":12,\"cache_creation_input_tokens\":2048,\"cache_read_input_tokens\":0")
+        .replace("\"ephemeral_5m_input_tokens\":0", "\"ephemeral_5m_input_tokens\":2048");
+  }
+
   /** A whole tool call after some thinking and text. */
   static String toolMessage(String id, String model) {
     return """
@@ -97,6 +104,8 @@ class AnthropicConformanceTest {
   }
 
   static final TokenUsage TEXT_USAGE = new TokenUsage(1225, 15, 1240, 1200, 0);
+  /** Input = 12 uncached + 2048 written to the cache. */
+  static final TokenUsage CACHE_WRITE_USAGE = new TokenUsage(2060, 15, 2075, 0, 0, 2048);
   static final TokenUsage TOOL_USAGE = TokenUsage.of(472, 91);
   static final TokenUsage STREAMED_TOOL_USAGE = TokenUsage.of(472, 89);
 
@@ -177,7 +186,12 @@ class AnthropicConformanceTest {
         Sample.of("streamed text", Endpoint.CHAT_COMPLETIONS, CHAT.formatted(model, streamed),
             host.stream(textEvents(id, model), 25, 15)).withUsage(TEXT_USAGE),
         Sample.of("streamed tool call", Endpoint.CHAT_COMPLETIONS, CHAT.formatted(model, CHAT_TOOLS + ",\"stream\":true"),
-            host.stream(toolEvents(id, model), 472, 89)).withUsage(STREAMED_TOOL_USAGE));
+            host.stream(toolEvents(id, model), 472, 89)).withUsage(STREAMED_TOOL_USAGE),
+        Sample.of("whole text writing the prompt cache", Endpoint.CHAT_COMPLETIONS, CHAT.formatted(model, ""),
+            UpstreamAnswer.json(writingTheCache(message(id, model)))).withUsage(CACHE_WRITE_USAGE),
+        Sample.of("streamed text writing the prompt cache", Endpoint.CHAT_COMPLETIONS, CHAT.formatted(model, streamed),
+            host.stream(textEvents(id, model).stream().map(AnthropicConformanceTest::writingTheCache).toList(), 12, 15))
+            .withUsage(CACHE_WRITE_USAGE));
   }
 
   static List<Sample> messagesSamples(String model, String id, Host host) {
@@ -189,7 +203,12 @@ class AnthropicConformanceTest {
         Sample.of("streamed text", Endpoint.MESSAGES, MESSAGES.formatted(model, ",\"stream\":true"),
             host.stream(textEvents(id, model), 25, 15)).withUsage(TEXT_USAGE),
         Sample.of("streamed tool call", Endpoint.MESSAGES, MESSAGES.formatted(model, MESSAGES_TOOLS + ",\"stream\":true"),
-            host.stream(toolEvents(id, model), 472, 89)).withUsage(STREAMED_TOOL_USAGE));
+            host.stream(toolEvents(id, model), 472, 89)).withUsage(STREAMED_TOOL_USAGE),
+        Sample.of("whole text writing the prompt cache", Endpoint.MESSAGES, MESSAGES.formatted(model, ""),
+            UpstreamAnswer.json(writingTheCache(message(id, model)))).withUsage(CACHE_WRITE_USAGE),
+        Sample.of("streamed text writing the prompt cache", Endpoint.MESSAGES, MESSAGES.formatted(model, ",\"stream\":true"),
+            host.stream(textEvents(id, model).stream().map(AnthropicConformanceTest::writingTheCache).toList(), 12, 15))
+            .withUsage(CACHE_WRITE_USAGE));
   }
 
   static final String ANTHROPIC_MODEL = "claude-sonnet-4-20250514";

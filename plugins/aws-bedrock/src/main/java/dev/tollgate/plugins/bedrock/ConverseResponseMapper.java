@@ -57,17 +57,23 @@ final class ConverseResponseMapper {
   /**
    * Converse {@code usage} → token usage. Bedrock counts tokens read from and written to the
    * prompt cache apart from {@code inputTokens}; they are added back in so that input covers the
-   * whole prompt (as OpenAI's {@code prompt_tokens} does) and the cache reads are its cached part.
+   * whole prompt (as OpenAI's {@code prompt_tokens} does); the cache reads are its cached part and
+   * the cache writes its cache-creation part. The same object ends a stream, in its {@code metadata} event.
    */
   static TokenUsage usage(JsonNode u) {
     if (u == null || !u.isObject()) {
       return TokenUsage.NONE;
     }
-    long cacheRead = u.path("cacheReadInputTokens").asLong(0);
-    long cacheWrite = u.path("cacheWriteInputTokens").asLong(0);
-    long input = u.path("inputTokens").asLong(0) + cacheRead + cacheWrite;
-    long output = u.path("outputTokens").asLong(0);
-    long total = u.hasNonNull("totalTokens") ? u.get("totalTokens").asLong() : input + output;
-    return new TokenUsage(input, output, Math.max(total, 0), cacheRead, 0);
+    long cacheRead = tokens(u, "cacheReadInputTokens");
+    long cacheWrite = tokens(u, "cacheWriteInputTokens");
+    long input = tokens(u, "inputTokens") + cacheRead + cacheWrite;
+    long output = tokens(u, "outputTokens");
+    long total = u.hasNonNull("totalTokens") ? tokens(u, "totalTokens") : input + output;
+    return new TokenUsage(input, output, total, cacheRead, 0, cacheWrite);
+  }
+
+  /** A count of {@code usage}; 0 when absent, not a number or negative. */
+  private static long tokens(JsonNode usage, String field) {
+    return Math.max(usage.path(field).asLong(0), 0);
   }
 }

@@ -32,6 +32,29 @@ class ConverseResponseMapperTest {
   }
 
   @Test
+  void promptCacheWritesArePartOfInputAndCountedApart() throws Exception {
+    JsonNode converse = JSON.readTree("""
+        {"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",
+         "usage":{"inputTokens":12,"outputTokens":3,"totalTokens":2575,"cacheReadInputTokens":512,
+                  "cacheWriteInputTokens":2048}}
+        """);
+    assertThat(ConverseResponseMapper.usage(converse.get("usage")))
+        .isEqualTo(new TokenUsage(2572, 3, 2575, 512, 0, 2048));
+    JsonNode out = JSON.readTree(ConverseResponseMapper.toChatCompletion(converse, "x", 0, "m").toString());
+    assertThat(out.path("usage")).as("OpenAI has no field for cache writes: they stay in prompt_tokens")
+        .isEqualTo(JSON.readTree("""
+            {"prompt_tokens":2572,"completion_tokens":3,"total_tokens":2575,"prompt_tokens_details":{"cached_tokens":512}}
+            """));
+  }
+
+  @Test
+  void negativeOrMissingCountsAreZero() throws Exception {
+    assertThat(ConverseResponseMapper.usage(JSON.readTree("""
+        {"inputTokens":-4,"outputTokens":"x","cacheWriteInputTokens":-1}""")))
+        .isEqualTo(TokenUsage.NONE);
+  }
+
+  @Test
   void toolUseOnlyAnswerHasNullContent() throws Exception {
     JsonNode converse = JSON.readTree("""
         {"output":{"message":{"role":"assistant","content":[

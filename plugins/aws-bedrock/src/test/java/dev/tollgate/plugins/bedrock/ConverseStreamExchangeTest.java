@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
+import dev.tollgate.api.TokenUsage;
 import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.testkit.FakeBedrock;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +81,24 @@ class ConverseStreamExchangeTest {
     // role, three deltas, finish, usage, [DONE]
     assertThat(events).hasSize(7);
     assertThat(events.get(6).data()).isEqualTo("[DONE]");
+  }
+
+  @Test
+  void theMetadataEventsPromptCacheReadsAndWritesAreCounted() throws Exception {
+    ObjectNode metadata = JSON.createObjectNode();
+    metadata.putObject("usage").put("inputTokens", 12).put("outputTokens", 3).put("totalTokens", 2575)
+        .put("cacheReadInputTokens", 512).put("cacheWriteInputTokens", 2048);
+    metadata.putObject("metrics").put("latencyMs", 300);
+    List<byte[]> frames = new ArrayList<>(FakeBedrock.textStream(List.of("Hi"), "end_turn", 0, 0));
+    frames.set(frames.size() - 1, FakeBedrock.event("metadata", metadata));
+    ConverseStreamExchange ex = exchange(true);
+    ex.onResponseHeaders(200, Headers.of("content-type", FakeBedrock.EVENT_STREAM));
+    byte[] out = concat(ex.onResponseBody(FakeBedrock.concat(frames), false), ex.onResponseBody(new byte[0], true));
+
+    assertThat(ex.usage()).isEqualTo(new TokenUsage(2572, 3, 2575, 512, 0, 2048));
+    List<SseDecoder.Event> events = new SseDecoder().feed(out);
+    assertThat(JSON.readTree(events.get(events.size() - 2).data()).path("usage").path("prompt_tokens").asLong())
+        .isEqualTo(2572);
   }
 
   @Test

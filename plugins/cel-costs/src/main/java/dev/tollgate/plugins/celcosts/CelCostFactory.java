@@ -1,5 +1,6 @@
 package dev.tollgate.plugins.celcosts;
 
+import com.google.common.primitives.UnsignedLong;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.CelType;
@@ -22,9 +23,13 @@ import org.pf4j.Extension;
 /**
  * Cost type {@code CEL}: {@code expression} is a CEL expression over {@code model},
  * {@code backend} (strings) and {@code input_tokens}, {@code output_tokens}, {@code total_tokens},
- * {@code cached_input_tokens}, {@code reasoning_tokens} (ints). It is compiled and type-checked
- * once per config load; it must give an int, uint or double (doubles are rounded to the nearest
- * whole number). Example: {@code model == "gpt-4o" ? input_tokens * 5 + output_tokens * 15 : total_tokens}.
+ * {@code cached_input_tokens}, {@code cache_creation_input_tokens}, {@code reasoning_tokens} (ints;
+ * cached and cache-creation tokens are parts of input, reasoning tokens of output). It is compiled
+ * and type-checked once per config load; it must give an int, uint or double (doubles are rounded
+ * to the nearest whole number, halves up). A cost is a whole number from 0 to
+ * {@link Long#MAX_VALUE}: a result below 0 (after rounding), not a number, infinite or beyond that
+ * range fails the cost (an {@link IllegalStateException}), which is then not emitted. Example:
+ * {@code model == "gpt-4o" ? input_tokens * 5 + output_tokens * 15 : total_tokens}.
  */
 @NonBlocking
 @Extension
@@ -36,6 +41,7 @@ public final class CelCostFactory implements CostCalculatorFactory {
       .addVar("output_tokens", SimpleType.INT)
       .addVar("total_tokens", SimpleType.INT)
       .addVar("cached_input_tokens", SimpleType.INT)
+      .addVar("cache_creation_input_tokens", SimpleType.INT)
       .addVar("reasoning_tokens", SimpleType.INT)
       .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
@@ -81,22 +87,49 @@ public final class CelCostFactory implements CostCalculatorFactory {
           "output_tokens", u.outputTokens(),
           "total_tokens", u.totalTokens(),
           "cached_input_tokens", u.cachedInputTokens(),
+          "cache_creation_input_tokens", u.cacheCreationInputTokens(),
           "reasoning_tokens", u.reasoningTokens()));
     } catch (CelEvaluationException e) {
       throw new IllegalStateException("CEL cost '" + expression + "' failed: " + e.getMessage(), e);
     }
+    return cost(result, expression);
+  }
+
+  /** The result as a cost: a whole number from 0 to Long.MAX_VALUE, else an IllegalStateException. */
+  private static long cost(Object result, String expression) {
     if (result instanceof Long l) {
-      return l;
+      return nonNegative(l, result, expression);
     }
-    if (result instanceof com.google.common.primitives.UnsignedLong ul) {
+    if (result instanceof UnsignedLong ul) {
+      if (ul.compareTo(UnsignedLong.valueOf(Long.MAX_VALUE)) > 0) {
+        throw outOfRange(result, expression);
+      }
       return ul.longValue();
     }
     if (result instanceof Double d) {
-      return Math.round(d);
+      if (d.isNaN() || d.isInfinite()) {
+        throw new IllegalStateException("CEL cost '" + expression + "' gave " + d + "; a cost must be a number");
+      }
+      if (d >= 0x1p63) { // Math.round would saturate at Long.MAX_VALUE
+        throw outOfRange(result, expression);
+      }
+      return nonNegative(Math.round(d), result, expression);
     }
-    if (result instanceof Number n) {
-      return n.longValue();
+    if (result instanceof Integer || result instanceof Short || result instanceof Byte) {
+      return nonNegative(((Number) result).longValue(), result, expression);
     }
     throw new IllegalStateException("CEL cost '" + expression + "' gave " + result + ", not a number");
+  }
+
+  private static long nonNegative(long cost, Object result, String expression) {
+    if (cost < 0) {
+      throw new IllegalStateException("CEL cost '" + expression + "' gave " + result + "; a cost is never negative");
+    }
+    return cost;
+  }
+
+  private static IllegalStateException outOfRange(Object result, String expression) {
+    return new IllegalStateException("CEL cost '" + expression + "' gave " + result + ", more than the largest cost, "
+        + Long.MAX_VALUE);
   }
 }

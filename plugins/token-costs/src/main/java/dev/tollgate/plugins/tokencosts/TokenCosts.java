@@ -72,6 +72,15 @@ public final class TokenCosts {
     }
   }
 
+  /** {@code CacheCreationInputToken}: prompt tokens written to the provider's cache (Anthropic, Bedrock). */
+  @NonBlocking
+  @Extension
+  public static final class CacheCreationInputToken extends TokenCount {
+    public CacheCreationInputToken() {
+      super("CacheCreationInputToken", TokenUsage::cacheCreationInputTokens);
+    }
+  }
+
   /** {@code ReasoningToken}: completion tokens spent on reasoning. */
   @NonBlocking
   @Extension
