@@ -28,8 +28,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code tollgate explain}: runs a request through the real pipeline (routing, translation,
- * auth) and prints the rule, the backend and the exact upstream request it becomes, with
+ * {@code tollgate explain}: runs a request through the real pipeline (client key check, routing,
+ * translation, auth) and prints the consumer its key identifies (when the config has consumers;
+ * pass the key with {@code -H authorization=Bearer ...}), the rule, the backend and the exact
+ * upstream request it becomes, with
  * credentials hidden; for a rule of placement Upstream, the candidate backends in order and the
  * upstream request of each attempt. Nothing is sent anywhere.
  */
@@ -102,10 +104,14 @@ final class Explain implements Callable<Integer> {
     try {
       ExchangeSession session = platform.gateway().newExchange();
       Headers clientHeaders = Headers.of(client);
-      PhaseResult r = session.onRequestHeaders(clientHeaders, false);
+      PhaseResult headersPhase = session.onRequestHeaders(clientHeaders, false);
+      PhaseResult r = headersPhase;
       if (!r.isLocalReply()) {
         r = session.onRequestBody(body, true);
       }
+      session.consumer().ifPresent(c -> out.println("consumer: " + c.name() + (c.metadata().isEmpty() ? ""
+          : " (" + c.metadata().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+              .collect(java.util.stream.Collectors.joining(", ")) + ")")));
       if (r.isLocalReply()) {
         PhaseResult.LocalReply reply = r.localReply();
         out.println("local reply: " + reply.status() + " (" + reply.details() + "); no upstream is called");
@@ -117,6 +123,8 @@ final class Explain implements Callable<Integer> {
       String rule = handoff != null ? String.valueOf(handoff.get("rule")) : route.rule;
       out.println("rule:     " + (rule == null ? "(routing header)" : rule));
       List<String> candidates = session.candidates();
+      // what the proxy forwards after the headers phase (the client's key removed, when keys are required)
+      Headers forwarded = applied(clientHeaders, headersPhase);
       var compiled = platform.config().current();
       if (handoff == null) {
         var backend = compiled.backends().get(route.backend);
@@ -125,13 +133,13 @@ final class Explain implements Callable<Integer> {
           out.println("(the rule's other backends " + candidates.subList(1, candidates.size())
               + " take other requests by weight; placement Router does not fall back)");
         }
-        printUpstream(out, clientHeaders, r, body);
+        printUpstream(out, forwarded, r, body);
         return 0;
       }
       // placement Upstream: Envoy makes the attempts, each translated for its own backend
       out.println("placement: Upstream (each attempt Envoy makes is translated and signed for its backend)");
       out.println("candidates, in the order Envoy tries their priorities: " + String.join(", ", candidates));
-      Headers routedHeaders = applied(clientHeaders, r);
+      Headers routedHeaders = applied(forwarded, r);
       int failed = 0;
       for (int i = 0; i < candidates.size(); i++) {
         String name = candidates.get(i);

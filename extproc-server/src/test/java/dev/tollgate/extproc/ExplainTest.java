@@ -86,6 +86,45 @@ class ExplainTest {
   }
 
   @Test
+  void withConsumersItShowsWhoseKeyTheRequestCarriesAndTheKeyGoesNoFurther() throws Exception {
+    Path cfg = config("""
+        uuid: explain-consumers
+        rules:
+          - name: everyone
+            headers:
+              - {name: x-ai-eg-model, type: RegularExpression, value: ".*"}
+            backends:
+              - name: scripted
+        backends:
+          - name: scripted
+            schema: {name: Scripted}
+            auth: {type: TestKey, key: k}
+        consumers:
+          - name: research-app
+            metadata: {team: research, tier: gold}
+            models: ["gpt-*"]
+            keys:
+              - sha256: %s
+        """.formatted(dev.tollgate.core.config.ClientKeys.sha256Hex("client-key-7")));
+    Path req = Files.writeString(dir.resolve("c.json"), "{\"model\":\"gpt-x\",\"messages\":[]}");
+
+    Run r = explain(req.toString(), "--config", cfg.toString(), "-H", "x-api-key=client-key-7");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("consumer: research-app (team=research, tier=gold)\n")
+        .contains("rule:     everyone").doesNotContain("x-api-key:").doesNotContain("client-key-7");
+
+    Run refused = explain(Files.writeString(dir.resolve("d.json"), "{\"model\":\"claude-x\"}").toString(),
+        "--config", cfg.toString(), "-H", "authorization=Bearer client-key-7");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.out()).contains("consumer: research-app").contains("local reply: 403")
+        .contains("may not use model 'claude-x'");
+
+    Run keyless = explain(req.toString(), "--config", cfg.toString());
+    assertThat(keyless.code()).isEqualTo(1);
+    assertThat(keyless.out()).contains("local reply: 401").contains("tollgate_client_key").doesNotContain("consumer:");
+  }
+
+  @Test
   void aRequestThatWouldBeRefusedShowsTheLocalReply() throws Exception {
     Path cfg = config("""
         uuid: explain-2

@@ -62,11 +62,20 @@ import java.util.function.Function;
  *   <li>routing uses {@code routeHeader} to pick a cluster; the route is picked again only when
  *       {@code clear_route_cache} came in an answer that also had a header mutation;</li>
  *   <li>{@code immediate_response} ends the exchange with that local reply;</li>
+ *   <li>{@code CONTINUE_AND_REPLACE} in an answer to the response headers replaces the response's
+ *       body with the answer's body mutation (adding one to a response that had none); no response
+ *       body message is sent then;</li>
  *   <li>dynamic metadata is kept only for the filter's {@code receivingNamespaces}, merged by
  *       namespace;</li>
  *   <li>Envoy's own local replies (no route: 404; a buffered request body over
  *       {@code bufferLimitBytes}: 413) go through the response phases like an upstream answer; a
  *       buffered answer over the limit is a 500 that bypasses ext_proc;</li>
+ *   <li>an optional {@link RateLimitFilter} stands for Envoy's rate-limit filter right after the
+ *       ext_proc filter: once ext_proc is done with the request it sees the request headers and the
+ *       dynamic metadata so far, and may refuse with its own 429 ({@code x-envoy-ratelimited} and
+ *       its {@code x-ratelimit-*} headers, no body), which goes through the response phases;</li>
+ *   <li>the router adds {@code x-envoy-upstream-service-time} to every upstream answer (not to a
+ *       local reply);</li>
  *   <li>failures: a message timeout is a 504, a gRPC error or spurious answer a 500 (after the
  *       response headers have gone downstream: a {@link StreamReset}); a clean close by the server
  *       lets the rest of the exchange continue unprocessed.</li>
@@ -152,6 +161,23 @@ public final class EnvoyLikeClient {
   private final String routeHeader;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private Function<byte[], List<byte[]>> responseSplitter = List::of;
+  private RateLimitFilter rateLimitFilter;
+
+  /**
+   * Envoy's rate-limit filter ({@code envoy.filters.http.ratelimit}) as Tollgate's Envoy configs
+   * place it, between the ext_proc filter and the router: it decides on the request as ext_proc
+   * left it. A refusal is a 429 local reply with {@code x-envoy-ratelimited: true} and the headers
+   * returned here (Envoy's {@code x-ratelimit-limit}, {@code -remaining}, {@code -reset}).
+   */
+  @FunctionalInterface
+  public interface RateLimitFilter {
+    /**
+     * @param requestHeaders  the request headers after ext_proc's mutations (pseudo-headers included)
+     * @param dynamicMetadata the dynamic metadata ext_proc emitted so far, by namespace
+     * @return the refusal's headers, or empty to let the request go on
+     */
+    java.util.Optional<Map<String, String>> check(Map<String, String> requestHeaders, Struct dynamicMetadata);
+  }
 
   /**
    * @param clusters    cluster name (the value of {@code routeHeader}) to the upstream's base URI
@@ -167,6 +193,12 @@ public final class EnvoyLikeClient {
   /** Re-splits each upstream body piece before it is sent to ext_proc (e.g. at random bytes). */
   public EnvoyLikeClient splitResponseChunks(Function<byte[], List<byte[]>> splitter) {
     this.responseSplitter = splitter;
+    return this;
+  }
+
+  /** Puts a rate-limit filter after the ext_proc filter (null: none, the default). */
+  public EnvoyLikeClient rateLimitFilter(RateLimitFilter filter) {
+    this.rateLimitFilter = filter;
     return this;
   }
 
@@ -313,7 +345,18 @@ public final class EnvoyLikeClient {
       }
     }
 
-    // 3. route: picked again only if the cache was cleared
+    // 3. the rate-limit filter, when there is one, on the request as ext_proc left it
+    if (rateLimitFilter != null) {
+      java.util.Optional<Map<String, String>> refusal = rateLimitFilter.check(Map.copyOf(reqHeaders), x.metadata.build());
+      if (refusal.isPresent()) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-envoy-ratelimited", "true");
+        headers.putAll(refusal.get());
+        throw new EnvoyReply(ResponseSource.localReply(429, "", "request_rate_limited", headers));
+      }
+    }
+
+    // 4. route: picked again only if the cache was cleared
     String cluster = x.routeCleared ? reqHeaders.get(routeHeader) : initialCluster;
     URI base = cluster == null ? null : clusters.get(cluster);
     if (base == null) {
@@ -321,7 +364,7 @@ public final class EnvoyLikeClient {
     }
     x.cluster = cluster;
 
-    // 4. upstream
+    // 5. upstream
     HttpRequest.Builder up = HttpRequest.newBuilder(base.resolve(reqHeaders.get(":path")))
         .timeout(Duration.ofSeconds(30))
         .method(reqHeaders.get(":method"), HttpRequest.BodyPublishers.ofByteArray(x.body));
@@ -330,8 +373,9 @@ public final class EnvoyLikeClient {
         up.header(k, v);
       }
     });
+    long sent = System.nanoTime();
     HttpResponse<InputStream> upstream = http.send(up.build(), HttpResponse.BodyHandlers.ofInputStream());
-    return ResponseSource.upstream(upstream);
+    return ResponseSource.upstream(upstream, (System.nanoTime() - sent) / 1_000_000);
   }
 
   /** The response phases, for an upstream answer or one of Envoy's own local replies. */
@@ -340,7 +384,7 @@ public final class EnvoyLikeClient {
     Map<String, String> respHeaders = src.headers();
     boolean endsWithHeaders = src.endsWithHeaders();
 
-    // 5. response headers
+    // 6. response headers
     if (sends(x.mode.getResponseHeaderMode())) {
       ProcessingResponse r = call(x, ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder()
           .setHeaders(headerMap(respHeaders)).setEndOfStream(endsWithHeaders)).build(), ResponseCase.RESPONSE_HEADERS);
@@ -350,14 +394,24 @@ public final class EnvoyLikeClient {
           return local(x, r.getImmediateResponse());
         }
         x.mode = override(x.mode, r);
-        mutate(x, r.getResponseHeaders().getResponse(), respHeaders);
+        CommonResponse c = r.getResponseHeaders().getResponse();
+        mutate(x, c, respHeaders);
+        if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
+          // the answer's body replaces the response's (one is added where there was none); no body message follows
+          src.discard();
+          byte[] replaced = mutateStreamed(c, new byte[0]);
+          int status = Integer.parseInt(respHeaders.remove(":status"));
+          return new ProxyResponse(status, respHeaders, replaced, List.of(replaced), src.local(), x.cluster,
+              src.local() && x.cluster == null ? null : x.reqHeaders.get(":path"), withoutPseudo(x.reqHeaders), x.body,
+              x.metadata.build(), x.routeCleared, src.details(), x.mutator.rejected(), List.of());
+        }
       }
     }
     if (removesContentLength(x.mode.getResponseHeaderMode(), x.mode.getResponseBodyMode())) {
       respHeaders.remove("content-length");
     }
 
-    // 6. response body
+    // 7. response body
     List<byte[]> chunks = new ArrayList<>();
     List<ProxyResponse.StreamedMessage> streamed = new ArrayList<>();
     BodySendMode bodyMode = x.unprocessed ? BodySendMode.NONE : x.mode.getResponseBodyMode();

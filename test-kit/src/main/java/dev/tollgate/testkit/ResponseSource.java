@@ -51,7 +51,13 @@ interface ResponseSource {
 
   /** Envoy's own local reply: a text/plain body unless empty, content-length set. */
   static ResponseSource localReply(int status, String body, String details) {
+    return localReply(status, body, details, Map.of());
+  }
+
+  /** A local reply with the headers the filter that made it adds (e.g. the rate-limit filter's). */
+  static ResponseSource localReply(int status, String body, String details, Map<String, String> extraHeaders) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Map<String, String> extra = Map.copyOf(extraHeaders);
     return new ResponseSource() {
       private boolean sent;
 
@@ -63,6 +69,7 @@ interface ResponseSource {
           h.put("content-length", Integer.toString(bytes.length));
           h.put("content-type", "text/plain");
         }
+        extra.forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), v));
         return h;
       }
 
@@ -97,22 +104,27 @@ interface ResponseSource {
     };
   }
 
-  /** The upstream's answer, read piece by piece as it arrives. */
-  static ResponseSource upstream(HttpResponse<InputStream> response) {
-    return new Upstream(response);
+  /**
+   * The upstream's answer, read piece by piece as it arrives, with the header Envoy's router adds
+   * to every upstream answer: {@code x-envoy-upstream-service-time}, the milliseconds to its headers.
+   */
+  static ResponseSource upstream(HttpResponse<InputStream> response, long serviceTimeMillis) {
+    return new Upstream(response, serviceTimeMillis);
   }
 
   final class Upstream implements ResponseSource {
     private final HttpResponse<InputStream> response;
     private final InputStream in;
     private final long contentLength;
+    private final long serviceTimeMillis;
     private long read;
     private boolean done;
 
-    Upstream(HttpResponse<InputStream> response) {
+    Upstream(HttpResponse<InputStream> response, long serviceTimeMillis) {
       this.response = response;
       this.in = response.body();
       this.contentLength = response.headers().firstValueAsLong("content-length").orElse(-1);
+      this.serviceTimeMillis = serviceTimeMillis;
     }
 
     @Override
@@ -124,6 +136,7 @@ interface ResponseSource {
           h.put(k.toLowerCase(Locale.ROOT), String.join(",", v));
         }
       });
+      h.put("x-envoy-upstream-service-time", Long.toString(serviceTimeMillis));
       return h;
     }
 

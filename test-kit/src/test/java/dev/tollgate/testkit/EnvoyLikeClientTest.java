@@ -444,6 +444,49 @@ class EnvoyLikeClientTest {
     }
 
     @Test
+    void theRateLimitFilterSeesTheRequestAsExtProcLeftItAndItsRefusalGoesThroughTheResponsePhases()
+        throws Exception {
+      ext.script((r, s) -> s.answer(r.hasRequestHeaders()
+          ? answer(r, common(sets("x-model", "m1"))).toBuilder()
+              .setDynamicMetadata(metadata(EnvoyLikeClient.TOLLGATE_METADATA_NAMESPACE, "n", 3)).build()
+          : cont(r)));
+      List<String> seen = new ArrayList<>();
+      ProxyResponse r = envoy(BUFFERED).rateLimitFilter((headers, md) -> {
+        seen.add(headers.get("x-model") + " " + md.getFieldsOrThrow(EnvoyLikeClient.TOLLGATE_METADATA_NAMESPACE)
+            .getStructValue().getFieldsOrThrow("n").getNumberValue());
+        return java.util.Optional.of(Map.of("x-ratelimit-reset", "9"));
+      }).send(post(OK_JSON));
+      assertThat(seen).containsExactly("m1 3.0");
+      assertThat(r.status()).isEqualTo(429);
+      assertThat(r.details()).isEqualTo("request_rate_limited");
+      assertThat(r.headers()).containsEntry("x-envoy-ratelimited", "true").containsEntry("x-ratelimit-reset", "9")
+          .doesNotContainKey("x-envoy-upstream-service-time");
+      ProcessingRequest head = received(RESPONSE_HEADERS).get(0);
+      assertThat(head.getResponseHeaders().getEndOfStream()).as("no body").isTrue();
+      assertThat(a.received()).isEmpty();
+
+      ProxyResponse allowed = envoy(BUFFERED).rateLimitFilter((headers, md) -> java.util.Optional.empty())
+          .send(post(OK_JSON));
+      assertThat(allowed.status()).isEqualTo(200);
+      assertThat(allowed.headers()).as("the router's header on an upstream's answer")
+          .containsKey("x-envoy-upstream-service-time");
+    }
+
+    @Test
+    void continueAndReplaceInTheResponseHeadersAnswerReplacesTheBodyAndNoBodyMessageFollows() throws Exception {
+      ext.script((r, s) -> s.answer(r.hasResponseHeaders() ? answer(r, newBody("{\"replaced\":1}",
+          sets("content-type", "application/json")).toBuilder()
+          .setStatus(CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE).build()) : cont(r)));
+      ProxyResponse local = envoy(BUFFERED).send(HttpExchange.postJson("/v1/thing", OK_JSON));
+      assertThat(local.status()).isEqualTo(404);
+      assertThat(local.bodyText()).as("added to a reply that had no body").isEqualTo("{\"replaced\":1}");
+      ProxyResponse upstream = envoy(BUFFERED).send(post(OK_JSON));
+      assertThat(upstream.status()).isEqualTo(200);
+      assertThat(upstream.bodyText()).isEqualTo("{\"replaced\":1}");
+      assertThat(received(RESPONSE_BODY)).isEmpty();
+    }
+
+    @Test
     void aBufferedAnswerOverTheLimitIs500WithoutReachingExtProc() throws Exception {
       a.handler(r -> Answer.json(200, "{\"p\":\"" + "x".repeat(2000) + "\"}"));
       ProxyResponse r = envoy(BUFFERED.withBufferLimitBytes(1024)).send(post(OK_JSON));

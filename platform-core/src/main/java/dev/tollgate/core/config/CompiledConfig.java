@@ -12,16 +12,25 @@ import java.util.Optional;
 /**
  * A gateway config made ready to serve: its router, and each backend's translator and auth
  * handler, each cost's calculator, all created once at load; and which sides of an exchange
- * involve an extension that may block (not marked {@link dev.tollgate.api.spi.NonBlocking}).
+ * involve an extension that may block (not marked {@link dev.tollgate.api.spi.NonBlocking}); and
+ * the consumers' keys, ready for the check of every request.
  */
 public record CompiledConfig(GatewayConfig config, Router router, Map<String, ReadyBackend> backends,
                              List<ReadyCost> costs, Map<String, List<ReadyCost>> ruleCosts,
-                             List<ReadyPolicy> policies, Blocking blocking) {
+                             List<ReadyPolicy> policies, Blocking blocking, ClientKeys clientKeys) {
   public CompiledConfig {
     backends = Map.copyOf(backends);
     costs = List.copyOf(costs);
     ruleCosts = Map.copyOf(ruleCosts);
     policies = List.copyOf(policies);
+    java.util.Objects.requireNonNull(clientKeys, "clientKeys");
+  }
+
+  /** A config whose consumers are compiled from {@code config}. */
+  public CompiledConfig(GatewayConfig config, Router router, Map<String, ReadyBackend> backends,
+                        List<ReadyCost> costs, Map<String, List<ReadyCost>> ruleCosts,
+                        List<ReadyPolicy> policies, Blocking blocking) {
+    this(config, router, backends, costs, ruleCosts, policies, blocking, ClientKeys.of(config.consumers()));
   }
 
   /** The global costs followed by the rule's own. */

@@ -20,8 +20,10 @@ import dev.tollgate.core.clientapi.EndpointSpecs;
 import dev.tollgate.core.clientapi.LocalAnswer;
 import dev.tollgate.core.clientapi.ParsedRequest;
 import dev.tollgate.core.clientapi.PromptTexts;
+import dev.tollgate.core.config.ClientKeys;
 import dev.tollgate.core.config.CompiledConfig;
 import dev.tollgate.core.config.CompiledConfig.ReadyBackend;
+import dev.tollgate.core.config.ReadyConsumer;
 import dev.tollgate.core.config.GatewayConfig;
 import dev.tollgate.core.encoding.ContentDecoder;
 import dev.tollgate.core.encoding.ContentDecoders;
@@ -30,11 +32,14 @@ import dev.tollgate.core.pipeline.PhaseResult.BodyMode;
 import dev.tollgate.core.pipeline.PhaseResult.LocalReply;
 import dev.tollgate.core.routing.Router;
 import java.io.ByteArrayOutputStream;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -82,6 +87,8 @@ public final class ExchangeSession {
   private final RandomGenerator random;
   private final GatewayListener listener;
   private final FailureLog failures;
+  /** What client keys expire by. */
+  private final Clock clock;
   private final Guarding.Failures guardFailures = (guard, error, status) -> failed("guard/" + guard.type(), error, status);
 
   private State state = State.REQUEST_HEADERS;
@@ -95,6 +102,13 @@ public final class ExchangeSession {
   /** The usage last emitted with the costs of a streamed answer. */
   private TokenUsage emittedUsage;
   private Headers requestHeaders = Headers.empty();
+  /**
+   * Request headers the client sent that go no further (its key, its {@code x-tollgate-consumer*}
+   * headers); the request headers phase removes them.
+   */
+  private final Set<String> dropped = new LinkedHashSet<>();
+  /** Whose key the request carries; null when the config asks for none, and in the ATTEMPT role. */
+  private ReadyConsumer consumer;
   /** The client endpoint; null before the request headers and for a path that is not one. */
   private EndpointSpec spec;
   private final ByteArrayOutputStream requestBody = new ByteArrayOutputStream();
@@ -131,12 +145,19 @@ public final class ExchangeSession {
   private long firstChunkNanos;
   private long lastChunkNanos;
 
-  ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener, FailureLog failures) {
+  ExchangeSession(CompiledConfig compiled, RandomGenerator random, GatewayListener listener, FailureLog failures,
+                  Clock clock) {
     this.compiled = compiled;
     this.config = compiled.config();
     this.random = random;
     this.listener = listener;
     this.failures = failures;
+    this.clock = clock;
+  }
+
+  /** The consumer whose key the request carries; empty when the config asks for no key or before the check. */
+  public Optional<ReadyConsumer> consumer() {
+    return Optional.ofNullable(consumer);
   }
 
   /** The client API whose error format this exchange answers in. */
@@ -165,9 +186,21 @@ public final class ExchangeSession {
     startNanos = System.nanoTime();
     // the gateway's own headers: whatever the client sent there is not its to choose
     requestHeaders = headers.without(config.modelHeader()).without(config.selectedBackendHeader());
+    for (String h : headers.asMap().keySet()) {
+      if (h.startsWith(ReadyConsumer.HEADER)) {
+        requestHeaders = requestHeaders.without(h);
+        dropped.add(h);
+      }
+    }
     String path = headers.value(":path");
     String method = headers.get(":method").orElse("POST");
     spec = Endpoint.fromPath(path).map(EndpointSpecs::of).orElse(null);
+    if (compiled.clientKeys().required()) {
+      PhaseResult refused = identifyConsumer(headers);
+      if (refused != null) {
+        return refused;
+      }
+    }
     if (spec == null) {
       if (config.unknownPaths() == GatewayConfig.UnknownPaths.PASSTHROUGH) {
         state = State.PASSTHROUGH;
@@ -178,7 +211,7 @@ public final class ExchangeSession {
     if (!method.equals(spec.method())) {
       return fail(405, "method", "use " + spec.method() + " for " + spec.endpoint().path());
     }
-    LocalAnswer local = spec.localAnswer(compiled.router()::declaredModels);
+    LocalAnswer local = spec.localAnswer(this::listedModels);
     if (local != null) {
       state = State.DONE;
       return PhaseResult.reply(new LocalReply(local.status(), Headers.of("content-type", "application/json"),
@@ -189,6 +222,40 @@ public final class ExchangeSession {
     }
     state = State.REQUEST_BODY;
     return withoutClientRoutingHeaders(BodyMode.BUFFERED);
+  }
+
+  /**
+   * The client key check: the key (see {@link ClientKeyHeaders}) must be one of a consumer's and
+   * in force. The key headers go no further either way: the backend's own credentials are the
+   * auth handler's to set. Returns the 401 for a missing, unknown or expired key; null when
+   * {@link #consumer} is known.
+   */
+  private PhaseResult identifyConsumer(Headers headers) {
+    String key = ClientKeyHeaders.find(headers);
+    for (String h : ClientKeyHeaders.NAMES) {
+      requestHeaders = requestHeaders.without(h);
+      dropped.add(h);
+    }
+    if (key == null) {
+      return fail(401, "client_key", "this gateway needs a client key; " + ClientKeyHeaders.HOW_TO_SEND);
+    }
+    ClientKeys.Identity identity = compiled.clientKeys().identify(key, clock.instant());
+    if (identity instanceof ClientKeys.Known known) {
+      consumer = known.consumer();
+      return null;
+    }
+    if (identity instanceof ClientKeys.Expired expired) {
+      LOG.debug("a key of consumer '{}' that expired at {} was refused", expired.consumer().name(), expired.at());
+      return fail(401, "client_key", "the client key expired at " + expired.at()
+          + "; ask the gateway's operator for a new one");
+    }
+    return fail(401, "client_key", "the client key is not valid for this gateway");
+  }
+
+  /** The models {@code GET /v1/models} lists: those the rules declare that the consumer may use. */
+  private List<String> listedModels() {
+    List<String> declared = compiled.router().declaredModels();
+    return consumer == null ? declared : declared.stream().filter(consumer::allows).toList();
   }
 
   /**
@@ -234,11 +301,16 @@ public final class ExchangeSession {
    * The answer to request headers that go on: the model and selected-backend headers are removed,
    * whatever the client sent in them, and the proxy is asked to pick the route again, since it
    * resolved the first one from the client's headers. (Envoy clears its route cache only along
-   * with a header mutation; the removal is one.)
+   * with a header mutation; the removal is one.) The client's key and {@code x-tollgate-consumer*}
+   * headers are removed too, and the consumer goes into the dynamic metadata, where the proxy's
+   * rate-limit filter reads it.
    */
   private PhaseResult withoutClientRoutingHeaders(BodyMode requestBodyMode) {
-    Set<String> remove = Set.copyOf(List.of(config.modelHeader(), config.selectedBackendHeader()));
-    return new PhaseResult(Headers.empty(), remove, null, true, requestBodyMode, null, Map.of(), null);
+    Set<String> remove = new LinkedHashSet<>(List.of(config.modelHeader(), config.selectedBackendHeader()));
+    remove.addAll(dropped);
+    Map<String, Map<String, Object>> metadata = consumer == null ? Map.of()
+        : Map.of(config.metadataNamespace(), consumer.metadataValues());
+    return new PhaseResult(Headers.empty(), remove, null, true, requestBodyMode, null, metadata, null);
   }
 
   /** Phase 2: the request body, whole (buffered) or in pieces; work starts at end of stream. */
@@ -275,8 +347,13 @@ public final class ExchangeSession {
   private PhaseResult route(byte[] clientBody) throws GatewayException {
     ParsedRequest parsed = spec.parse(clientBody);
     model = parsed.model();
+    if (consumer != null && !consumer.allows(model)) {
+      return fail(403, "model_not_allowed", "consumer '" + consumer.name() + "' may not use model '" + model
+          + "'; its models: " + consumer.models());
+    }
     Headers routed = requestHeaders.with(config.modelHeader(), model);
-    route = compiled.router().route(routed, random);
+    // rules may match the consumer; its headers are in the router's view only
+    route = compiled.router().route(consumer == null ? routed : consumer.addHeaders(routed), random);
     rule = route.rule();
     if (route.handedOff()) {
       return handOff();
@@ -448,6 +525,9 @@ public final class ExchangeSession {
    * was routed.
    */
   public PhaseResult onResponseHeaders(Headers headers, boolean endOfStream) {
+    if (role == Role.ROUTER && state != State.DONE && isBudgetRefusal(headers)) {
+      return budgetRefusal(headers);
+    }
     if (state == State.PASSTHROUGH) {
       return PhaseResult.CONTINUE;
     }
@@ -460,6 +540,43 @@ public final class ExchangeSession {
     PhaseResult r = answerHeaders(headers, endOfStream);
     return role == Role.ATTEMPT && !r.isLocalReply() ? r.withHeader(UpstreamPlacement.ATTEMPT_HEADER,
         backend.target().name()) : r;
+  }
+
+  /**
+   * Whether an answer is the proxy's rate-limit filter refusing the request because a token
+   * budget is used up: a 429 marked {@code x-envoy-ratelimited} that no upstream sent (the router
+   * adds {@code x-envoy-upstream-service-time} to every upstream's answer). The filter sits
+   * between the router-level ext_proc filter and the router, so only that stream sees it: for a
+   * rule of placement ROUTER after the request went on, for one of placement UPSTREAM in the
+   * HANDED_OFF state, without an attempt's marker.
+   */
+  static boolean isBudgetRefusal(Headers headers) {
+    String status = headers.value(":status");
+    return status != null && status.strip().equals("429") && headers.contains("x-envoy-ratelimited")
+        && !headers.contains("x-envoy-upstream-service-time") && !headers.contains(UpstreamPlacement.ATTEMPT_HEADER);
+  }
+
+  /**
+   * A budget's refusal as a 429 in the client's error format, naming the consumer and when the
+   * budget resets ({@code x-ratelimit-reset}, in seconds, which also becomes {@code retry-after});
+   * the {@code x-ratelimit-*} headers stay, the proxy's marker goes.
+   */
+  private PhaseResult budgetRefusal(Headers headers) {
+    state = State.DONE;
+    String reset = headers.value("x-ratelimit-reset");
+    String seconds = reset != null && reset.strip().matches("[0-9]{1,10}") ? reset.strip() : null;
+    String who = consumer == null ? "this client" : "consumer '" + consumer.name() + "'";
+    String message = who + " has used up its budget; " + (seconds == null ? "try again later"
+        : "it resets in " + seconds + (seconds.equals("1") ? " second" : " seconds"));
+    listener.localReply(429, "budget", facts(null));
+    Headers set = Headers.of("content-type", "application/json");
+    if (seconds != null) {
+      set = set.with("retry-after", seconds);
+    }
+    byte[] body = ErrorFormats.render(clientApi(), 429, new UpstreamError(ErrorFormats.openAiType(429), message,
+        "rate_limit_exceeded"));
+    return new PhaseResult(set, Set.of("x-envoy-ratelimited", "content-length", "content-encoding"), body, false,
+        null, null, Map.of(), null);
   }
 
   /**
@@ -805,7 +922,13 @@ public final class ExchangeSession {
       CostCalculator.CostInput input = new CostCalculator.CostInput(answeredModel, backend.target().name(), usage);
       for (CompiledConfig.ReadyCost cost : compiled.costsFor(rule)) {
         try {
-          values.put(cost.metadataKey(), cost.calculator().cost(input));
+          long value = cost.calculator().cost(input);
+          if (value < 0) {
+            // a budget's counter would go backwards: the calculator is wrong, not the exchange
+            throw new IllegalStateException("cost '" + cost.metadataKey() + "' came out negative (" + value
+                + "); a cost is a count of tokens or money and cannot be");
+          }
+          values.put(cost.metadataKey(), value);
         } catch (RuntimeException e) {
           failed("cost/" + cost.type(), e, responseStatus); // the others are still emitted
         }

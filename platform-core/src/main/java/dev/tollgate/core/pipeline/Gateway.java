@@ -1,6 +1,7 @@
 package dev.tollgate.core.pipeline;
 
 import dev.tollgate.core.config.CompiledConfig;
+import java.time.Clock;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -13,6 +14,7 @@ public final class Gateway {
   private final RandomGenerator random;
   private final GatewayListener listener;
   private final FailureLog failures;
+  private final Clock clock;
 
   public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener) {
     this(config, random, listener, new FailureLog());
@@ -21,13 +23,20 @@ public final class Gateway {
   /** With the log of failing extensions to use (tests give one on their own clock). */
   public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener,
                  FailureLog failures) {
+    this(config, random, listener, failures, Clock.systemUTC());
+  }
+
+  /** With the clock client keys expire by (tests give a fixed one). */
+  public Gateway(Supplier<CompiledConfig> config, RandomGenerator random, GatewayListener listener,
+                 FailureLog failures, Clock clock) {
     this.config = config;
     this.random = random;
     this.listener = listener;
     this.failures = failures;
+    this.clock = clock;
   }
 
   public ExchangeSession newExchange() {
-    return new ExchangeSession(config.get(), random, listener, failures);
+    return new ExchangeSession(config.get(), random, listener, failures, clock);
   }
 }

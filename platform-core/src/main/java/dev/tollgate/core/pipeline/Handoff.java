@@ -12,8 +12,10 @@ import java.util.Map;
  * between attempts, so an attempt sees the previous attempt's path, host and credentials. The
  * body needs no hand-over: Envoy replays the router phase's body to every attempt.
  *
- * @param headers the request headers without pseudo-headers; they may hold the client's own
- *                credentials, which is why the namespace is never logged or sent upstream
+ * @param headers the request headers without pseudo-headers, as the router phase left them: when
+ *                the config has consumers, without the client's key headers (the router phase
+ *                removes them); otherwise they may hold the client's own credentials, which is why
+ *                the namespace is never logged or sent upstream
  */
 public record Handoff(String rule, String path, Headers headers) {
   /** As dynamic metadata values. */

@@ -79,9 +79,15 @@ class GatewayConfigWriterTest {
             Map.of("prepend", List.of(Map.of("role", "system", "content", "Be brief.")))))));
     Policy open = new Policy("anywhere", Set.of(), Set.of(), List.of(),
         List.of(new EnricherSpec("Other", Settings.empty("policies[1].enrichment[0]"))));
+    GatewayConfig.Consumer research = new GatewayConfig.Consumer("research-app", Map.of("team", "research"),
+        List.of("gpt-4o-mini", "claude-*"), List.of(new GatewayConfig.ClientKey("ab".repeat(32), Optional.empty()),
+        new GatewayConfig.ClientKey("cd".repeat(32), Optional.of(java.time.Instant.parse("2027-01-01T00:00:00Z")))));
+    GatewayConfig.Consumer ops = new GatewayConfig.Consumer("ops", Map.of(), List.of(),
+        List.of(new GatewayConfig.ClientKey("0".repeat(64), Optional.empty())));
     return new GatewayConfig("v-1", ClientApi.ANTHROPIC, "x-model", "x-backend", "my.namespace",
         UnknownPaths.PASSTHROUGH, 1024, 2048, Optional.of(new RoutingHeader("x-route", List.of("anthropic", "bedrock"))),
-        List.of(input, cel), List.of(first, second), List.of(anthropic, bedrock), List.of(policy, open));
+        List.of(input, cel), List.of(first, second), List.of(anthropic, bedrock), List.of(policy, open),
+        List.of(research, ops));
   }
 
   private static GatewayConfig minimal() {
@@ -205,6 +211,6 @@ class GatewayConfigWriterTest {
     assertThat(Arrays.stream(GatewayConfig.class.getRecordComponents()).map(rc -> rc.getName()).toList())
         .containsExactly("uuid", "clientSchema", "modelHeader", "selectedBackendHeader", "metadataNamespace",
             "unknownPaths", "maxRequestBodyBytes", "maxDecodedResponseBytes", "routingHeader", "costs", "rules",
-            "backends", "policies");
+            "backends", "policies", "consumers");
   }
 }
