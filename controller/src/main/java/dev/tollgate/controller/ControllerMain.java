@@ -44,7 +44,7 @@ import picocli.CommandLine.Parameters;
     description = "Turns AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy and PromptPolicy resources into "
         + "Tollgate's gateway config and Envoy configuration.",
     subcommands = {ControllerMain.Translate.class, ControllerMain.Run.class, ControllerMain.Crds.class,
-        dev.tollgate.controller.up.UpCommand.class})
+        dev.tollgate.controller.up.UpCommand.class, NewKeyCommand.class})
 public final class ControllerMain implements Runnable {
   /** Exit code for invalid resources or usage errors. */
   public static final int INVALID = 2;

@@ -10,6 +10,7 @@ import dev.tollgate.controller.envoy.EnvoySettings;
 import dev.tollgate.controller.envoy.EnvoyYaml;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
+import dev.tollgate.controller.resource.RawDocument;
 import dev.tollgate.controller.resource.ResourceReader;
 import dev.tollgate.controller.source.DirectorySource;
 import dev.tollgate.controller.translate.GatewayPlugins;
@@ -44,7 +45,10 @@ import picocli.CommandLine.Option;
  * folder (from {@code --config}, {@code --resources}, the environment's provider credentials, or
  * the built-in mock provider), starts {@code bin/tollgate run} on a unix socket and Envoy on that
  * bootstrap, waits until Envoy is ready, prints one line, and stops both when it is stopped or when
- * either stops. Their output goes to log files in the state folder.
+ * either stops. Their output goes to log files in the state folder. When the resources have
+ * TokenBudgets, Redis and the Envoy ratelimit service run too ({@link RateLimitStack}), started
+ * first and stopped last; without the programs for them it says which are missing and how to
+ * install them, and starts nothing.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = "Start Tollgate and Envoy together: an OpenAI-compatible endpoint on http://localhost:1975. "
@@ -59,6 +63,12 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--envoy", required = true, description = "the Envoy binary (bin/tollgate finds it)")
   Path envoy;
+  @Option(names = "--ratelimit", paramLabel = "FILE",
+      description = "the Envoy ratelimit service, run when the resources have TokenBudgets (bin/tollgate finds it)")
+  Path ratelimit;
+  @Option(names = "--redis", paramLabel = "FILE",
+      description = "redis-server, where the ratelimit service counts (bin/tollgate finds it)")
+  Path redis;
   @Option(names = "--config", paramLabel = "FILE", description = "serve this gateway config (OpenAI and Anthropic backends)")
   Path config;
   @Option(names = "--resources", paramLabel = "DIR", description = "serve these resources (any backend)")
@@ -94,6 +104,8 @@ public final class UpCommand implements Callable<Integer> {
         .withExtproc("unix:" + socket.toAbsolutePath(), 0)
         .withAccessLog(state.resolve("access.log").toAbsolutePath().toString());
     MockProvider mockProvider = null;
+    RateLimitStack budgets = null;
+    String rateLimitConfig = null;
     Path gatewayConfig;
     Path bootstrap = state.resolve("envoy.yaml");
     try {
@@ -121,6 +133,19 @@ public final class UpCommand implements Callable<Integer> {
           dir = Files.createDirectories(state.resolve("resources"));
           Files.writeString(dir.resolve("up.yaml"), starter);
         }
+        List<RawDocument> documents = new DirectorySource(dir, Set.of()).read();
+        GatewaySettings settings = GatewaySettings.defaults().withEnvoy(envoySettings);
+        if (Budgets.present(documents)) {
+          RateLimitTools tools = new RateLimitTools(ratelimit, redis);
+          Optional<String> missing = tools.missing();
+          if (missing.isPresent()) {
+            err.println("tollgate up: " + missing.get());
+            err.flush();
+            return 2;
+          }
+          budgets = new RateLimitStack(tools, state);
+          settings = withRateLimitAddress(settings, budgets.grpcAddress());
+        }
         Optional<GatewayPlugins> loaded = pluginOptions.load(err);
         if (loaded.isEmpty()) {
           if (mockProvider != null) {
@@ -130,10 +155,19 @@ public final class UpCommand implements Callable<Integer> {
         }
         Translation t;
         try (GatewayPlugins plugins = loaded.get()) {
-          t = new Translator(GatewaySettings.defaults().withEnvoy(envoySettings), plugins.registry())
-              .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+          t = new Translator(settings, plugins.registry()).translate(ResourceReader.read(documents));
         }
         t.warnings().forEach(w -> err.println("tollgate up: warning: " + w));
+        if (budgets != null) {
+          Optional<String> limits = rateLimitConfig(t);
+          if (limits.isEmpty()) {
+            err.println("tollgate up: the resources have TokenBudgets but their translation has no ratelimit "
+                + "service config; this is a bug");
+            err.flush();
+            return 1;
+          }
+          rateLimitConfig = limits.get();
+        }
         gatewayConfig = state.resolve("gateway.yaml");
         Files.writeString(gatewayConfig, t.gatewayConfigYaml());
         Files.writeString(bootstrap, t.envoyBootstrapYaml());
@@ -153,55 +187,109 @@ public final class UpCommand implements Callable<Integer> {
       return 2;
     }
     try (MockProvider ignored = mockProvider) {
-      return runBoth(state, socket, gatewayConfig, bootstrap, err);
+      return runBoth(state, socket, gatewayConfig, bootstrap, budgets, rateLimitConfig, err);
     }
   }
 
-  private int runBoth(Path state, Path socket, Path gatewayConfig, Path bootstrap, PrintWriter err) throws Exception {
+  /**
+   * The translation's settings with the address Envoy reaches the ratelimit service at.
+   * MERGE (issue 13): this is where {@code --ratelimit-address host:port} of translate/controller
+   * goes into {@link GatewaySettings}; until the translator knows budgets it changes nothing.
+   */
+  static GatewaySettings withRateLimitAddress(GatewaySettings settings, String address) {
+    return settings;
+  }
+
+  /**
+   * The ratelimit service's config (domain {@code tollgate}) the translation made for the budgets,
+   * what {@code --ratelimit-config-out FILE} writes. MERGE (issue 13): return the translator's
+   * output here; until the translator knows budgets there is none (and ResourceReader refuses the
+   * TokenBudget kind before this is reached).
+   */
+  static Optional<String> rateLimitConfig(Translation t) {
+    return Optional.empty();
+  }
+
+  private int runBoth(Path state, Path socket, Path gatewayConfig, Path bootstrap, RateLimitStack budgets,
+                      String rateLimitConfig, PrintWriter err) throws Exception {
     Path home = Path.of(System.getProperty("tollgate.home", "."));
     List<Process> processes = new ArrayList<>();
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     Thread stopper = new Thread(() -> {
       stopping.set(true);
       stopAll(processes);
+      if (budgets != null) {
+        budgets.close(); // after Envoy: no request is checked against a stopped service
+      }
     }, "tollgate-up-stop");
     Runtime.getRuntime().addShutdownHook(stopper);
+    if (budgets != null) {
+      try {
+        budgets.start(rateLimitConfig, READY_WITHIN);
+      } catch (IOException e) {
+        if (stopping.get()) {
+          return 0; // stopped by a signal while starting
+        }
+        err.println("tollgate up: " + e.getMessage());
+        err.flush();
+        return stopped(1, processes, budgets, stopper);
+      }
+    }
     Process tollgate = start(processes, state.resolve("tollgate.log"), home.resolve("bin/tollgate").toString(), "run",
         "--config", gatewayConfig.toString(), "--host", "127.0.0.1", "--port", "0", "--uds", socket.toString(),
         "--admin-port", Integer.toString(adminPort), "--drain-time", "PT0S",
         "--plugins", pluginOptions.dir().toAbsolutePath().toString());
     Path tollgateLog = state.resolve("tollgate.log");
     if (!waitFor(() -> Files.exists(socket) && Files.readString(tollgateLog).contains("ext_proc listening"), tollgate)) {
-      return failed("Tollgate", tollgate, state.resolve("tollgate.log"), err);
+      return stopped(failed("Tollgate", tollgate, state.resolve("tollgate.log"), err), processes, budgets, stopper);
     }
     Process envoyProcess = start(processes, state.resolve("envoy.log"), envoy.toString(), "-c", bootstrap.toString(),
         "--use-dynamic-base-id", "--log-level", "warn", "--file-flush-interval-msec", "1000");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     URI ready = URI.create("http://127.0.0.1:" + envoyAdminPort + "/ready");
     if (!waitFor(() -> isReady(http, ready), envoyProcess)) {
-      return failed("Envoy", envoyProcess, state.resolve("envoy.log"), err);
+      return stopped(failed("Envoy", envoyProcess, state.resolve("envoy.log"), err), processes, budgets, stopper);
     }
     String host = "0.0.0.0".equals(address) || "127.0.0.1".equals(address) ? "localhost" : address;
     PrintWriter out = spec.commandLine().getOut();
+    String limits = budgets == null ? "" : "; token budgets: ratelimit service " + budgets.grpcAddress()
+        + " (gRPC), Redis " + budgets.redisAddress();
     out.printf("tollgate up: OpenAI-compatible endpoint http://%s:%d/v1 (Envoy admin http://127.0.0.1:%d, "
-            + "Tollgate admin http://127.0.0.1:%d; configs and logs in %s); Ctrl-C stops both%n",
-        host, port, envoyAdminPort, adminPort, state);
+            + "Tollgate admin http://127.0.0.1:%d%s; configs and logs in %s); Ctrl-C stops %s%n",
+        host, port, envoyAdminPort, adminPort, limits, state, budgets == null ? "both" : "them all");
     out.flush();
-    // either one stopping ends both
-    while (tollgate.isAlive() && envoyProcess.isAlive()) {
+    // any one stopping ends all
+    while (tollgate.isAlive() && envoyProcess.isAlive() && (budgets == null || budgets.stopped().isEmpty())) {
       Thread.sleep(200);
     }
     if (stopping.get()) {
-      return 0; // stopped by a signal: the shutdown hook stops both
+      return 0; // stopped by a signal: the shutdown hook stops them
     }
-    Process dead = tollgate.isAlive() ? envoyProcess : tollgate;
-    String name = dead == tollgate ? "Tollgate" : "Envoy";
-    stopAll(processes);
-    Runtime.getRuntime().removeShutdownHook(stopper);
-    err.println("tollgate up: " + name + " stopped (exit " + dead.exitValue() + "); see "
-        + state.resolve(dead == tollgate ? "tollgate.log" : "envoy.log"));
+    String why;
+    if (!tollgate.isAlive() || !envoyProcess.isAlive()) {
+      Process dead = tollgate.isAlive() ? envoyProcess : tollgate;
+      why = (dead == tollgate ? "Tollgate" : "Envoy") + " stopped (exit " + dead.exitValue() + "); see "
+          + state.resolve(dead == tollgate ? "tollgate.log" : "envoy.log");
+    } else {
+      why = budgets.stopped().orElseThrow();
+    }
+    err.println("tollgate up: " + why);
     err.flush();
-    return 1;
+    return stopped(1, processes, budgets, stopper);
+  }
+
+  /** Stops everything this run started (outside the shutdown hook) and returns {@code exit}. */
+  private static int stopped(int exit, List<Process> processes, RateLimitStack budgets, Thread stopper) {
+    stopAll(processes);
+    if (budgets != null) {
+      budgets.close();
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopper);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook stops them too
+    }
+    return exit;
   }
 
   private static Process start(List<Process> processes, Path log, String... command) throws IOException {
