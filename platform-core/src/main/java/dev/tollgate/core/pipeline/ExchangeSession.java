@@ -559,7 +559,8 @@ public final class ExchangeSession {
   /**
    * A budget's refusal as a 429 in the client's error format, naming the consumer and when the
    * budget resets ({@code x-ratelimit-reset}, in seconds, which also becomes {@code retry-after});
-   * the {@code x-ratelimit-*} headers stay, the proxy's marker goes.
+   * the {@code x-ratelimit-*} headers stay, and so does the proxy's {@code x-envoy-ratelimited}
+   * (Envoy's mutation rules keep {@code x-envoy-*} headers out of an ext_proc server's reach).
    */
   private PhaseResult budgetRefusal(Headers headers) {
     state = State.DONE;
@@ -575,7 +576,7 @@ public final class ExchangeSession {
     }
     byte[] body = ErrorFormats.render(clientApi(), 429, new UpstreamError(ErrorFormats.openAiType(429), message,
         "rate_limit_exceeded"));
-    return new PhaseResult(set, Set.of("x-envoy-ratelimited", "content-length", "content-encoding"), body, false,
+    return new PhaseResult(set, Set.of("content-length", "content-encoding"), body, false,
         null, null, Map.of(), null);
   }
 
