@@ -201,7 +201,7 @@ class PluginFailuresTest {
 
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString())
-        .contains("cost types:  CachedInputToken, InputToken, OutputToken, ReasoningToken, TotalToken\n")
+        .contains("cost types:  CacheCreationInputToken, CachedInputToken, InputToken, OutputToken, PriceTable, ReasoningToken, TotalToken\n")
         .contains("refused: plugin 'boom' (" + boom + "): creating its extension test.boom.BoomCostFactory failed: "
             + "IllegalStateException: VAULT_ADDR is not set\n")
         .contains("refused: plugin file (" + plugins.resolve("broken.zip") + "): is not a readable zip (")

@@ -395,7 +395,7 @@ class ExchangeSessionConsumersTest {
     PhaseResult r = s.onResponseHeaders(RATE_LIMITED, true);
     assertThat(r.isLocalReply()).isFalse();
     assertThat(r.setHeaders().asMap()).containsEntry("retry-after", "37").containsEntry("content-type", "application/json");
-    assertThat(r.removeHeaders()).contains("x-envoy-ratelimited").noneMatch(h -> h.startsWith("x-ratelimit-"));
+    assertThat(r.removeHeaders()).doesNotContain("x-envoy-ratelimited").noneMatch(h -> h.startsWith("x-ratelimit-"));
     JsonNode error = json(r.body()).path("error");
     assertThat(error.path("code").asText()).isEqualTo("rate_limit_exceeded");
     assertThat(error.path("type").asText()).isEqualTo("rate_limit_error");
@@ -425,7 +425,7 @@ class ExchangeSessionConsumersTest {
     assertThat(handed.metadata()).containsKey(UpstreamPlacement.HANDOFF_NAMESPACE);
     PhaseResult r = s.onResponseHeaders(RATE_LIMITED.without("x-ratelimit-reset"), true);
     assertThat(r.setHeaders().asMap()).doesNotContainKey("retry-after");
-    assertThat(r.removeHeaders()).contains("x-envoy-ratelimited");
+    assertThat(r.removeHeaders()).doesNotContain("x-envoy-ratelimited");
     assertThat(json(r.body()).path("error").path("message").asText()).contains("research-app")
         .contains("try again later");
   }
