@@ -47,7 +47,8 @@ public final class Controller {
     }
     lastProblems = List.of();
     if (!dirty && lastGood != null && Objects.equals(lastGood.gatewayConfigYaml(), next.gatewayConfigYaml())
-        && lastGood.envoy().equals(next.envoy())) {
+        && lastGood.envoy().equals(next.envoy())
+        && Objects.equals(lastGood.rateLimitConfigYaml(), next.rateLimitConfigYaml())) {
       return Outcome.UNCHANGED;
     }
     next.warnings().forEach(w -> LOG.warn("{}", w));
@@ -63,8 +64,8 @@ public final class Controller {
     dirty = false;
     lastGood = next;
     published.incrementAndGet();
-    LOG.info("published gateway config {} and Envoy config {} ({} backends)", next.uuid(), next.version(),
-        next.envoy().clusters().size() - 1);
+    LOG.info("published gateway config {} and Envoy config {} ({} backends, {} budgets)", next.uuid(), next.version(),
+        next.gatewayConfig().backends().size(), next.budgets().size());
     return Outcome.PUBLISHED;
   }
 

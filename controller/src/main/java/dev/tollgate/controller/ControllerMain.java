@@ -41,8 +41,9 @@ import picocli.CommandLine.Parameters;
  * Exit codes: 0 ok, 1 runtime failure, 2 invalid resources or usage.
  */
 @Command(name = "tollgate", mixinStandardHelpOptions = true,
-    description = "Turns AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy and PromptPolicy resources into "
-        + "Tollgate's gateway config and Envoy configuration.",
+    description = "Turns AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy, PromptPolicy, Consumer, TokenBudget "
+        + "and PriceTable resources into Tollgate's gateway config, Envoy configuration and the rate-limit service's "
+        + "configuration.",
     subcommands = {ControllerMain.Translate.class, ControllerMain.Run.class, ControllerMain.Crds.class,
         dev.tollgate.controller.up.UpCommand.class, NewKeyCommand.class})
 public final class ControllerMain implements Runnable {
@@ -113,9 +114,25 @@ public final class ControllerMain implements Runnable {
         description = "Envoy's access log file, one JSON line per request with its costs (default ${DEFAULT-VALUE}); "
             + "empty for none")
     String accessLog;
+    @Option(names = "--ratelimit-address", paramLabel = "HOST:PORT",
+        defaultValue = EnvoySettings.DEFAULT_RATELIMIT_HOST + ":" + EnvoySettings.DEFAULT_RATELIMIT_PORT,
+        description = "the rate-limit service's gRPC address as Envoy reaches it, used when a TokenBudget exists "
+            + "(default ${DEFAULT-VALUE})")
+    String rateLimitAddress;
 
-    GatewaySettings settings() {
-      return GatewaySettings.defaults().withEnvoy(EnvoySettings.defaults()
+    /** @throws CommandLine.ParameterException when an option's value is wrong */
+    GatewaySettings settings(CommandLine cl) {
+      EnvoySettings envoy;
+      try {
+        envoy = EnvoySettings.defaults().withRateLimitAddress(rateLimitAddress);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(cl, "--ratelimit-address: " + e.getMessage());
+      }
+      return settings(envoy);
+    }
+
+    private GatewaySettings settings(EnvoySettings base) {
+      return GatewaySettings.defaults().withEnvoy(base
           .withListener(listenerAddress, listenerPort)
           .withAdminPort(adminPort)
           .withExtproc(extprocHost, extprocPort)
@@ -127,12 +144,18 @@ public final class ControllerMain implements Runnable {
   }
 
   @Command(name = "translate", mixinStandardHelpOptions = true,
-      description = "Prints the gateway config, a line '---', then the Envoy bootstrap for the resources in DIR.")
+      description = "Prints the gateway config, a line '---', then the Envoy bootstrap for the resources in DIR; "
+          + "when TokenBudgets exist, then a line '---' and the rate-limit service's configuration (unless "
+          + "--ratelimit-config-out writes it to a file).")
   static final class Translate implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
     @Parameters(paramLabel = "DIR", description = "directory of resource YAML files")
     Path dir;
+    @Option(names = "--ratelimit-config-out", paramLabel = "FILE",
+        description = "write the rate-limit service's configuration (domain tollgate) here instead of printing it; "
+            + "written also without budgets (then with no descriptors)")
+    Path rateLimitConfigOut;
     @Mixin
     OutputOptions output = new OutputOptions();
     @Mixin
@@ -147,12 +170,25 @@ public final class ControllerMain implements Runnable {
         return INVALID;
       }
       try (GatewayPlugins plugins = loaded.get()) {
-        Translation t = new Translator(output.settings(), plugins.registry())
+        Translation t = new Translator(output.settings(spec.commandLine()), plugins.registry())
             .translate(ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
         t.warnings().forEach(w -> err.println("warning: " + w));
+        if (rateLimitConfigOut != null) {
+          try {
+            new FileSink(null, null, rateLimitConfigOut).publish(t);
+          } catch (IOException e) {
+            err.println(rateLimitConfigOut + ": " + e.getMessage());
+            err.flush();
+            return 1;
+          }
+        }
         out.print(t.gatewayConfigYaml());
         out.println("---");
         out.print(t.envoyBootstrapYaml());
+        if (t.hasBudgets() && rateLimitConfigOut == null) {
+          out.println("---");
+          out.print(t.rateLimitConfigYaml());
+        }
         out.flush();
         return 0;
       } catch (InvalidResourcesException e) {
@@ -180,12 +216,17 @@ public final class ControllerMain implements Runnable {
     @Option(names = "--namespace", description = "with --kubernetes: the namespace to watch and write to (default: the client's)")
     String namespace;
     @Option(names = "--output-name", defaultValue = "tollgate-gateway-config",
-        description = "with --kubernetes: ConfigMap/Secret holding the gateway config (default ${DEFAULT-VALUE}); the Envoy bootstrap goes to NAME-envoy")
+        description = "with --kubernetes: ConfigMap/Secret holding the gateway config (default ${DEFAULT-VALUE}); the Envoy bootstrap goes to NAME-envoy, the rate-limit service's "
+            + "configuration to NAME-ratelimit")
     String outputName;
     @Option(names = "--gateway-config-out", paramLabel = "FILE", description = "write the gateway config here")
     Path gatewayConfigOut;
     @Option(names = "--envoy-bootstrap-out", paramLabel = "FILE", description = "write the Envoy bootstrap here")
     Path envoyBootstrapOut;
+    @Option(names = "--ratelimit-config-out", paramLabel = "FILE",
+        description = "write the rate-limit service's configuration (domain tollgate) here; with --kubernetes it "
+            + "also goes to the ConfigMap NAME-ratelimit (key tollgate.yaml)")
+    Path rateLimitConfigOut;
     @Option(names = "--xds-port", paramLabel = "N", description = "serve xDS (ADS) on this port")
     Integer xdsPort;
     @Option(names = "--xds-address", defaultValue = "0.0.0.0", description = "xDS listen address (default ${DEFAULT-VALUE})")
@@ -207,11 +248,14 @@ public final class ControllerMain implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
-      if (source.resources != null && gatewayConfigOut == null && envoyBootstrapOut == null && xdsPort == null) {
-        err.println("nothing to write: give --gateway-config-out, --envoy-bootstrap-out and/or --xds-port");
+      if (source.resources != null && gatewayConfigOut == null && envoyBootstrapOut == null && rateLimitConfigOut == null
+          && xdsPort == null) {
+        err.println("nothing to write: give --gateway-config-out, --envoy-bootstrap-out, --ratelimit-config-out "
+            + "and/or --xds-port");
         err.flush();
         return INVALID;
       }
+      GatewaySettings settings = output.settings(spec.commandLine());
       Optional<GatewayPlugins> plugins = pluginOptions.load(err);
       if (plugins.isEmpty()) {
         return INVALID;
@@ -219,8 +263,8 @@ public final class ControllerMain implements Runnable {
       List<AutoCloseable> closeables = new ArrayList<>();
       closeables.add(plugins.get());
       List<ConfigSink> sinks = new ArrayList<>();
-      if (gatewayConfigOut != null || envoyBootstrapOut != null) {
-        sinks.add(new FileSink(gatewayConfigOut, envoyBootstrapOut));
+      if (gatewayConfigOut != null || envoyBootstrapOut != null || rateLimitConfigOut != null) {
+        sinks.add(new FileSink(gatewayConfigOut, envoyBootstrapOut, rateLimitConfigOut));
       }
       try {
         if (xdsPort != null) {
@@ -235,7 +279,7 @@ public final class ControllerMain implements Runnable {
           String ns = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
           KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName);
           sinks.add(k8sSink);
-          Controller controller = new Controller(new Translator(output.settings(), plugins.get().registry()), sinks);
+          Controller controller = new Controller(new Translator(settings, plugins.get().registry()), sinks);
           closeables.add(0, new KubernetesSource(client, ns, controller, Set.of(k8sSink.name())).start());
         } else {
           Set<Path> excluded = new HashSet<>();
@@ -245,7 +289,10 @@ public final class ControllerMain implements Runnable {
           if (envoyBootstrapOut != null) {
             excluded.add(envoyBootstrapOut);
           }
-          Controller controller = new Controller(new Translator(output.settings(), plugins.get().registry()), sinks);
+          if (rateLimitConfigOut != null) {
+            excluded.add(rateLimitConfigOut);
+          }
+          Controller controller = new Controller(new Translator(settings, plugins.get().registry()), sinks);
           closeables.add(0, new DirectoryWatcher(new DirectorySource(source.resources, excluded), controller)
               .start(pollInterval));
         }
@@ -270,7 +317,7 @@ public final class ControllerMain implements Runnable {
       description = "Prints the CustomResourceDefinitions of the Tollgate kinds (for kubectl apply -f -).")
   static final class Crds implements Callable<Integer> {
     static final List<String> FILES = List.of("aigatewayroutes", "aiservicebackends", "backendsecuritypolicies",
-        "promptpolicies");
+        "promptpolicies", "consumers", "tokenbudgets", "pricetables");
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

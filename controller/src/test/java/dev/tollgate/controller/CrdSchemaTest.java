@@ -24,7 +24,8 @@ class CrdSchemaTest {
       SPECS.put((String) at(crd, "spec", "names", "kind"),
           (Map<?, ?>) at(version, "schema", "openAPIV3Schema", "properties", "spec"));
     }
-    assertThat(SPECS).containsOnlyKeys("AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy", "PromptPolicy");
+    assertThat(SPECS).containsOnlyKeys("AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy", "PromptPolicy",
+        "Consumer", "TokenBudget", "PriceTable");
   }
 
   @Test
@@ -50,12 +51,31 @@ class CrdSchemaTest {
     assertThat(enumOf("PromptPolicy", "guards", "regex", "action")).containsExactlyInAnyOrder("Reject", "Mask");
     assertThat(enumOf("PromptPolicy", "enrichment", "prepend", "role"))
         .containsExactlyInAnyOrder("system", "developer", "user", "assistant");
+    assertThat(enumOf("TokenBudget", "limit", "unit")).containsExactlyInAnyOrder("Second", "Minute", "Hour", "Day");
+  }
+
+  @Test
+  void theBudgetKindsHaveTheirFields() {
+    assertThat(properties(SPECS.get("Consumer"))).containsExactlyInAnyOrder("metadata", "models", "keys");
+    assertThat(properties((Map<?, ?>) field("Consumer", "keys").get("items")))
+        .containsExactlyInAnyOrder("sha256", "secretRef", "expires");
+    assertThat(properties(SPECS.get("TokenBudget")))
+        .containsExactlyInAnyOrder("per", "values", "limit", "cost", "priceTable", "perModel", "perBackend");
+    assertThat(properties(field("TokenBudget", "limit"))).containsExactlyInAnyOrder("tokens", "dollars", "unit");
+    Map<?, ?> price = (Map<?, ?>) field("PriceTable", "prices").get("additionalProperties");
+    assertThat(properties(price)).containsExactlyInAnyOrder("input", "output", "cachedInput", "cacheCreation");
+    assertThat(List.<Object>copyOf((List<?>) price.get("required"))).containsExactlyInAnyOrder("input", "output");
+  }
+
+  private static List<Object> properties(Map<?, ?> schema) {
+    return List.copyOf(((Map<?, ?>) schema.get("properties")).keySet());
   }
 
   @Test
   void namesThatPluginsAddStayOpenAndSaySo() {
     for (List<String> open : List.of(List.of("AIServiceBackend", "schema", "name"),
-        List.of("AIGatewayRoute", "llmRequestCosts", "type"), List.of("PromptPolicy", "guards", "type"))) {
+        List.of("AIGatewayRoute", "llmRequestCosts", "type"), List.of("PromptPolicy", "guards", "type"),
+        List.of("TokenBudget", "cost"))) {
       Map<?, ?> field = field(open.get(0), open.subList(1, open.size()).toArray(String[]::new));
       assertThat(field.get("enum")).as("%s", open).isNull();
       assertThat((String) field.get("description")).as("%s", open).contains("open", "plugins");

@@ -164,7 +164,7 @@ class ResourceValidationTest {
     Files.delete(dir.resolve("d.yml"));
     assertThat(problems()).extracting(Problem::toString).containsExactly(
         "a.yaml (AIServiceBackend x): apiVersion: 'aigateway.tollgate.dev/v1beta9' is not served; use aigateway.tollgate.dev/v1alpha1",
-        "b.yaml (AIRoute y): kind: 'AIRoute' is not known; use one of AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy, PromptPolicy or Secret",
+        "b.yaml (AIRoute y): kind: 'AIRoute' is not known; use one of AIGatewayRoute, AIServiceBackend, BackendSecurityPolicy, PromptPolicy, Consumer, TokenBudget, PriceTable or Secret",
         "c.yaml (AIGatewayRoute Bad_Name): metadata.name: 'Bad_Name' is not a valid name (lower-case letters, digits, '-' and '.', starting and ending alphanumeric)");
   }
 

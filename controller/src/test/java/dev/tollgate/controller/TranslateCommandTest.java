@@ -178,7 +178,8 @@ class TranslateCommandTest {
     Run run = run("crds");
     assertThat(run.exit()).isZero();
     assertThat(run.out()).contains("kind: \"AIGatewayRoute\"", "kind: \"AIServiceBackend\"",
-        "kind: \"BackendSecurityPolicy\"", "kind: \"PromptPolicy\"", "group: \"aigateway.tollgate.dev\"");
+        "kind: \"BackendSecurityPolicy\"", "kind: \"PromptPolicy\"", "kind: \"Consumer\"", "kind: \"TokenBudget\"",
+        "kind: \"PriceTable\"", "group: \"aigateway.tollgate.dev\"");
     // kubectl reads YAML 1.1, where a bare on: key is the boolean true; SnakeYAML does the same
     Map<?, ?> guardProperties = null;
     for (Object doc : new org.yaml.snakeyaml.Yaml().loadAll(run.out())) {

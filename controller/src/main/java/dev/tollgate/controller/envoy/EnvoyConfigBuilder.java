@@ -6,6 +6,7 @@ import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.Value;
+import dev.tollgate.controller.ratelimit.Budget;
 import dev.tollgate.core.pipeline.UpstreamPlacement;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
@@ -35,7 +36,9 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.ratelimit.v3.RateLimitServiceConfig;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -46,6 +49,7 @@ import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.MetadataOptions;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.XRateLimitHeadersRFCVersion;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -59,6 +63,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -84,6 +89,13 @@ import java.util.Set;
  * 413); ext_proc's {@code grpc_service.timeout} is not set because Envoy does not apply it to an
  * ext_proc stream, {@code message_timeout} bounds each message instead; routes have no whole-request
  * timeout by default but an idle timeout, so long streams run.
+ *
+ * <p>When TokenBudgets exist ({@link Budget}), Envoy's rate-limit filter runs between Tollgate's
+ * ext_proc filter and the router, asking the rate-limit service ({@value #RATELIMIT_CLUSTER}
+ * cluster, domain {@value Budget#DOMAIN}), and every route carries two rate limits per budget with
+ * the same descriptor: one checked when the request arrives, adding nothing ({@code hits_addend}
+ * 0: refused once the budget is spent), one applied when the stream ends, adding the exchange's
+ * cost as Tollgate emitted it in dynamic metadata. Without budgets neither filter nor cluster is there.
  */
 public final class EnvoyConfigBuilder {
   /** The cluster name of Tollgate's ext_proc server. */
@@ -105,6 +117,12 @@ public final class EnvoyConfigBuilder {
   /** Retries a rule's cluster lets run at once: Envoy's default for requests in flight. */
   static final int MAX_RETRIES_IN_FLIGHT = 1024;
   private static final java.time.Duration BACKEND_CONNECT_TIMEOUT = java.time.Duration.ofSeconds(10);
+  /** The cluster name of the rate-limit service. */
+  public static final String RATELIMIT_CLUSTER = "tollgate-ratelimit";
+  /** The name of Envoy's rate-limit HTTP filter. */
+  public static final String RATELIMIT_FILTER = "envoy.filters.http.ratelimit";
+  /** How long Envoy waits for the rate-limit service before letting the request through. */
+  static final java.time.Duration RATELIMIT_TIMEOUT = java.time.Duration.ofSeconds(1);
 
   private final EnvoySettings settings;
 
@@ -133,7 +151,24 @@ public final class EnvoyConfigBuilder {
    */
   public EnvoyResources build(List<EnvoyCluster> backends, List<EnvoyRule> rules, String selectedBackendHeader,
                               String metadataNamespace) {
-    RouteConfiguration routes = routeConfiguration(backends, rules, selectedBackendHeader);
+    return build(backends, rules, List.of(), "", selectedBackendHeader, metadataNamespace);
+  }
+
+  /**
+   * Builds both forms.
+   *
+   * @param backends              the backends' upstreams, in a stable order
+   * @param rules                 the rules that get a route and a cluster of their own (Envoy retries
+   *                              their attempts across their backends), in a stable order
+   * @param budgets               the TokenBudgets, in a stable order; none: no rate limiting
+   * @param modelHeader           the header Tollgate writes the model to (a budget's per-model descriptor)
+   * @param selectedBackendHeader the header Tollgate writes the backend name (or a rule's target) to
+   * @param metadataNamespace     the dynamic-metadata namespace Tollgate writes costs and the consumer to
+   */
+  public EnvoyResources build(List<EnvoyCluster> backends, List<EnvoyRule> rules, List<Budget> budgets,
+                              String modelHeader, String selectedBackendHeader, String metadataNamespace) {
+    List<RateLimit> rateLimits = rateLimits(budgets, modelHeader, selectedBackendHeader, metadataNamespace);
+    RouteConfiguration routes = routeConfiguration(backends, rules, selectedBackendHeader, rateLimits);
     List<Cluster> clusters = new ArrayList<>();
     clusters.add(extprocCluster());
     Map<String, EnvoyCluster> upstreams = new LinkedHashMap<>();
@@ -144,9 +179,14 @@ public final class EnvoyConfigBuilder {
     for (EnvoyRule r : rules) {
       clusters.add(ruleCluster(r, upstreams, metadataNamespace));
     }
+    boolean limited = !budgets.isEmpty();
+    if (limited) {
+      clusters.add(rateLimitCluster());
+    }
     boolean handOff = !rules.isEmpty();
-    HttpConnectionManager.Builder staticHcm = connectionManager(metadataNamespace, handOff).setRouteConfig(routes);
-    HttpConnectionManager.Builder xdsHcm = connectionManager(metadataNamespace, handOff).setRds(Rds.newBuilder()
+    HttpConnectionManager.Builder staticHcm = connectionManager(metadataNamespace, handOff, limited)
+        .setRouteConfig(routes);
+    HttpConnectionManager.Builder xdsHcm = connectionManager(metadataNamespace, handOff, limited).setRds(Rds.newBuilder()
         .setRouteConfigName(ROUTE_CONFIG_NAME)
         .setConfigSource(ConfigSource.newBuilder()
             .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -159,14 +199,16 @@ public final class EnvoyConfigBuilder {
     return new EnvoyResources(bootstrap.build(), List.of(listener(xdsHcm.build())), List.of(routes), clusters);
   }
 
-  private RouteConfiguration routeConfiguration(List<EnvoyCluster> backends, List<EnvoyRule> rules, String header) {
+  private RouteConfiguration routeConfiguration(List<EnvoyCluster> backends, List<EnvoyRule> rules, String header,
+                                                List<RateLimit> rateLimits) {
     VirtualHost.Builder vhost = VirtualHost.newBuilder().setName(LISTENER_NAME).addDomains("*");
     for (EnvoyCluster b : backends) {
       RouteAction.Builder action = RouteAction.newBuilder()
           .setCluster(clusterName(b.backend()))
           .setHostRewriteLiteral(b.hostHeader())
           .setTimeout(duration(settings.routeTimeout()))
-          .setIdleTimeout(duration(settings.idleTimeout()));
+          .setIdleTimeout(duration(settings.idleTimeout()))
+          .addAllRateLimits(rateLimits);
       vhost.addRoutes(Route.newBuilder()
           .setName(b.backend())
           .setMatch(RouteMatch.newBuilder()
@@ -177,7 +219,7 @@ public final class EnvoyConfigBuilder {
           .setRoute(action));
     }
     for (EnvoyRule r : rules) {
-      vhost.addRoutes(ruleRoute(r, header));
+      vhost.addRoutes(ruleRoute(r, header, rateLimits));
     }
     return RouteConfiguration.newBuilder().setName(ROUTE_CONFIG_NAME).addVirtualHosts(vhost).build();
   }
@@ -186,7 +228,7 @@ public final class EnvoyConfigBuilder {
    * @param handOff whether some rule has a cluster of its own: the router-phase stream then hands the
    *                exchange to the upstream-phase streams in {@link UpstreamPlacement#HANDOFF_NAMESPACE}
    */
-  private HttpConnectionManager.Builder connectionManager(String metadataNamespace, boolean handOff) {
+  private HttpConnectionManager.Builder connectionManager(String metadataNamespace, boolean handOff, boolean limited) {
     MetadataOptions.MetadataNamespaces.Builder receiving = MetadataOptions.MetadataNamespaces.newBuilder()
         .addUntyped(metadataNamespace);
     if (handOff) {
@@ -208,10 +250,93 @@ public final class EnvoyConfigBuilder {
     if (!settings.accessLogPath().isEmpty()) {
       hcm.addAccessLog(accessLog(metadataNamespace));
     }
-    return hcm
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.ext_proc").setTypedConfig(Any.pack(extProc)))
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+    hcm.addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.ext_proc").setTypedConfig(Any.pack(extProc)));
+    if (limited) {
+      hcm.addHttpFilters(HttpFilter.newBuilder().setName(RATELIMIT_FILTER).setTypedConfig(Any.pack(rateLimitFilter())));
+    }
+    return hcm.addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
+        .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+  }
+
+  /**
+   * Envoy's rate-limit filter: asks the rate-limit service about the route's rate limits; when the
+   * service cannot be reached in time the request goes through (a budget is not worth an outage);
+   * answers carry the draft-03 {@code x-ratelimit-*} headers, which Tollgate keeps on its 429.
+   */
+  private static io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit rateLimitFilter() {
+    return io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.newBuilder()
+        .setDomain(Budget.DOMAIN)
+        .setTimeout(duration(RATELIMIT_TIMEOUT))
+        .setFailureModeDeny(false)
+        .setEnableXRatelimitHeaders(XRateLimitHeadersRFCVersion.DRAFT_VERSION_03)
+        .setRateLimitService(RateLimitServiceConfig.newBuilder()
+            .setGrpcService(GrpcService.newBuilder()
+                .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(RATELIMIT_CLUSTER)))
+            .setTransportApiVersion(ApiVersion.V3))
+        .build();
+  }
+
+  /**
+   * Two rate limits per budget with the same descriptor ({@code budget=<name>}, the subject from
+   * the dynamic metadata Tollgate emits, the model and backend headers where the budget counts per
+   * model or backend): the first when the request arrives, adding 0 (refused once the budget is
+   * spent), the second when the stream ends, adding the exchange's cost. A request without the
+   * subject (no consumer, or one without that metadata key) has a descriptor the service has no
+   * limit for.
+   */
+  private static List<RateLimit> rateLimits(List<Budget> budgets, String modelHeader, String selectedBackendHeader,
+                                            String metadataNamespace) {
+    List<RateLimit> out = new ArrayList<>();
+    for (Budget b : budgets) {
+      List<RateLimit.Action> actions = new ArrayList<>();
+      actions.add(RateLimit.Action.newBuilder().setGenericKey(RateLimit.Action.GenericKey.newBuilder()
+          .setDescriptorKey(Budget.BUDGET_KEY)
+          .setDescriptorValue(b.name())).build());
+      actions.add(RateLimit.Action.newBuilder().setMetadata(RateLimit.Action.MetaData.newBuilder()
+          .setDescriptorKey(b.subject())
+          .setMetadataKey(MetadataKey.newBuilder()
+              .setKey(metadataNamespace)
+              .addPath(MetadataKey.PathSegment.newBuilder().setKey(b.subject())))
+          .setSource(RateLimit.Action.MetaData.Source.DYNAMIC)
+          .setSkipIfAbsent(true)).build());
+      if (b.perModel()) {
+        actions.add(RateLimit.Action.newBuilder().setRequestHeaders(RateLimit.Action.RequestHeaders.newBuilder()
+            .setHeaderName(modelHeader)
+            .setDescriptorKey(Budget.MODEL_KEY)).build());
+      }
+      if (b.perBackend()) {
+        actions.add(RateLimit.Action.newBuilder().setRequestHeaders(RateLimit.Action.RequestHeaders.newBuilder()
+            .setHeaderName(selectedBackendHeader)
+            .setDescriptorKey(Budget.BACKEND_KEY)).build());
+      }
+      out.add(RateLimit.newBuilder()
+          .addAllActions(actions)
+          .setHitsAddend(RateLimit.HitsAddend.newBuilder().setNumber(com.google.protobuf.UInt64Value.of(0)))
+          .build());
+      out.add(RateLimit.newBuilder()
+          .addAllActions(actions)
+          .setApplyOnStreamDone(true)
+          .setHitsAddend(RateLimit.HitsAddend.newBuilder()
+              .setFormat("%DYNAMIC_METADATA(" + metadataNamespace + ":" + b.costKey() + ")%"))
+          .build());
+    }
+    return out;
+  }
+
+  /** The rate-limit service: gRPC over HTTP/2, STATIC for an IP address, else STRICT_DNS. */
+  private Cluster rateLimitCluster() {
+    HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+        .build();
+    return Cluster.newBuilder()
+        .setName(RATELIMIT_CLUSTER)
+        .setType(settings.rateLimitOnIpAddress() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setConnectTimeout(duration(java.time.Duration.ofSeconds(1)))
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+        .putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Any.pack(h2))
+        .setLoadAssignment(loadAssignment(RATELIMIT_CLUSTER, settings.rateLimitHost(), settings.rateLimitPort()))
+        .build();
   }
 
   /** Headers and buffered bodies both ways, no trailers: for the router-level and the upstream filter. */
@@ -339,7 +464,7 @@ public final class EnvoyConfigBuilder {
    * The route of a rule with its own cluster: matched on the rule's target, no host rewrite (each
    * attempt's upstream ext_proc stream sets {@code :authority} for its backend), retried per the rule.
    */
-  private Route ruleRoute(EnvoyRule rule, String header) {
+  private Route ruleRoute(EnvoyRule rule, String header, List<RateLimit> rateLimits) {
     EnvoyRule.Retries r = rule.retries();
     StringBuilder retryOn = new StringBuilder(String.join(",", r.retryOn()));
     if (!r.retriableStatusCodes().isEmpty()) {
@@ -386,7 +511,8 @@ public final class EnvoyConfigBuilder {
             .setCluster(ruleClusterName(rule.name()))
             .setTimeout(duration(settings.routeTimeout()))
             .setIdleTimeout(duration(settings.idleTimeout()))
-            .setRetryPolicy(retry))
+            .setRetryPolicy(retry)
+            .addAllRateLimits(rateLimits))
         .build();
   }
 

@@ -20,57 +20,102 @@ import java.time.Duration;
  *                         Tollgate's {@code --max-message-bytes} must be larger.
  * @param trustedCaFile    CA bundle that upstream TLS certificates are verified against
  * @param accessLogPath    where Envoy writes its access log (with the costs), empty for none
+ * @param rateLimitHost    where the rate-limit service is (a host name or IP address), used when a
+ *                         TokenBudget exists
+ * @param rateLimitPort    its gRPC port
  */
 public record EnvoySettings(String listenerAddress, int listenerPort, int adminPort, String extprocHost,
                             int extprocPort, Duration messageTimeout, Duration routeTimeout, Duration idleTimeout,
-                            int bufferLimitBytes, String trustedCaFile, String accessLogPath) {
+                            int bufferLimitBytes, String trustedCaFile, String accessLogPath, String rateLimitHost,
+                            int rateLimitPort) {
   /** Debian's and Ubuntu's system trust store, the default CA bundle for upstream TLS. */
   public static final String SYSTEM_TRUST_STORE = "/etc/ssl/certs/ca-certificates.crt";
   /** 50 MiB, as Envoy AI Gateway sets it: long contexts and base64 images fit. */
   public static final int DEFAULT_BUFFER_LIMIT_BYTES = 50 * 1024 * 1024;
 
+  /** The rate-limit service's default address. */
+  public static final String DEFAULT_RATELIMIT_HOST = "127.0.0.1";
+  public static final int DEFAULT_RATELIMIT_PORT = 8081;
+
   /**
    * 0.0.0.0:1975, admin 9901, Tollgate at 127.0.0.1:1063, 30 s message timeout, no route timeout,
-   * 600 s idle timeout, 50 MiB buffers, the system trust store, access log on stdout.
+   * 600 s idle timeout, 50 MiB buffers, the system trust store, access log on stdout, the rate-limit
+   * service at 127.0.0.1:8081.
    */
   public static EnvoySettings defaults() {
     return new EnvoySettings("0.0.0.0", 1975, 9901, "127.0.0.1", 1063, Duration.ofSeconds(30), Duration.ZERO,
-        Duration.ofSeconds(600), DEFAULT_BUFFER_LIMIT_BYTES, SYSTEM_TRUST_STORE, "/dev/stdout");
+        Duration.ofSeconds(600), DEFAULT_BUFFER_LIMIT_BYTES, SYSTEM_TRUST_STORE, "/dev/stdout", DEFAULT_RATELIMIT_HOST,
+        DEFAULT_RATELIMIT_PORT);
   }
 
   public EnvoySettings withExtproc(String host, int port) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, host, port, messageTimeout, routeTimeout,
-        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath);
+        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withListener(String address, int port) {
     return new EnvoySettings(address, port, adminPort, extprocHost, extprocPort, messageTimeout, routeTimeout,
-        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath);
+        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withAdminPort(int port) {
     return new EnvoySettings(listenerAddress, listenerPort, port, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath);
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withTimeouts(Duration route, Duration idle) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        route, idle, bufferLimitBytes, trustedCaFile, accessLogPath);
+        route, idle, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withBufferLimit(int bytes) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bytes, trustedCaFile, accessLogPath);
+        routeTimeout, idleTimeout, bytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withTrustedCa(String file) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, file, accessLogPath);
+        routeTimeout, idleTimeout, bufferLimitBytes, file, accessLogPath, rateLimitHost, rateLimitPort);
   }
 
   public EnvoySettings withAccessLog(String path) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, path);
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, path, rateLimitHost, rateLimitPort);
+  }
+
+  /** The rate-limit service at {@code host:port}. */
+  public EnvoySettings withRateLimit(String host, int port) {
+    return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, host, port);
+  }
+
+  /**
+   * The rate-limit service at {@code address}, written {@code host:port} ({@code [v6]:port} for an
+   * IPv6 address).
+   *
+   * @throws IllegalArgumentException when it is not written so
+   */
+  public EnvoySettings withRateLimitAddress(String address) {
+    int colon = address.lastIndexOf(':');
+    String host = colon < 0 ? "" : address.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port = -1;
+    try {
+      port = colon < 0 ? -1 : Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    if (host.isBlank() || host.contains("/") || port < 1 || port > 65535) {
+      throw new IllegalArgumentException("'" + address + "' is not host:port, e.g. 127.0.0.1:8081 or ratelimit:8081");
+    }
+    return withRateLimit(host, port);
+  }
+
+  /** Whether the rate-limit service's host is an IP address (else a DNS name). */
+  public boolean rateLimitOnIpAddress() {
+    return rateLimitHost.contains(":") || rateLimitHost.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
   }
 
   /** Whether Tollgate is reached over a unix domain socket. */

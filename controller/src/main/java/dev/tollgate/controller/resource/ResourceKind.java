@@ -5,7 +5,10 @@ public enum ResourceKind {
   AI_GATEWAY_ROUTE("AIGatewayRoute", "aigatewayroutes", AIGatewayRouteSpec.class),
   AI_SERVICE_BACKEND("AIServiceBackend", "aiservicebackends", AIServiceBackendSpec.class),
   BACKEND_SECURITY_POLICY("BackendSecurityPolicy", "backendsecuritypolicies", BackendSecurityPolicySpec.class),
-  PROMPT_POLICY("PromptPolicy", "promptpolicies", PromptPolicySpec.class);
+  PROMPT_POLICY("PromptPolicy", "promptpolicies", PromptPolicySpec.class),
+  CONSUMER("Consumer", "consumers", ConsumerSpec.class),
+  TOKEN_BUDGET("TokenBudget", "tokenbudgets", TokenBudgetSpec.class),
+  PRICE_TABLE("PriceTable", "pricetables", PriceTableSpec.class);
 
   /** The API group of all Tollgate kinds. */
   public static final String GROUP = "aigateway.tollgate.dev";

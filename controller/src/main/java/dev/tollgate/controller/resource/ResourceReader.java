@@ -117,7 +117,9 @@ public final class ResourceReader {
       throw new InvalidResourcesException(problems);
     }
     return new ResourceSet(list(byKind, ResourceKind.AI_GATEWAY_ROUTE), list(byKind, ResourceKind.AI_SERVICE_BACKEND),
-        list(byKind, ResourceKind.BACKEND_SECURITY_POLICY), list(byKind, ResourceKind.PROMPT_POLICY), secrets);
+        list(byKind, ResourceKind.BACKEND_SECURITY_POLICY), list(byKind, ResourceKind.PROMPT_POLICY),
+        list(byKind, ResourceKind.CONSUMER), list(byKind, ResourceKind.TOKEN_BUDGET),
+        list(byKind, ResourceKind.PRICE_TABLE), secrets);
   }
 
   private static java.util.Optional<SecretData> readSecret(Map<String, Object> tree, String name, String origin,

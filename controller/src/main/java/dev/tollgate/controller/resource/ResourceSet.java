@@ -8,12 +8,17 @@ import java.util.Map;
  */
 public record ResourceSet(List<Resource<AIGatewayRouteSpec>> routes, List<Resource<AIServiceBackendSpec>> backends,
                           List<Resource<BackendSecurityPolicySpec>> securityPolicies,
-                          List<Resource<PromptPolicySpec>> promptPolicies, Map<String, SecretData> secrets) {
+                          List<Resource<PromptPolicySpec>> promptPolicies, List<Resource<ConsumerSpec>> consumers,
+                          List<Resource<TokenBudgetSpec>> budgets, List<Resource<PriceTableSpec>> priceTables,
+                          Map<String, SecretData> secrets) {
   public ResourceSet {
     routes = List.copyOf(routes);
     backends = List.copyOf(backends);
     securityPolicies = List.copyOf(securityPolicies);
     promptPolicies = List.copyOf(promptPolicies);
+    consumers = List.copyOf(consumers);
+    budgets = List.copyOf(budgets);
+    priceTables = List.copyOf(priceTables);
     secrets = Map.copyOf(secrets);
   }
 }

@@ -15,12 +15,15 @@ import java.util.Map;
  * Writes the gateway config into the ConfigMap {@code name} (key {@value #CONFIG_KEY}), or into
  * the Secret {@code name} when it holds inlined secret values (and then removes the ConfigMap,
  * and the other way round), and the Envoy bootstrap into the ConfigMap {@code name-envoy} (key
- * {@value #ENVOY_KEY}). Mount the one that exists into extproc-server; its file watcher follows
- * Kubernetes' symlink swaps.
+ * {@value #ENVOY_KEY}), and the rate-limit service's configuration into the ConfigMap
+ * {@code name-ratelimit} (key {@value #RATELIMIT_KEY}; with no descriptors while there is no
+ * TokenBudget). Mount the one that exists into extproc-server; its file watcher follows
+ * Kubernetes' symlink swaps. Mount {@code name-ratelimit} as the rate-limit service's config directory.
  */
 public final class KubernetesConfigSink implements ConfigSink {
   public static final String CONFIG_KEY = "config.yaml";
   public static final String ENVOY_KEY = "envoy.yaml";
+  public static final String RATELIMIT_KEY = "tollgate.yaml";
   private static final Map<String, String> LABELS = Map.of("app.kubernetes.io/managed-by", "tollgate-controller");
 
   private final KubernetesClient client;
@@ -43,6 +46,11 @@ public final class KubernetesConfigSink implements ConfigSink {
     return name + "-envoy";
   }
 
+  /** The name of the ConfigMap holding the rate-limit service's configuration. */
+  public String rateLimitName() {
+    return name + "-ratelimit";
+  }
+
   @Override
   public void publish(Translation t) {
     if (t.containsSecrets()) {
@@ -59,6 +67,9 @@ public final class KubernetesConfigSink implements ConfigSink {
       client.secrets().inNamespace(namespace).withName(name).delete();
     }
     client.configMaps().inNamespace(namespace).resource(configMap(envoyName(), ENVOY_KEY, t.envoyBootstrapYaml(), t.uuid()))
+        .createOr(NonDeletingOperation::update);
+    client.configMaps().inNamespace(namespace)
+        .resource(configMap(rateLimitName(), RATELIMIT_KEY, t.rateLimitConfigYaml(), t.uuid()))
         .createOr(NonDeletingOperation::update);
   }
 

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds a {@link Controller} from Kubernetes: informers on the four Tollgate kinds and on Secrets
+ * Feeds a {@link Controller} from Kubernetes: informers on every Tollgate kind ({@link ResourceKind}) and on Secrets
  * in one namespace. Any event schedules one recomputation from the informers' caches (events
  * arriving meanwhile are coalesced). Origins are {@code Kind namespace/name}.
  */

@@ -7,6 +7,8 @@ import dev.tollgate.controller.envoy.EnvoyCluster;
 import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
 import dev.tollgate.controller.envoy.EnvoyResources;
 import dev.tollgate.controller.envoy.EnvoyRule;
+import dev.tollgate.controller.ratelimit.Budget;
+import dev.tollgate.controller.ratelimit.RateLimitServiceConfig;
 import dev.tollgate.controller.resource.AIGatewayRouteSpec;
 import dev.tollgate.controller.resource.AIServiceBackendSpec;
 import dev.tollgate.controller.resource.BackendSecurityPolicySpec;
@@ -46,7 +48,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Turns the global view of the resources into the gateway config and Envoy configuration. Checks
+ * Turns the global view of the resources into the gateway config, the Envoy configuration and the
+ * rate-limit service's configuration (TokenBudgets, see {@link BudgetTranslator}). Checks
  * every reference between resources, then has the installed plugins judge what they will run
  * (schemas, cost and guard types and their settings) by compiling the generated gateway config
  * as the gateway does; any problem fails the whole translation (the caller keeps its last good
@@ -210,6 +213,15 @@ public final class Translator {
       for (int c = 0; c < globalKeys.size(); c++) {
         costOrigin(costOrigin.get(globalKeys.get(c)), "costs[" + c + "]", costField.get(globalKeys.get(c)));
       }
+      // consumers, and each TokenBudget's global cost after the routes' global costs
+      BudgetTranslator budgetTranslator = new BudgetTranslator(set, problems, warnings);
+      List<GatewayConfig.Consumer> consumers = budgetTranslator.consumers();
+      Map<String, Map<String, Object>> priceTables = budgetTranslator.priceTables();
+      List<Budget> budgets = new ArrayList<>();
+      for (BudgetTranslator.BudgetOutput b : budgetTranslator.budgets(consumers, priceTables, costs.size(), origins)) {
+        costs.put(b.cost().metadataKey(), b.cost());
+        budgets.add(b.budget());
+      }
 
       List<PromptPolicyBinding> promptPolicies = new ArrayList<>();
       List<Policy> policyBlocks = new ArrayList<>();
@@ -231,7 +243,7 @@ public final class Translator {
           settings.modelHeader(), settings.selectedBackendHeader(), settings.metadataNamespace(),
           GatewayConfig.UnknownPaths.REJECT, GatewayConfig.DEFAULT_MAX_REQUEST_BODY_BYTES,
           GatewayConfig.DEFAULT_MAX_DECODED_RESPONSE_BYTES, Optional.empty(), List.copyOf(costs.values()), rules,
-          backends, policyBlocks);
+          backends, policyBlocks).withConsumers(consumers);
       String uuid = UUID.nameUUIDFromBytes(GatewayConfigWriter.write(unnamed).getBytes(StandardCharsets.UTF_8)).toString();
       GatewayConfig config = unnamed.withUuid(uuid);
       String yaml = GatewayConfigWriter.write(config);
@@ -249,11 +261,13 @@ public final class Translator {
       }
       List<EnvoyRule> upstreamRules = rules.stream().filter(r -> r.placement() == Placement.UPSTREAM)
           .map(r -> envoyRules.get(r.name())).toList();
-      EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy())
-          .build(clusters, upstreamRules, settings.selectedBackendHeader(), settings.metadataNamespace());
+      EnvoyResources envoy = new EnvoyConfigBuilder(settings.envoy()).build(clusters, upstreamRules, budgets,
+          settings.modelHeader(), settings.selectedBackendHeader(), settings.metadataNamespace());
+      String rateLimitConfig = RateLimitServiceConfig.yaml(budgets);
       String version = UUID.nameUUIDFromBytes((yaml + envoy.bootstrap() + envoy.xdsListeners() + envoy.xdsRoutes())
           .getBytes(StandardCharsets.UTF_8)).toString();
-      return new Translation(config, yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings);
+      return new Translation(config, yaml, uuid, version, containsSecrets, envoy, promptPolicies, warnings, budgets,
+          rateLimitConfig);
     }
 
     private void backend(Resource<AIServiceBackendSpec> b, Map<String, Resource<BackendSecurityPolicySpec>> policies,
@@ -791,6 +805,11 @@ public final class Translator {
       String f = "spec.llmRequestCosts[" + i + "]";
       if (c.metadataKey() == null || c.metadataKey().isBlank()) {
         problems.add(new Problem(route.origin(), f + ".metadataKey", "is missing"));
+        return;
+      }
+      if (c.metadataKey().startsWith(Budget.COST_PREFIX)) {
+        problems.add(new Problem(route.origin(), f + ".metadataKey", "'" + c.metadataKey() + "': keys starting with "
+            + Budget.COST_PREFIX + " are the TokenBudgets' costs; use another key"));
         return;
       }
       if (c.type() == null || c.type().isBlank()) {
