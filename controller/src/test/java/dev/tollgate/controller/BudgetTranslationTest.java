@@ -163,10 +163,12 @@ class BudgetTranslationTest {
     assertThat(routes).extracting(Route::getName).as("two backend routes and the fallback rule's route")
         .containsExactly("local", "openai", "rule:fallback");
     for (Route r : routes) {
-      assertThat(r.getRoute().getRateLimitsList()).as(r.getName()).hasSize(6);
+      assertThat(r.getRoute().getRateLimitsList()).as("not the route's own rate_limits, whose hits_addend Envoy"
+          + " 1.40 ignores").isEmpty();
+      assertThat(perRoute(r).getRateLimitsList()).as(r.getName()).hasSize(6);
     }
-    List<RateLimit> limits = routes.get(0).getRoute().getRateLimitsList();
-    assertThat(routes.get(2).getRoute().getRateLimitsList()).isEqualTo(limits);
+    List<RateLimit> limits = perRoute(routes.get(0)).getRateLimitsList();
+    assertThat(perRoute(routes.get(2)).getRateLimitsList()).isEqualTo(limits);
 
     // hourly: per consumer, no model or backend
     RateLimit check = limits.get(0);
@@ -249,5 +251,11 @@ class BudgetTranslationTest {
         new Budget("hourly", "consumer", List.of(), false, false, Budget.Unit.HOUR, 100_000),
         new Budget("research-daily", "consumer_team", List.of("research"), false, false, Budget.Unit.DAY, 2_000_000),
         new Budget("spend", "consumer", List.of(), true, true, Budget.Unit.DAY, 2_500_000));
+  }
+
+  private static io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute perRoute(Route r)
+      throws Exception {
+    return r.getTypedPerFilterConfigOrThrow("envoy.filters.http.ratelimit")
+        .unpack(io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute.class);
   }
 }

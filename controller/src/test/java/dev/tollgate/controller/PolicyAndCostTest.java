@@ -222,7 +222,7 @@ class PolicyAndCostTest {
             + " one of []",
         "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[2].settings.expression: is required",
         "other.yaml (AIGatewayRoute zz-batch): spec.llmRequestCosts[3].type: no installed plugin provides cost type"
-            + " 'Dollars'; installed: [CEL, CachedInputToken, InputToken, OutputToken, ReasoningToken, TotalToken]");
+            + " 'Dollars'; installed: [CEL, CacheCreationInputToken, CachedInputToken, InputToken, OutputToken, PriceTable, ReasoningToken, TotalToken]");
   }
 
   @Test

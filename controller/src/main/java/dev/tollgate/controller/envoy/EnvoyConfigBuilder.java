@@ -207,16 +207,15 @@ public final class EnvoyConfigBuilder {
           .setCluster(clusterName(b.backend()))
           .setHostRewriteLiteral(b.hostHeader())
           .setTimeout(duration(settings.routeTimeout()))
-          .setIdleTimeout(duration(settings.idleTimeout()))
-          .addAllRateLimits(rateLimits);
-      vhost.addRoutes(Route.newBuilder()
+          .setIdleTimeout(duration(settings.idleTimeout()));
+      vhost.addRoutes(withRateLimits(Route.newBuilder()
           .setName(b.backend())
           .setMatch(RouteMatch.newBuilder()
               .setPrefix("/")
               .addHeaders(HeaderMatcher.newBuilder()
                   .setName(header)
                   .setStringMatch(StringMatcher.newBuilder().setExact(b.backend()))))
-          .setRoute(action));
+          .setRoute(action), rateLimits));
     }
     for (EnvoyRule r : rules) {
       vhost.addRoutes(ruleRoute(r, header, rateLimits));
@@ -500,7 +499,7 @@ public final class EnvoyConfigBuilder {
               .setFormat(RetryPolicy.ResetHeaderFormat.SECONDS))
           .setMaxInterval(duration(r.retryAfterLimit())));
     }
-    return Route.newBuilder()
+    return withRateLimits(Route.newBuilder()
         .setName(rule.routeTarget())
         .setMatch(RouteMatch.newBuilder()
             .setPrefix("/")
@@ -511,9 +510,23 @@ public final class EnvoyConfigBuilder {
             .setCluster(ruleClusterName(rule.name()))
             .setTimeout(duration(settings.routeTimeout()))
             .setIdleTimeout(duration(settings.idleTimeout()))
-            .setRetryPolicy(retry)
-            .addAllRateLimits(rateLimits))
+            .setRetryPolicy(retry)), rateLimits)
         .build();
+  }
+
+  /**
+   * The route with the budgets' rate limits in the rate-limit filter's per-route config
+   * ({@code typed_per_filter_config}, {@code RateLimitPerRoute.rate_limits}). Not in the route's
+   * own {@code rate_limits}: Envoy 1.40 ignores {@code hits_addend} there (every call counts 1),
+   * and honours it in the per-route form (docs/envoy-behaviour.md).
+   */
+  private static Route.Builder withRateLimits(Route.Builder route, List<RateLimit> rateLimits) {
+    if (!rateLimits.isEmpty()) {
+      route.putTypedPerFilterConfig(RATELIMIT_FILTER, Any.pack(
+          io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute.newBuilder()
+              .addAllRateLimits(rateLimits).build()));
+    }
+    return route;
   }
 
   /** The rule's tiers that have an endpoint (a backend of weight above 0), best first. */

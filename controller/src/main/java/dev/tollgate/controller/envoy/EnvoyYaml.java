@@ -26,6 +26,7 @@ public final class EnvoyYaml {
       .add(HttpConnectionManager.getDescriptor())
       .add(ExternalProcessor.getDescriptor())
       .add(io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.getDescriptor())
+      .add(io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute.getDescriptor())
       .add(Router.getDescriptor())
       .add(UpstreamTlsContext.getDescriptor())
       .add(HttpProtocolOptions.getDescriptor())

@@ -174,7 +174,7 @@ public record AIGatewayRouteSpec(
       @Required @JsonPropertyDescription("The dynamic metadata key the cost is emitted under, e.g. llm_total_token")
       String metadataKey,
       @Required @JsonPropertyDescription("A cost type: InputToken, OutputToken, TotalToken, CachedInputToken,"
-          + " ReasoningToken, CEL; the set is open: installed plugins add cost types (tollgate plugins lists them)")
+          + " CacheCreationInputToken, ReasoningToken, PriceTable, CEL; the set is open: installed plugins add cost types (tollgate plugins lists them)")
       String type,
       @SchemaFrom(type = CostScope.class)
       @JsonPropertyDescription("Route (default): computed for the requests this route's rules route; Global:"

@@ -191,23 +191,17 @@ public final class UpCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * The translation's settings with the address Envoy reaches the ratelimit service at.
-   * MERGE (issue 13): this is where {@code --ratelimit-address host:port} of translate/controller
-   * goes into {@link GatewaySettings}; until the translator knows budgets it changes nothing.
-   */
+  /** The translation's settings with the address Envoy reaches the ratelimit service at ({@code host:port}). */
   static GatewaySettings withRateLimitAddress(GatewaySettings settings, String address) {
-    return settings;
+    return settings.withEnvoy(settings.envoy().withRateLimitAddress(address));
   }
 
   /**
    * The ratelimit service's config (domain {@code tollgate}) the translation made for the budgets,
-   * what {@code --ratelimit-config-out FILE} writes. MERGE (issue 13): return the translator's
-   * output here; until the translator knows budgets there is none (and ResourceReader refuses the
-   * TokenBudget kind before this is reached).
+   * what {@code --ratelimit-config-out FILE} writes; empty when there are none.
    */
   static Optional<String> rateLimitConfig(Translation t) {
-    return Optional.empty();
+    return t.hasBudgets() ? Optional.of(t.rateLimitConfigYaml()) : Optional.empty();
   }
 
   private int runBoth(Path state, Path socket, Path gatewayConfig, Path bootstrap, RateLimitStack budgets,
