@@ -269,6 +269,20 @@ class DistributionIT {
         .contains("envoy.filters.http.ext_proc").contains("x-ai-eg-selected-backend");
   }
 
+  /** The budgets example translates into consumers, budget costs, the rate-limit filter and the service's config. */
+  @Test
+  void theBudgetsExampleTranslates() throws Exception {
+    Path limits = dir.resolve("example-ratelimit.yaml");
+    Result r = runToEnd("translate", DIST.resolve("examples/budgets").toString(), "--ratelimit-config-out",
+        limits.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("consumers:").contains("name: research-app").contains("tollgate_budget_per-key")
+        .contains("type: PriceTable").contains("envoy.filters.http.ratelimit").contains("apply_on_stream_done")
+        .doesNotContain("tg-example-research-app-key-do-not-use");
+    assertThat(Files.readString(limits)).contains("domain: tollgate").contains("value: ops-daily")
+        .contains("requests_per_unit: 20000000").contains("requests_per_unit: 100000");
+  }
+
   /** The examples name no file outside the distribution (no /etc/tollgate), so they run as they are on any machine. */
   @Test
   void theExamplesRunAsTheyAreWithTheirKeysInTheFoldersSecrets() throws Exception {
