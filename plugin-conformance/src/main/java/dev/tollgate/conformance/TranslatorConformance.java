@@ -52,6 +52,8 @@ import org.junit.jupiter.api.TestFactory;
  *       at most a {@link GatewayException}, never another exception;</li>
  *   <li>a stream cut short ends, as the client decodes it, with a terminal error in the client's
  *       dialect, never as if the answer were complete;</li>
+ *   <li>a whole answer cut short (status 200, its JSON truncated) is a 502 in the client's error
+ *       format, never a success;</li>
  *   <li>errors of every status class, in every common upstream shape and as plain text or
  *       nothing, become a valid error in the client's format.</li>
  * </ul>
@@ -174,6 +176,40 @@ public abstract class TranslatorConformance {
               + ") threw " + e + "; throw GatewayException or pass what can be passed", e);
         }
       }
+    });
+  }
+
+  /**
+   * A whole answer cut at half its bytes (status 200, but its JSON truncated: the connection
+   * dropped, a proxy in front gave up) cannot be translated. The translator must say so with a
+   * {@link GatewayException} of status 502, which the platform sends as an error in the client's
+   * own format, so the client never takes a broken or empty body for a success. (A stream's
+   * headers have gone by then: see {@link #aStreamCutShortEndsWithAnError}.)
+   */
+  @TestFactory
+  public Stream<DynamicTest> aWholeAnswerCutShortIsA502() {
+    return each("a whole answer cut short is a 502", s -> {
+      if (stream(s)) {
+        return;
+      }
+      byte[] body = s.answer().body();
+      byte[] cut = Arrays.copyOf(body, body.length / 2);
+      Result r;
+      try {
+        r = replay(s, List.of(cut));
+      } catch (GatewayException e) {
+        assertEquals(502, e.status(), "a whole answer cut short is a 502 (bad gateway), not " + e.status());
+        assertFalse(e.getMessage() == null || e.getMessage().isBlank(), "the 502 says what was wrong");
+        // as the platform: the exception as a local reply in the client's error format
+        ClientApi api = s.endpoint().clientApi();
+        byte[] out = ErrorFormats.render(api, e.status(), null, e.getMessage());
+        List<String> problems = ClientExpectations.error(api, out);
+        assertTrue(problems.isEmpty(), problems + " in " + new String(out, StandardCharsets.UTF_8));
+        return;
+      }
+      fail("a whole answer cut short at byte " + cut.length + " of " + body.length + " would reach the client as a"
+          + " success: " + abbreviate(new String(r.body(), StandardCharsets.UTF_8))
+          + "; throw a GatewayException of status 502 instead");
     });
   }
 

@@ -3,6 +3,7 @@ package dev.tollgate.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.GatewayException;
@@ -133,6 +134,42 @@ class KitCatchesBrokenTranslatorsTest {
     }
   }
 
+  /** Passes a whole answer on as it came, even one cut short: the client would get a broken success. */
+  static class Lenient extends ToyKit {
+    @Override
+    Function<Translator.Exchange, Translator.Exchange> exchange(UpstreamRequest up, boolean stream) {
+      return x -> stream ? new ToyStream(false, false) : new AbstractExchange(post(), "toy") {
+        @Override
+        protected byte[] onWhole(byte[] body) {
+          JsonNode answer = JsonSupport.tryParse(body);
+          if (answer != null) {
+            count(TokenUsage.of(answer.path("usage").path("prompt_tokens").asLong(),
+                answer.path("usage").path("completion_tokens").asLong()));
+          }
+          return body;
+        }
+      };
+    }
+  }
+
+  /** Says a whole answer cut short is wrong, but with a 500: the fault is the upstream's (502). */
+  static class WrongStatus extends ToyKit {
+    @Override
+    Function<Translator.Exchange, Translator.Exchange> exchange(UpstreamRequest up, boolean stream) {
+      return x -> stream ? new ToyStream(false, false) : new AbstractExchange(post(), "toy") {
+        @Override
+        protected byte[] onWhole(byte[] body) throws GatewayException {
+          JsonNode answer = JsonSupport.tryParse(body);
+          if (answer == null) {
+            throw new GatewayException(500, "server_error", "no JSON");
+          }
+          count(TokenUsage.of(3, 1));
+          return body;
+        }
+      };
+    }
+  }
+
   /**
    * Embeddings as OpenAI sends them for {@code encoding_format: base64}: the vector as the base64 of
    * little-endian float32s (here 0.5 and -1.0), which OpenAI's schema, typing it as an array, does not
@@ -158,7 +195,10 @@ class KitCatchesBrokenTranslatorsTest {
         public Translator create(BackendTarget backend, String at) {
           return request -> new AbstractExchange(post(), "toy-embed") {
             @Override
-            protected byte[] onWhole(byte[] body) {
+            protected byte[] onWhole(byte[] body) throws GatewayException {
+              if (JsonSupport.tryParse(body) == null) {
+                throw new GatewayException(502, "server_error", "the toy's answer is not JSON");
+              }
               count(new TokenUsage(2, 0, 2, 0, 0));
               return ("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":\""
                   + vector() + "\"}],\"model\":\"toy-embed\",\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}")
@@ -302,12 +342,23 @@ class KitCatchesBrokenTranslatorsTest {
   @Test
   void aWholeAnswerInTheWrongShapeFailsTheClientsSchema() {
     assertThat(failed(run(WrongShape.class))).containsExactlyInAnyOrder("whole: the client accepts the answer",
-        "whole: reads the usage");
+        "whole: reads the usage", "whole: a whole answer cut short is a 502");
   }
 
   @Test
   void anUncheckedExceptionOnABrokenAnswerFails() {
-    assertThat(failed(run(Fragile.class))).containsExactly("whole: ends a cut or broken answer cleanly");
+    assertThat(failed(run(Fragile.class))).containsExactlyInAnyOrder("whole: ends a cut or broken answer cleanly",
+        "whole: a whole answer cut short is a 502");
+  }
+
+  @Test
+  void aWholeAnswerCutShortPassedOnAsASuccessFailsTheCutCheck() {
+    assertThat(failed(run(Lenient.class))).containsExactly("whole: a whole answer cut short is a 502");
+  }
+
+  @Test
+  void aWholeAnswerCutShortAnsweredWithAnotherStatusFailsTheCutCheck() {
+    assertThat(failed(run(WrongStatus.class))).containsExactly("whole: a whole answer cut short is a 502");
   }
 
   @Test

@@ -54,6 +54,18 @@ public final class FakeUpstream implements AutoCloseable {
       return new Answer(status, headers, pieces, contentLength, between);
     }
 
+    /**
+     * The same status and headers with the first half of the body, framed by its own
+     * content-length: a well-formed HTTP answer whose JSON is truncated (as an upstream or a proxy
+     * in front that gave up mid-answer delivers it).
+     */
+    public Answer cutInHalf() {
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      pieces.forEach(all::writeBytes);
+      byte[] body = all.toByteArray();
+      return new Answer(status, headers, List.of(java.util.Arrays.copyOf(body, body.length / 2)), true, pause);
+    }
+
     public static Answer json(int status, String json) {
       return new Answer(status, Map.of("content-type", "application/json"),
           List.of(json.getBytes(StandardCharsets.UTF_8)));

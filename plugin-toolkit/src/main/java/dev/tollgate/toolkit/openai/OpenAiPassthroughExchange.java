@@ -2,6 +2,8 @@ package dev.tollgate.toolkit.openai;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.toolkit.AbstractExchange;
@@ -23,6 +25,10 @@ import java.util.Arrays;
  * {@code data: [DONE]}, so it cannot take the answer it has for the whole. To that end the bytes
  * of an event go out once the event is whole (an event cut in half would run into the error);
  * the bytes themselves are not changed.
+ *
+ * <p>A whole answer passes unchanged too, but only when it is one complete JSON object: anything
+ * else (cut short, not JSON) is a 502 for the client, in its error format, as with the
+ * translators that rewrite their answers.
  */
 public final class OpenAiPassthroughExchange extends AbstractExchange {
   /** The code of the error event that ends a stream cut short. */
@@ -91,11 +97,15 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
   }
 
   @Override
-  protected byte[] onWhole(byte[] body) {
+  protected byte[] onWhole(byte[] body) throws GatewayException {
+    boolean whole;
     try {
-      read(JsonSupport.MAPPER.getFactory().createParser(body), false);
+      whole = read(JsonSupport.MAPPER.getFactory().createParser(body), false);
     } catch (IOException e) {
-      // not JSON: nothing to count
+      whole = false;
+    }
+    if (!whole) {
+      throw new GatewayException(502, "server_error", "the upstream's answer is not a complete JSON object");
     }
     return body;
   }
@@ -110,24 +120,27 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
 
   /**
    * Model and usage from a whole answer or one chunk; usage reported again supersedes. Reads only
-   * the top-level {@code model} and {@code usage} and skips the rest unparsed, but for a stream
-   * {@code chunk} whether it finishes a choice or is an error (either of which completes the stream).
+   * the top-level {@code model} and {@code usage} and skips the rest unparsed (though its syntax is
+   * checked), but for a stream {@code chunk} whether it finishes a choice or is an error (either of
+   * which completes the stream). Returns whether the text is one complete JSON object and nothing more.
    */
-  private void read(JsonParser p, boolean chunk) {
+  private boolean read(JsonParser p, boolean chunk) {
     try (p) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return;
+        return false;
       }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (name.equals("model") && value == JsonToken.VALUE_STRING) {
           answeredBy(p.getText());
         } else if (name.equals("usage") && value == JsonToken.START_OBJECT) {
+          JsonNode usage = p.readValueAsTree();
           try {
-            count(JsonSupport.MAPPER.readValue(p, Usage.class).toTokenUsage());
+            count(JsonSupport.MAPPER.treeToValue(usage, Usage.class).toTokenUsage());
           } catch (IOException | IllegalArgumentException e) {
-            return; // usage we cannot read is not counted; the answer still goes through
+            // usage we cannot read is not counted; the answer still goes through
           }
         } else if (chunk && name.equals("choices") && value == JsonToken.START_ARRAY) {
           readChoices(p);
@@ -138,8 +151,10 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
           p.skipChildren();
         }
       }
+      return t == JsonToken.END_OBJECT && p.nextToken() == null;
     } catch (IOException e) {
-      // a broken answer passes through as it is; what was read so far counts
+      // a broken chunk passes through as it is; what was read so far counts
+      return false;
     }
   }
 

@@ -82,7 +82,11 @@ final class MessagesExchange extends ClaudeAnswerExchange {
   }
 
   @Override
-  byte[] onMessage(JsonNode message, byte[] body) {
+  byte[] onMessage(JsonNode message, byte[] body) throws GatewayException {
+    if (message == null || !message.isObject() || !message.has("content")) {
+      // passed through, a broken body would reach the client as a success
+      throw new GatewayException(502, "api_error", "the upstream's answer is not an Anthropic message");
+    }
     return body;
   }
 }

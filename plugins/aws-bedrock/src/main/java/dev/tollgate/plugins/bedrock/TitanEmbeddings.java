@@ -16,7 +16,8 @@ import java.util.Base64;
  * OpenAI embeddings through InvokeModel with an Amazon Titan text embeddings model:
  * {@code {"input":"..."}} → {@code {"inputText":"..."}} (plus {@code dimensions}), and
  * {@code {"embedding":[...],"inputTextTokenCount":n}} → an OpenAI embeddings list. Titan embeds
- * one text per call, so {@code input} must be one string (or an array of exactly one).
+ * one text per call, so {@code input} must be one string (or an array of exactly one). An answer
+ * without a vector of numbers in {@code embedding} (or not JSON, or cut short) is a 502.
  */
 final class TitanEmbeddings {
   private TitanEmbeddings() {
@@ -74,6 +75,10 @@ final class TitanEmbeddings {
     @Override
     protected byte[] onWhole(byte[] body) throws GatewayException {
       JsonNode answer = BedrockTranslators.answerObject(body);
+      JsonNode vector = answer.path("embedding");
+      if (!vector.isArray() || vector.isEmpty() || !allNumbers(vector)) {
+        throw new GatewayException(502, "server_error", "AWS Bedrock's Titan answer has no embedding vector");
+      }
       long tokens = answer.path("inputTextTokenCount").asLong(0);
       count(new TokenUsage(tokens, 0, tokens, 0, 0));
       ObjectNode out = JsonSupport.object();
@@ -81,7 +86,6 @@ final class TitanEmbeddings {
       ObjectNode item = out.putArray("data").addObject();
       item.put("object", "embedding");
       item.put("index", 0);
-      JsonNode vector = answer.path("embedding");
       if (base64) {
         ByteBuffer buf = ByteBuffer.allocate(4 * vector.size()).order(ByteOrder.LITTLE_ENDIAN);
         vector.forEach(v -> buf.putFloat((float) v.asDouble()));
@@ -93,6 +97,15 @@ final class TitanEmbeddings {
       out.put("model", model());
       out.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
       return JsonSupport.bytes(out);
+    }
+
+    private static boolean allNumbers(JsonNode vector) {
+      for (JsonNode v : vector) {
+        if (!v.isNumber()) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 }

@@ -64,6 +64,10 @@ final class GeminiExchange extends AbstractExchange {
     if (root == null || !root.isObject()) {
       throw new GatewayException(502, "server_error", "Vertex AI answered with a body that is not a JSON object");
     }
+    if (!root.path("candidates").isArray() && !root.path("promptFeedback").isObject()) {
+      // neither an answer nor a blocked prompt: nothing to translate
+      throw new GatewayException(502, "server_error", "Vertex AI's answer has neither candidates nor promptFeedback");
+    }
     readMeta(root);
     List<ChatCompletionResponse.Choice> choices = new ArrayList<>();
     List<Candidate> candidates = Candidate.all(root);
