@@ -17,6 +17,9 @@ import dev.tollgate.toolkit.AbstractExchange;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.toolkit.openai.ChatChunkWriter;
+import dev.tollgate.toolkit.openai.ChatCompletionResponse;
+import dev.tollgate.toolkit.openai.ChatMessage;
+import dev.tollgate.toolkit.openai.Usage;
 import dev.tollgate.toolkit.openai.OpenAiPassthroughExchange;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -112,6 +115,34 @@ class KitCatchesBrokenTranslatorsTest {
         @Override
         protected byte[] onWhole(byte[] body) {
           return "{\"object\":\"chat.completion.chunk\"}".getBytes(StandardCharsets.UTF_8);
+        }
+      };
+    }
+  }
+
+  /**
+   * Builds its whole answer from the toolkit's record with Jackson directly rather than through
+   * {@code toJson()}: the nulls OpenAI's schema requires ({@code logprobs}, {@code message.refusal})
+   * are left out. Its stream's chunks leave out {@code finish_reason} while a choice goes on.
+   */
+  static class MissingNullables extends ToyKit {
+    @Override
+    Function<Translator.Exchange, Translator.Exchange> exchange(UpstreamRequest up, boolean stream) {
+      return x -> stream ? new ToyStream(false, false) {
+        @Override
+        protected byte[] onEvent(SseDecoder.Event event) {
+          String out = new String(super.onEvent(event), StandardCharsets.UTF_8);
+          return out.replace(",\"finish_reason\":null", "").getBytes(StandardCharsets.UTF_8);
+        }
+      } : new AbstractExchange(post(), "toy") {
+        @Override
+        protected byte[] onWhole(byte[] body) {
+          count(TokenUsage.of(3, 1));
+          ChatCompletionResponse completion = new ChatCompletionResponse("c1", "chat.completion", 1L, "toy-1",
+              List.of(new ChatCompletionResponse.Choice(0, new ChatMessage("assistant",
+                  com.fasterxml.jackson.databind.node.TextNode.valueOf("Hi"), null, null, null, null), "stop")),
+              Usage.from(TokenUsage.of(3, 1)));
+          return JsonSupport.bytes(JsonSupport.MAPPER.valueToTree(completion));
         }
       };
     }
@@ -245,7 +276,7 @@ class KitCatchesBrokenTranslatorsTest {
    * {@code perPiece} decodes each piece on its own, {@code silentCut} ends a stream cut before its
    * usage event with a plain [DONE].
    */
-  static final class ToyStream extends AbstractExchange {
+  static class ToyStream extends AbstractExchange {
     private final boolean perPiece;
     private final boolean silentCut;
     private final ChatChunkWriter chunks = new ChatChunkWriter("c1", 1, "toy", true);
@@ -343,6 +374,12 @@ class KitCatchesBrokenTranslatorsTest {
   void aWholeAnswerInTheWrongShapeFailsTheClientsSchema() {
     assertThat(failed(run(WrongShape.class))).containsExactlyInAnyOrder("whole: the client accepts the answer",
         "whole: reads the usage", "whole: a whole answer cut short is a 502");
+  }
+
+  @Test
+  void requiredNullablesLeftOutFailTheClientsSchemaWholeAndStreamed() {
+    assertThat(failed(run(MissingNullables.class))).containsExactlyInAnyOrder("whole: the client accepts the answer",
+        "streamed: the client accepts the answer", "streamed: a stream cut short ends with an error");
   }
 
   @Test

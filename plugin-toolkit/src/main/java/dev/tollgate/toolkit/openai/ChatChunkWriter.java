@@ -116,12 +116,16 @@ public final class ChatChunkWriter {
     return DONE.clone();
   }
 
-  /** Any chunk: one choice with {@code delta} and a finish reason (null while it goes on). */
+  /**
+   * Any chunk: one choice with {@code delta}, {@code logprobs} null (as OpenAI streams it; its
+   * schema requires only delta, index and finish_reason) and a finish reason (null while it goes on).
+   */
   public byte[] chunk(int choice, ObjectNode delta, String finishReason) {
     ObjectNode c = base();
     ObjectNode ch = c.putArray("choices").addObject();
     ch.put("index", choice);
     ch.set("delta", delta);
+    ch.putNull("logprobs");
     if (finishReason == null) {
       ch.putNull("finish_reason");
     } else {
