@@ -83,6 +83,9 @@ class DirectoryWatcherTest {
       Files.delete(resources.resolve("junk.yaml"));
       Files.delete(resources.resolve("local.yaml"));
       TestFiles.await(WAIT, () -> !TestFiles.read(config).contains("name: local"), "the removal");
+      // the sink writes the gateway config first, then the bootstrap: wait for both to be in place
+      TestFiles.await(WAIT, () -> !TestFiles.read(bootstrap).contains("tollgate-backend-local"),
+          "the removal from the bootstrap");
       assertThat(controller.lastProblems()).isEmpty();
       assertThat(TestFiles.read(config)).isEqualTo(first);
       assertThat(java.nio.file.Files.getPosixFilePermissions(config)).as("it holds the keys of the examples' Secrets")
