@@ -1,12 +1,10 @@
 package dev.tollgate.controller;
 
+import dev.tollgate.core.config.ClientKeys;
 import dev.tollgate.controller.resource.ResourceKind;
 import dev.tollgate.controller.sink.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -68,7 +66,7 @@ public final class NewKeyCommand implements Callable<Integer> {
     }
     String key = newKey();
     String consumer = name != null ? name : "consumer-" + HexFormat.of().formatHex(randomBytes(4));
-    String resource = consumerResource(consumer, sha256(key), until);
+    String resource = consumerResource(consumer, ClientKeys.sha256Hex(key), until);
     if (resourceOut != null) {
       try {
         AtomicFiles.write(resourceOut, resource, false);
@@ -98,15 +96,6 @@ public final class NewKeyCommand implements Callable<Integer> {
   /** A fresh key: {@value #PREFIX} and {@value #RANDOM_BYTES} random bytes, base64url without padding. */
   public static String newKey() {
     return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(RANDOM_BYTES));
-  }
-
-  /** Hex (lower-case) SHA-256 of the key's UTF-8 bytes, as a Consumer's {@code keys[].sha256} holds it. */
-  public static String sha256(String key) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this Java", e);
-    }
   }
 
   /** The Consumer resource, as YAML (values quoted: a hex digest can look like a number). */

@@ -87,9 +87,9 @@ class NewKeyCommandTest {
 
   @Test
   void theHashIsOfTheKeysUtf8Bytes() throws Exception {
-    assertThat(NewKeyCommand.sha256("tg-é")).isEqualTo(sha256("tg-é"));
+    assertThat(dev.tollgate.core.config.ClientKeys.sha256Hex("tg-é")).isEqualTo(sha256("tg-é"));
     // the FIPS 180-2 vector: SHA-256("abc")
-    assertThat(NewKeyCommand.sha256("abc")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assertThat(dev.tollgate.core.config.ClientKeys.sha256Hex("abc")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   }
 
   @Test

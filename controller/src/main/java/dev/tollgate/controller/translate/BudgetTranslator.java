@@ -1,5 +1,6 @@
 package dev.tollgate.controller.translate;
 
+import dev.tollgate.core.config.ClientKeys;
 import dev.tollgate.api.Settings;
 import dev.tollgate.controller.ratelimit.Budget;
 import dev.tollgate.controller.resource.ConsumerSpec;
@@ -14,14 +15,10 @@ import dev.tollgate.core.config.GatewayConfig.Consumer;
 import dev.tollgate.core.config.GatewayConfig.CostSpec;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,7 +122,7 @@ final class BudgetTranslator {
         if (key.isEmpty()) {
           continue;
         }
-        hash = sha256(key.get());
+        hash = ClientKeys.sha256Hex(key.get());
       }
       Optional<Instant> expires = Optional.empty();
       if (k.expires() != null) {
@@ -164,15 +161,6 @@ final class BudgetTranslator {
       return Optional.empty();
     }
     return Optional.of(value.trim());
-  }
-
-  /** The lower-case hex SHA-256 of the key's UTF-8 bytes, as the gateway hashes a client's key. */
-  static String sha256(String key) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Checks every PriceTable; the prices of each good one, as the PriceTable cost's settings, by name. */
