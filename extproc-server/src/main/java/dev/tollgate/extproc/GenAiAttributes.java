@@ -32,6 +32,7 @@ final class GenAiAttributes {
       case COMPLETIONS -> "text_completion";
       case EMBEDDINGS -> "embeddings";
       case MODELS -> "list_models";
+      case MESSAGES_COUNT_TOKENS -> "count_tokens";
     };
   }
 

@@ -7,8 +7,10 @@ public enum Endpoint {
   CHAT_COMPLETIONS(ClientApi.OPENAI, "/v1/chat/completions"),
   COMPLETIONS(ClientApi.OPENAI, "/v1/completions"),
   EMBEDDINGS(ClientApi.OPENAI, "/v1/embeddings"),
+  /** The model list, and one model's entry at {@code /v1/models/{id}}; also served to Anthropic clients. */
   MODELS(ClientApi.OPENAI, "/v1/models"),
-  MESSAGES(ClientApi.ANTHROPIC, "/v1/messages");
+  MESSAGES(ClientApi.ANTHROPIC, "/v1/messages"),
+  MESSAGES_COUNT_TOKENS(ClientApi.ANTHROPIC, "/v1/messages/count_tokens");
 
   private final ClientApi clientApi;
   private final String path;
@@ -27,7 +29,7 @@ public enum Endpoint {
     return path;
   }
 
-  /** The endpoint for a request path; the query string is ignored. */
+  /** The endpoint for a request path ({@code /v1/models/{id}} is {@link #MODELS}); the query string is ignored. */
   public static Optional<Endpoint> fromPath(String rawPath) {
     if (rawPath == null) {
       return Optional.empty();
@@ -41,6 +43,9 @@ public enum Endpoint {
       if (e.path.equals(p)) {
         return Optional.of(e);
       }
+    }
+    if (p.startsWith(MODELS.path + "/") && p.length() > MODELS.path.length() + 1) {
+      return Optional.of(MODELS); // GET /v1/models/{id}
     }
     return Optional.empty();
   }

@@ -42,6 +42,8 @@ final class ClientExpectations {
       case MODELS -> OpenAiSchemas.problems("ListModelsResponse", json);
       case COMPLETIONS -> json.path("choices").isArray() ? List.of() : List.of("a completion has no choices array");
       case MESSAGES -> anthropicMessage(json);
+      case MESSAGES_COUNT_TOKENS -> json.path("input_tokens").isIntegralNumber() && json.size() == 1 ? List.of()
+          : List.of("a token count is {\"input_tokens\": N} and nothing else");
     };
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.GatewayException;
+import dev.tollgate.api.Headers;
 import dev.tollgate.toolkit.ErrorFormats;
 import dev.tollgate.toolkit.SseDecoder;
 import java.util.List;
@@ -22,6 +23,15 @@ public interface EndpointSpec {
   /** The API the client speaks here, which decides the format of its errors. */
   ClientApi clientApi();
 
+  /**
+   * The API of this client, for its errors and the gateway's own answers: the endpoint's
+   * ({@link #clientApi()}) unless clients of two APIs share the endpoint and their headers tell
+   * them apart (the model list).
+   */
+  default ClientApi clientApi(Headers headers) {
+    return clientApi();
+  }
+
   /** The HTTP method of this endpoint's requests. */
   default String method() {
     return "POST";
@@ -33,6 +43,14 @@ public interface EndpointSpec {
    */
   default LocalAnswer localAnswer(Supplier<List<String>> declaredModels) {
     return null;
+  }
+
+  /**
+   * As {@link #localAnswer(Supplier)}, for a request with these headers ({@code :path} included):
+   * for an answer that depends on the path or on the client.
+   */
+  default LocalAnswer localAnswer(Headers headers, Supplier<List<String>> declaredModels) {
+    return localAnswer(declaredModels);
   }
 
   /** Parses the client's body once; the message of a 400 when it is not a JSON object with a model. */

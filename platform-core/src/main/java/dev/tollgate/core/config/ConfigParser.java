@@ -104,7 +104,7 @@ public final class ConfigParser {
     List<Rule> rules = new ArrayList<>();
     List<Settings> ruleSettings = s.children("rules");
     for (int i = 0; i < ruleSettings.size(); i++) {
-      rules.add(rule(ruleSettings.get(i), i, backendNames));
+      rules.add(rule(ruleSettings.get(i), i, backendNames, modelHeader));
     }
 
     Optional<RoutingHeader> routingHeader = Optional.empty();
@@ -316,8 +316,9 @@ public final class ConfigParser {
     return new Backend(name, schemaName, version, override, b.child("provider"), auth);
   }
 
-  private static Rule rule(Settings r, int index, Set<String> backendNames) throws InvalidConfigException {
-    r.allowOnly(Set.of("name", "headers", "backends", "costs", "placement"));
+  private static Rule rule(Settings r, int index, Set<String> backendNames, String modelHeader)
+      throws InvalidConfigException {
+    r.allowOnly(Set.of("name", "headers", "backends", "costs", "placement", "models"));
     String name = r.string("name", "rule-" + index);
     List<HeaderMatch> matches = new ArrayList<>();
     for (Settings h : r.children("headers")) {
@@ -375,6 +376,38 @@ public final class ConfigParser {
           + " placement: Upstream can fall back to them (Envoy retries each attempt through the rule's cluster);"
           + " set placement: Upstream, or give every backend the same priority");
     }
-    return new Rule(name, matches, refs, costs(r.children("costs"), new HashSet<>()), placement);
+    return new Rule(name, matches, refs, costs(r.children("costs"), new HashSet<>()), placement, models(r, matches, modelHeader));
+  }
+
+  /**
+   * A rule's {@code models}: the model names it declares for {@code GET /v1/models} (those its
+   * RegularExpression matches or a rule without a model match serves), each non-blank and once.
+   */
+  private static List<String> models(Settings r, List<HeaderMatch> matches, String modelHeader)
+      throws InvalidConfigException {
+    List<String> models = r.strings("models");
+    List<HeaderMatch> onModel = matches.stream().filter(m -> m.header().equals(modelHeader)).toList();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < models.size(); i++) {
+      String m = models.get(i);
+      if (m.isBlank()) {
+        throw new InvalidConfigException(r.field("models") + "[" + i + "]", "must be a model name, not blank");
+      }
+      if (!m.equals(m.strip())) {
+        throw new InvalidConfigException(r.field("models") + "[" + i + "]", "'" + m
+            + "' has leading or trailing spaces; write the model name as clients send it");
+      }
+      if (!seen.add(m)) {
+        throw new InvalidConfigException(r.field("models") + "[" + i + "]", "'" + m + "' is listed twice");
+      }
+      for (HeaderMatch match : onModel) {
+        if (!match.matches(m)) {
+          throw new InvalidConfigException(r.field("models") + "[" + i + "]", "'" + m + "' does not match the rule's "
+              + (match.type() == MatchType.EXACT ? "Exact" : "RegularExpression") + " match '" + match.value()
+              + "' on " + modelHeader + ", so this rule would not serve it; list only models the rule serves");
+        }
+      }
+    }
+    return models;
   }
 }

@@ -111,12 +111,24 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
    *                  makes (needed for fallback to lower priorities)
    */
   public record Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs,
-                     Placement placement) {
+                     Placement placement, List<String> models) {
+    /**
+     * @param models the models the rule declares for {@code GET /v1/models} besides the values of
+     *               its Exact matches on the model header: those a RegularExpression match or a
+     *               rule without a model match serves (the config's {@code models:})
+     */
     public Rule {
       matches = List.copyOf(matches);
       backends = List.copyOf(backends);
       costs = List.copyOf(costs);
       java.util.Objects.requireNonNull(placement, "placement");
+      models = List.copyOf(models);
+    }
+
+    /** A rule that declares no models beyond its Exact model matches. */
+    public Rule(String name, List<HeaderMatch> matches, List<WeightedBackend> backends, List<CostSpec> costs,
+                Placement placement) {
+      this(name, matches, backends, costs, placement, List.of());
     }
 
     /** A rule translated in the router phase. */
@@ -126,7 +138,7 @@ public record GatewayConfig(String uuid, ClientApi clientSchema, String modelHea
 
     /** The same rule with other costs. */
     public Rule withCosts(List<CostSpec> other) {
-      return new Rule(name, matches, backends, other, placement);
+      return new Rule(name, matches, backends, other, placement, models);
     }
 
     /** The distinct priorities of its backends, best (lowest) first. */

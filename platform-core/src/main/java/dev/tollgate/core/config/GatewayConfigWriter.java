@@ -134,6 +134,7 @@ public final class GatewayConfigWriter {
       block.put("placement", "Upstream");
     }
     putNonEmpty(block, "costs", costs(r.costs()));
+    putNonEmpty(block, "models", r.models());
     return block;
   }
 

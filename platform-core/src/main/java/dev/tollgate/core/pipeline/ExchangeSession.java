@@ -162,7 +162,7 @@ public final class ExchangeSession {
 
   /** The client API whose error format this exchange answers in. */
   public ClientApi clientApi() {
-    return spec == null ? config.clientSchema() : spec.clientApi();
+    return spec == null ? config.clientSchema() : spec.clientApi(requestHeaders);
   }
 
   /**
@@ -211,7 +211,7 @@ public final class ExchangeSession {
     if (!method.equals(spec.method())) {
       return fail(405, "method", "use " + spec.method() + " for " + spec.endpoint().path());
     }
-    LocalAnswer local = spec.localAnswer(this::listedModels);
+    LocalAnswer local = spec.localAnswer(headers, this::listedModels);
     if (local != null) {
       state = State.DONE;
       return PhaseResult.reply(new LocalReply(local.status(), Headers.of("content-type", "application/json"),

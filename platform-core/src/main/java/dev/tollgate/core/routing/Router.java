@@ -128,7 +128,11 @@ public final class Router {
     throw new AssertionError("weights changed while picking");
   }
 
-  /** Model names that some rule matches exactly on the model header, for {@code GET /v1/models}. */
+  /**
+   * The models {@code GET /v1/models} lists, in rule order, each once: the values of Exact matches
+   * on the model header and the models each rule declares (its {@code models:}, for what a
+   * RegularExpression match or a rule without a model match serves).
+   */
   public List<String> declaredModels() {
     Set<String> models = new LinkedHashSet<>();
     for (Rule r : config.rules()) {
@@ -137,6 +141,7 @@ public final class Router {
           models.add(m.value());
         }
       }
+      models.addAll(r.models());
     }
     return List.copyOf(models);
   }

@@ -50,6 +50,15 @@ final class AnthropicHost implements ClaudeHost {
         changed ? JsonSupport.bytes(body) : request.body());
   }
 
+  /** {@code /v1/messages/count_tokens}, the client's body and headers (its {@code anthropic-beta} too) going on. */
+  @Override
+  public Count countTokens(ClientRequest request, String model, ObjectNode body) {
+    String clientVersion = request.headers().value("anthropic-version");
+    UpstreamRequest up = UpstreamRequest.post(Endpoint.MESSAGES_COUNT_TOKENS.path(),
+        headers(version.orElse(clientVersion != null ? clientVersion : DEFAULT_VERSION)), JsonSupport.bytes(body));
+    return new Count(up, "input_tokens", "Anthropic");
+  }
+
   private static Headers headers(String version) {
     return Headers.of("content-type", "application/json", "anthropic-version", version);
   }

@@ -30,6 +30,18 @@ interface ClaudeHost {
     return converted(request, model, body);
   }
 
+  /**
+   * The upstream request that counts the tokens of an Anthropic count_tokens client's body, and
+   * where the count is in the answer.
+   *
+   * @param body a copy of the client's body with the upstream {@code model}; the host may change it
+   */
+  Count countTokens(ClientRequest request, String model, ObjectNode body);
+
+  /** A count request, the answer's field with the count, and the provider's name for errors. */
+  record Count(UpstreamRequest request, String answerField, String provider) {
+  }
+
   /** Makes a backend's host, checking its settings. */
   @FunctionalInterface
   interface Maker {

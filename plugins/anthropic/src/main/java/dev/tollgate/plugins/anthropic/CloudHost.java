@@ -10,6 +10,7 @@ import dev.tollgate.api.Settings;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.toolkit.JsonSupport;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Set;
 
 /**
@@ -38,21 +39,40 @@ abstract class CloudHost implements ClaudeHost {
     if (!streamInBody) {
       body.remove("stream");
     }
+    return new UpstreamRequest("POST", path(segment(model), stream), headers(stream), CLIENT_HEADERS,
+        JsonSupport.bytes(cloudBody(request, body)));
+  }
+
+  /**
+   * The body as the cloud takes it: without {@code model}, {@code anthropic_version} first, the
+   * client's {@code anthropic-beta} header as {@code anthropic_beta}.
+   */
+  final ObjectNode cloudBody(ClientRequest request, ObjectNode body) {
     body.remove("model");
     body.remove("anthropic_version");
     ObjectNode sent = JsonSupport.object().put("anthropic_version", version);
     sent.setAll(body);
+    betas(request, sent);
+    return sent;
+  }
+
+  /** The client's {@code anthropic-beta} header (comma-separated) as the body's {@code anthropic_beta}, unless set. */
+  static void betas(ClientRequest request, ObjectNode body) {
     String beta = request.headers().value("anthropic-beta");
-    if (beta != null && !beta.isBlank() && !sent.has("anthropic_beta")) {
-      ArrayNode betas = sent.putArray("anthropic_beta");
+    if (beta != null && !beta.isBlank() && !body.has("anthropic_beta")) {
+      ArrayNode betas = body.putArray("anthropic_beta");
       for (String b : beta.split(",")) {
         if (!b.isBlank()) {
           betas.add(b.trim());
         }
       }
     }
-    return new UpstreamRequest("POST", path(segment(model), stream), headers(stream), CLIENT_HEADERS,
-        JsonSupport.bytes(sent));
+  }
+
+  /** A POST of JSON {@code body} to {@code path}, without the client's Anthropic and credential headers. */
+  static UpstreamRequest post(String path, ObjectNode body) {
+    return new UpstreamRequest("POST", path, Headers.of("content-type", "application/json", "accept",
+        "application/json"), CLIENT_HEADERS, JsonSupport.bytes(body));
   }
 
   /** The upstream path for the (encoded) model. */
@@ -95,6 +115,24 @@ abstract class CloudHost implements ClaudeHost {
       return "/model/" + model + (stream ? "/invoke-with-response-stream" : "/invoke");
     }
 
+    /**
+     * Bedrock's CountTokens, {@code POST /model/{modelId}/count-tokens}, with the InvokeModel body
+     * (base64, as the API's blob fields travel in JSON) in {@code input.invokeModel.body}. Claude's
+     * InvokeModel body needs {@code max_tokens}, which a count request has no use for: 1 when absent.
+     */
+    @Override
+    public Count countTokens(ClientRequest request, String model, ObjectNode body) {
+      ObjectNode invoke = cloudBody(request, body);
+      invoke.remove("stream");
+      if (!invoke.has("max_tokens")) {
+        invoke.put("max_tokens", 1);
+      }
+      ObjectNode count = JsonSupport.object();
+      count.putObject("input").putObject("invokeModel")
+          .put("body", Base64.getEncoder().encodeToString(JsonSupport.bytes(invoke)));
+      return new Count(post("/model/" + segment(model) + "/count-tokens", count), "inputTokens", "AWS Bedrock");
+    }
+
     @Override
     Headers headers(boolean stream) {
       return stream
@@ -128,6 +166,16 @@ abstract class CloudHost implements ClaudeHost {
     @Override
     String path(String model, boolean stream) {
       return models + model + (stream ? ":streamRawPredict" : ":rawPredict");
+    }
+
+    /**
+     * Vertex AI's {@code .../publishers/anthropic/models/count-tokens:rawPredict}: the Anthropic
+     * count body with the model in it (and the client's {@code anthropic-beta} as {@code anthropic_beta}).
+     */
+    @Override
+    public Count countTokens(ClientRequest request, String model, ObjectNode body) {
+      betas(request, body);
+      return new Count(post(models + "count-tokens:rawPredict", body), "input_tokens", "Vertex AI");
     }
 
     @Override

@@ -58,10 +58,7 @@ public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
   }
 
   private Translator.Exchange start(ClientRequest request, String model, String models) throws GatewayException {
-    if (!SEGMENT.matcher(model).matches()) {
-      throw GatewayException.badRequest("model '" + model + "' cannot be used in a Vertex AI path; "
-          + "use letters, digits, '.', '_', '@' and '-'");
-    }
+    checkedModel(model);
     byte[] body = JsonSupport.bytes(GeminiRequestBuilder.build(request.parsed()));
     String path = models + model + (request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent");
     UpstreamRequest upstream = UpstreamRequest.post(path, Headers.of("content-type", "application/json"), body);
@@ -69,8 +66,17 @@ public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
         platform.clock().instant().getEpochSecond());
   }
 
+  /** The model, when it is a safe Vertex path segment; a 400 otherwise. */
+  static String checkedModel(String model) throws GatewayException {
+    if (!SEGMENT.matcher(model).matches()) {
+      throw GatewayException.badRequest("model '" + model + "' cannot be used in a Vertex AI path; "
+          + "use letters, digits, '.', '_', '@' and '-'");
+    }
+    return model;
+  }
+
   /** {@code /{version}/projects/{project}/locations/{region}/publishers/google/models/}. */
-  private static String modelsPath(BackendTarget backend, String versionField) throws InvalidConfigException {
+  static String modelsPath(BackendTarget backend, String versionField) throws InvalidConfigException {
     Settings s = backend.settings();
     s.allowOnly(Set.of("project", "region"));
     String project = s.string("project");
