@@ -232,4 +232,59 @@ public final class FakeAnthropic {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Token counting on Claude's three hosts, answering {@code tokens}: Anthropic's
+   * {@code /v1/messages/count_tokens} (x-api-key {@code apiKey} when not null, anthropic-version,
+   * model and messages; {@code {"input_tokens": N}}), Vertex AI's
+   * {@code .../publishers/anthropic/models/count-tokens:rawPredict} (model and messages in the body;
+   * {@code {"input_tokens": N}}) and Bedrock's {@code /model/{id}/count-tokens} with an
+   * InvokeModel body in {@code input.invokeModel.body} (base64 of a Claude InvokeModel body:
+   * anthropic_version bedrock-2023-05-31, max_tokens, messages, no model; {@code {"inputTokens": N}}).
+   */
+  public static Function<Received, Answer> countTokens(String apiKey, int tokens) {
+    Pattern vertex = Pattern.compile("/v1/projects/[^/]+/locations/[^/]+/publishers/anthropic/models/count-tokens:rawPredict");
+    Pattern bedrock = Pattern.compile("/model/[^/]+/count-tokens");
+    return r -> {
+      JsonNode body;
+      try {
+        body = JSON.readTree(r.body());
+      } catch (IOException e) {
+        return anthropicError(400, "invalid_request_error", "body is not JSON");
+      }
+      if (r.path().equals("/v1/messages/count_tokens")) {
+        if (apiKey != null && !apiKey.equals(r.header("x-api-key"))) {
+          return anthropicError(401, "authentication_error", "invalid x-api-key");
+        }
+        if (r.header("anthropic-version") == null) {
+          return anthropicError(400, "invalid_request_error", "anthropic-version: header is required");
+        }
+      } else if (vertex.matcher(r.path()).matches()) {
+        if (body.has("anthropic_version")) {
+          return anthropicError(400, "invalid_request_error", "anthropic_version: Extra inputs are not permitted");
+        }
+      } else if (bedrock.matcher(r.path()).matches()) {
+        JsonNode invoke;
+        try {
+          invoke = JSON.readTree(Base64.getDecoder().decode(body.path("input").path("invokeModel").path("body").asText()));
+        } catch (IOException | IllegalArgumentException e) {
+          return new Answer(400, Map.of("content-type", "application/json", "x-amzn-errortype", "ValidationException"),
+              List.of("{\"message\":\"input.invokeModel.body must be base64 of JSON\"}".getBytes(StandardCharsets.UTF_8)));
+        }
+        if (invoke == null || invoke.has("model") || invoke.has("stream")
+            || !"bedrock-2023-05-31".equals(invoke.path("anthropic_version").asText())
+            || !invoke.path("max_tokens").canConvertToInt() || !invoke.path("messages").isArray()) {
+          return new Answer(400, Map.of("content-type", "application/json", "x-amzn-errortype", "ValidationException"),
+              List.of("{\"message\":\"Malformed input request\"}".getBytes(StandardCharsets.UTF_8)));
+        }
+        return Answer.json(200, "{\"inputTokens\":" + tokens + "}");
+      } else {
+        return anthropicError(404, "not_found_error", "no route for " + r.path());
+      }
+      if (!body.path("model").isTextual() || !body.path("messages").isArray()) {
+        return anthropicError(400, "invalid_request_error", "model and messages are required");
+      }
+      return Answer.json(200, "{\"input_tokens\":" + tokens + "}");
+    };
+  }
 }

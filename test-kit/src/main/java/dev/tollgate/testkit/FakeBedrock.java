@@ -183,4 +183,37 @@ public final class FakeBedrock {
     frames.forEach(out::writeBytes);
     return out.toByteArray();
   }
+
+  /**
+   * Bedrock's CountTokens ({@code POST /model/{modelId}/count-tokens}) for a Converse input:
+   * {@code {"input":{"converse":{...}}}} holding {@code messages} (and only the members of a
+   * ConverseTokensRequest) is answered {@code {"inputTokens": tokens}}; anything else is a 400
+   * ValidationException, as Bedrock refuses it.
+   */
+  public static Function<Received, Answer> countTokens(int tokens) {
+    java.util.Set<String> members = java.util.Set.of("messages", "system", "toolConfig", "additionalModelRequestFields");
+    return r -> {
+      if (!r.method().equals("POST") || !r.path().matches("/model/[^/]+/count-tokens")) {
+        return error(404, "UnknownOperationException", "no operation at " + r.path());
+      }
+      com.fasterxml.jackson.databind.JsonNode body;
+      try {
+        body = JSON.readTree(r.body());
+      } catch (java.io.IOException e) {
+        return error(400, "ValidationException", "body is not JSON");
+      }
+      com.fasterxml.jackson.databind.JsonNode converse = body.path("input").path("converse");
+      if (body.size() != 1 || body.path("input").size() != 1 || !converse.path("messages").isArray()
+          || converse.path("messages").isEmpty()) {
+        return error(400, "ValidationException", "input must hold exactly one of converse, invokeModel with messages");
+      }
+      for (var it = converse.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!members.contains(f)) {
+          return error(400, "ValidationException", "input.converse." + f + " is not a member of ConverseTokensRequest");
+        }
+      }
+      return converse("{\"inputTokens\":" + tokens + "}");
+    };
+  }
 }

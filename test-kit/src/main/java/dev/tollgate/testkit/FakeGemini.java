@@ -167,4 +167,42 @@ public final class FakeGemini {
     return new Answer(code, Map.of("content-type", "application/json; charset=UTF-8"),
         List.of(error(code, status, message).getBytes(StandardCharsets.UTF_8)));
   }
+
+  /**
+   * Vertex AI's {@code :countTokens} for a Gemini model: a body with {@code contents} (and only
+   * {@code contents}, {@code systemInstruction}, {@code tools}, {@code generationConfig}) is
+   * answered {@code {"totalTokens": total, "totalBillableCharacters": ..}}; anything else is a 400.
+   *
+   * @param bearerToken the token expected in {@code Authorization: Bearer ..}; null to accept any
+   */
+  public static Function<Received, Answer> countTokens(String bearerToken, int total) {
+    Pattern path = Pattern.compile("/(v1[a-z0-9]*)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/"
+        + "([^/:]+):countTokens");
+    java.util.Set<String> fields = java.util.Set.of("contents", "systemInstruction", "tools", "generationConfig");
+    return r -> {
+      if (!r.method().equals("POST") || !path.matcher(r.path()).matches()) {
+        return Answer.json(404, error(404, "NOT_FOUND", "unknown path " + r.path()));
+      }
+      if (bearerToken != null && !("Bearer " + bearerToken).equals(r.header("authorization"))) {
+        return Answer.json(401, error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+      }
+      JsonNode req;
+      try {
+        req = JSON.readTree(r.body());
+      } catch (IOException e) {
+        return Answer.json(400, error(400, "INVALID_ARGUMENT", "Invalid JSON payload received."));
+      }
+      if (!req.path("contents").isArray() || req.path("contents").isEmpty()) {
+        return Answer.json(400, error(400, "INVALID_ARGUMENT", "contents is required"));
+      }
+      for (var it = req.fieldNames(); it.hasNext(); ) {
+        String f = it.next();
+        if (!fields.contains(f)) {
+          return Answer.json(400, error(400, "INVALID_ARGUMENT",
+              "Invalid JSON payload received. Unknown name \"" + f + "\": Cannot find field."));
+        }
+      }
+      return Answer.json(200, "{\"totalTokens\":" + total + ",\"totalBillableCharacters\":" + (total * 4) + "}");
+    };
+  }
 }

@@ -27,6 +27,11 @@ final class CountTokensSpec implements EndpointSpec {
     return ClientApi.ANTHROPIC;
   }
 
+  @Override
+  public boolean usesNoTokens() {
+    return true;
+  }
+
   /** As any request, with a model; {@code stream} is refused, since a count is one number. */
   @Override
   public ParsedRequest parse(byte[] body) throws GatewayException {

@@ -32,6 +32,15 @@ public interface EndpointSpec {
     return clientApi();
   }
 
+  /**
+   * Whether an answer here uses no tokens by nature (a token count): its costs go out computed
+   * over zero usage, so that rate limits read a 0 (and a per-request CEL cost its constant)
+   * rather than find no cost at all.
+   */
+  default boolean usesNoTokens() {
+    return false;
+  }
+
   /** The HTTP method of this endpoint's requests. */
   default String method() {
     return "POST";

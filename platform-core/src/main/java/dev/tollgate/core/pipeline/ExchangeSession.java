@@ -919,7 +919,7 @@ public final class ExchangeSession {
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("backend_name", backend.target().name());
     values.put("model_name", answeredModel);
-    if (usage.isKnown()) {
+    if (usage.isKnown() || spec.usesNoTokens()) {
       CostCalculator.CostInput input = new CostCalculator.CostInput(answeredModel, backend.target().name(), usage);
       for (CompiledConfig.ReadyCost cost : compiled.costsFor(rule)) {
         try {
