@@ -44,7 +44,8 @@ class EndpointSpecsTest {
 
   @Test
   void aMissingOrMismatchedSpecFailsAtOnce() {
-    List<EndpointSpec> all = new ArrayList<>(List.of(CHAT, COMPLETIONS, EMBEDDINGS, MODELS, MESSAGES));
+    List<EndpointSpec> all = new ArrayList<>(List.of(CHAT, COMPLETIONS, EMBEDDINGS, MODELS, MESSAGES,
+        EndpointSpecs.of(Endpoint.MESSAGES_COUNT_TOKENS)));
     assertThat(EndpointSpecs.index(all)).hasSize(Endpoint.values().length);
     assertThatThrownBy(() -> EndpointSpecs.index(all.subList(0, 4)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("no EndpointSpec for MESSAGES");
