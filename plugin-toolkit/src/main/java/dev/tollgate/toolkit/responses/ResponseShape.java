@@ -30,7 +30,8 @@ final class ResponseShape {
   }
 
   /**
-   * A {@code Response} with {@code status}, {@code output} and {@code usage} (either may be null),
+   * A {@code Response} with {@code status}, {@code output} and {@code usage} (either may be null;
+   * a null usage is left out),
    * its other fields echoed from the request.
    */
   ObjectNode response(String status, long createdAt, String model, ArrayNode output, ObjectNode usage) {
@@ -71,9 +72,14 @@ final class ResponseShape {
     r.set("top_p", request.hasNonNull("top_p") ? request.get("top_p")
         : JsonSupport.MAPPER.getNodeFactory().numberNode(1.0));
     r.put("truncation", request.path("truncation").asText("disabled"));
-    r.set("usage", usage);
-    echo(r, "user");
-    echo(r, "safety_identifier");
+    if (usage != null) {
+      r.set("usage", usage); // OpenAI's schema has no null usage: left out until it is known
+    }
+    for (String f : new String[] {"user", "safety_identifier"}) {
+      if (request.path(f).isTextual()) {
+        r.put(f, request.get(f).asText());
+      }
+    }
     r.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JsonSupport.object());
     return r;
   }

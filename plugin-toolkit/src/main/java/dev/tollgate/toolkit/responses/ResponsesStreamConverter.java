@@ -250,7 +250,7 @@ final class ResponsesStreamConverter {
     closeText(out, itemStatus);
     closeCalls(out, itemStatus);
     ObjectNode r = response("completed", true);
-    if (r.path("usage").isNull()) {
+    if (!r.has("usage")) {
       r.set("usage", ResponseShape.usage(JsonSupport.object()));
     }
     if (reason != null) {
