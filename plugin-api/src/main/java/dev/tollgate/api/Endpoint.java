@@ -9,6 +9,7 @@ public enum Endpoint {
   EMBEDDINGS(ClientApi.OPENAI, "/v1/embeddings"),
   /** The model list, and one model's entry at {@code /v1/models/{id}}; also served to Anthropic clients. */
   MODELS(ClientApi.OPENAI, "/v1/models"),
+  RESPONSES(ClientApi.OPENAI, "/v1/responses"),
   MESSAGES(ClientApi.ANTHROPIC, "/v1/messages"),
   MESSAGES_COUNT_TOKENS(ClientApi.ANTHROPIC, "/v1/messages/count_tokens");
 

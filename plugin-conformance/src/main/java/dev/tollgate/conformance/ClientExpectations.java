@@ -44,6 +44,7 @@ final class ClientExpectations {
       case MESSAGES -> anthropicMessage(json);
       case MESSAGES_COUNT_TOKENS -> json.path("input_tokens").isIntegralNumber() && json.size() == 1 ? List.of()
           : List.of("a token count is {\"input_tokens\": N} and nothing else");
+      case RESPONSES -> response(json);
     };
   }
 
@@ -52,7 +53,100 @@ final class ClientExpectations {
     if (events.isEmpty()) {
       return List.of("the stream has no events");
     }
+    if (endpoint == Endpoint.RESPONSES) {
+      return responsesStream(events);
+    }
     return endpoint.clientApi() == ClientApi.ANTHROPIC ? anthropicStream(events) : openAiStream(endpoint, events);
+  }
+
+  /** The Responses stream events that end a stream: the response's last word, or an error. */
+  static final Set<String> RESPONSES_TERMINAL = Set.of("response.completed", "response.incomplete", "response.failed",
+      "error");
+
+  /**
+   * A Responses API {@code Response}: OpenAI's schema, and a status that says what happened
+   * ({@code incomplete} with its reason, {@code failed} with its error).
+   */
+  private static List<String> response(JsonNode json) {
+    List<String> problems = new ArrayList<>(OpenAiSchemas.responsesProblems("Response", json));
+    String status = json.path("status").asText();
+    if (status.equals("incomplete") && !json.path("incomplete_details").path("reason").isTextual()) {
+      problems.add("an incomplete response says why in incomplete_details.reason");
+    }
+    if (status.equals("failed") && !json.path("error").path("message").isTextual()) {
+      problems.add("a failed response has an error with a message");
+    }
+    if (!json.path("id").asText("").startsWith("resp")) {
+      problems.add("a response's id starts with resp");
+    }
+    return problems;
+  }
+
+  /**
+   * Responses API stream events: each named as its data's {@code type} and valid against OpenAI's
+   * schema for that type (a member of {@code ResponseStreamEvent}); {@code sequence_number}s
+   * counting from 0; the stream opening with {@code response.created} (or an error) and ending
+   * with one terminal event ({@code response.completed}, {@code response.incomplete},
+   * {@code response.failed}, or {@code error} events), nothing after it but a
+   * {@code response.failed} following an {@code error}. Each item added is done before the end.
+   */
+  private static List<String> responsesStream(List<SseDecoder.Event> events) {
+    List<String> problems = new ArrayList<>();
+    Set<Integer> open = new java.util.TreeSet<>();
+    boolean ended = false;
+    for (int i = 0; i < events.size(); i++) {
+      SseDecoder.Event e = events.get(i);
+      JsonNode json = JsonSupport.tryParse(e.data());
+      if (json == null || !json.isObject()) {
+        problems.add("event " + i + ": data is not a JSON object: " + abbreviate(e.data()));
+        continue;
+      }
+      String type = json.path("type").asText();
+      if (!type.equals(e.event())) {
+        problems.add("event " + i + ": named '" + e.event() + "' but its data's type is '" + type + "'");
+      }
+      String schema = OpenAiSchemas.responsesEventSchema(type);
+      if (schema == null) {
+        problems.add("event " + i + ": '" + type + "' is not a Responses stream event");
+        continue;
+      }
+      problems.addAll(prefixed("event " + i + " (" + type + ")", OpenAiSchemas.responsesProblems(schema, json)));
+      if (json.path("sequence_number").asInt(-1) != i) {
+        problems.add("event " + i + ": sequence_number is " + json.path("sequence_number") + ", not " + i);
+      }
+      if (i == 0 && !type.equals("response.created") && !type.equals("error")) {
+        problems.add("the stream starts with '" + type + "', not response.created");
+      }
+      if (ended && !type.equals("response.failed")) {
+        problems.add("event " + i + ": '" + type + "' after the stream's end");
+      }
+      switch (type) {
+        case "response.output_item.added" -> open.add(json.path("output_index").asInt());
+        case "response.output_item.done" -> {
+          if (!open.remove(json.path("output_index").asInt())) {
+            problems.add("event " + i + ": output item " + json.path("output_index") + " done but never added");
+          }
+        }
+        case "response.completed", "response.incomplete" -> {
+          if (!open.isEmpty()) {
+            problems.add("event " + i + ": " + type + " while output items " + open + " are not done");
+          }
+          problems.addAll(prefixed("event " + i + " (" + type + ")", response(json.path("response"))));
+        }
+        case "response.failed" -> problems.addAll(prefixed("event " + i + " (" + type + ")",
+            response(json.path("response"))));
+        default -> {
+        }
+      }
+      if (RESPONSES_TERMINAL.contains(type)) {
+        ended = true;
+      }
+    }
+    if (!ended) {
+      problems.add("the stream ends with '" + events.get(events.size() - 1).event() + "', not response.completed,"
+          + " response.incomplete, response.failed or error");
+    }
+    return problems;
   }
 
   /** An error body as the platform writes it for a client of {@code api}. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.ClientRequest;
+import dev.tollgate.api.Endpoint;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.Headers;
 import dev.tollgate.api.InvalidConfigException;
@@ -51,7 +52,8 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>a stream cut short, or an answer that is not what the upstream should send, ends with
  *       at most a {@link GatewayException}, never another exception;</li>
  *   <li>a stream cut short ends, as the client decodes it, with a terminal error in the client's
- *       dialect, never as if the answer were complete;</li>
+ *       dialect, never as if the answer were complete (a Responses stream: {@code error} or
+ *       {@code response.failed}, never {@code response.completed});</li>
  *   <li>a whole answer cut short (status 200, its JSON truncated) is a 502 in the client's error
  *       format, never a success;</li>
  *   <li>errors of every status class, in every common upstream shape and as plain text or
@@ -240,7 +242,13 @@ public abstract class TranslatorConformance {
       assertTrue(problems.isEmpty(), "what the client would reject in the stream cut short:\n  "
           + String.join("\n  ", problems) + "\nthe answer: " + answer);
       int n = events.size();
-      if (s.endpoint().clientApi() == ClientApi.ANTHROPIC) {
+      if (s.endpoint() == Endpoint.RESPONSES) {
+        String last = events.get(n - 1).event();
+        assertTrue(last.equals("error") || last.equals("response.failed"), "a stream cut short ends with an error or"
+            + " response.failed event, not as if complete: " + answer);
+        assertTrue(events.stream().noneMatch(e -> e.event().equals("response.completed")),
+            "a stream cut short has no response.completed: " + answer);
+      } else if (s.endpoint().clientApi() == ClientApi.ANTHROPIC) {
         assertEquals("error", events.get(n - 1).event(), "a stream cut short ends with an error event, not as if"
             + " complete: " + answer);
       } else {
@@ -353,7 +361,8 @@ public abstract class TranslatorConformance {
 
   private static JsonNode withoutGenerated(JsonNode node) {
     if (node instanceof ObjectNode o) {
-      o.remove(List.of("id", "created"));
+      // ids and timestamps; a Responses item's own id and its call_id (Gemini's calls have none: one is made)
+      o.remove(List.of("id", "created", "created_at", "completed_at", "item_id", "call_id"));
       o.forEach(TranslatorConformance::withoutGenerated);
     } else if (node.isArray()) {
       node.forEach(TranslatorConformance::withoutGenerated);

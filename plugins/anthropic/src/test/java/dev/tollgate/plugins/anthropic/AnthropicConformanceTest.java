@@ -211,6 +211,25 @@ class AnthropicConformanceTest {
             .withUsage(CACHE_WRITE_USAGE));
   }
 
+  /** A Responses API request: instructions and a string input, function tools flat as the Responses API has them. */
+  static final String RESPONSES = "{\"model\":\"%s\",\"instructions\":\"Be brief.\",\"input\":\"Hi\"%s}";
+  static final String RESPONSES_TOOLS = ",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\","
+      + "\"parameters\":{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},"
+      + "\"required\":[\"location\"]}}],\"tool_choice\":\"auto\"";
+
+  /** Responses API clients, through the chat translator: the same answers as chat clients get. */
+  static List<Sample> responsesSamples(String model, String id, Host host) {
+    return List.of(
+        Sample.of("whole text", Endpoint.RESPONSES, RESPONSES.formatted(model, ""),
+            UpstreamAnswer.json(message(id, model))).withUsage(TEXT_USAGE),
+        Sample.of("whole tool call", Endpoint.RESPONSES, RESPONSES.formatted(model, RESPONSES_TOOLS),
+            UpstreamAnswer.json(toolMessage(id, model))).withUsage(TOOL_USAGE),
+        Sample.of("streamed text", Endpoint.RESPONSES, RESPONSES.formatted(model, ",\"stream\":true"),
+            host.stream(textEvents(id, model), 25, 15)).withUsage(TEXT_USAGE),
+        Sample.of("streamed tool call", Endpoint.RESPONSES, RESPONSES.formatted(model, RESPONSES_TOOLS
+            + ",\"stream\":true"), host.stream(toolEvents(id, model), 472, 89)).withUsage(STREAMED_TOOL_USAGE));
+  }
+
   static final String ANTHROPIC_MODEL = "claude-sonnet-4-20250514";
   static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-20250514-v1:0";
   static final String BEDROCK_ID = "msg_bdrk_01Hq5bKzT7nPpd4c3ZqN7b8W";
@@ -329,6 +348,64 @@ class AnthropicConformanceTest {
     @Override
     protected List<Sample> samples() {
       return messagesSamples(VERTEX_MODEL, "msg_vrtx_01NnBCKkbW1sTp7Q6zVm2Hd3", SSE);
+    }
+  }
+
+  @Nested
+  class AnthropicResponses extends TranslatorConformance {
+    @Override
+    protected TranslatorFactory factory() {
+      return new ClaudeResponses.AnthropicResponses(ConformancePlatform.fixed());
+    }
+
+    @Override
+    protected BackendTarget backend() {
+      return ANTHROPIC;
+    }
+
+    @Override
+    protected List<Sample> samples() {
+      return responsesSamples(ANTHROPIC_MODEL, "msg_01XFDUDYJgAACzvnptvVoYEL", SSE);
+    }
+  }
+
+  @Nested
+  class BedrockResponses extends TranslatorConformance {
+    @Override
+    protected TranslatorFactory factory() {
+      return new ClaudeResponses.BedrockResponses(ConformancePlatform.fixed());
+    }
+
+    @Override
+    protected BackendTarget backend() {
+      return BEDROCK;
+    }
+
+    @Override
+    protected List<Sample> samples() {
+      List<Sample> samples = new ArrayList<>(responsesSamples(BEDROCK_MODEL, BEDROCK_ID, AWS));
+      samples.add(Sample.of("stream ended by a modelTimeoutException", Endpoint.RESPONSES,
+          RESPONSES.formatted(BEDROCK_MODEL, ",\"stream\":true"), bedrockTimeout(BEDROCK_ID, BEDROCK_MODEL))
+          .withUsage(STARTED_USAGE));
+      return samples;
+    }
+  }
+
+  @Nested
+  class VertexResponses extends TranslatorConformance {
+    @Override
+    protected TranslatorFactory factory() {
+      return new ClaudeResponses.VertexResponses(ConformancePlatform.fixed());
+    }
+
+    @Override
+    protected BackendTarget backend() {
+      return VERTEX;
+    }
+
+    @Override
+    protected List<Sample> samples() {
+      return responsesSamples(VERTEX_MODEL, "msg_vrtx_01NnBCKkbW1sTp7Q6zVm2Hd3", SSE);
     }
   }
 }

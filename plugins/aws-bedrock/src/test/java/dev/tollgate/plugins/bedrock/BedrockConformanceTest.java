@@ -111,6 +111,44 @@ class BedrockConformanceTest {
     }
   }
 
+  /** OpenAI Responses API clients, through the Converse chat translator. */
+  @Nested
+  class Responses extends TranslatorConformance {
+    static final String REQUEST = "{\"model\":\"anthropic.claude-3-5-haiku-20241022-v1:0\",\"instructions\":"
+        + "\"Be brief.\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Hi\"}]}]%s}";
+    static final String RESPONSES_TOOLS = ",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\","
+        + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+        + "\"unit\":{\"type\":\"string\"}},\"required\":[\"city\"]},\"strict\":true}]";
+
+    @Override
+    protected TranslatorFactory factory() {
+      return new BedrockResponses(ConformancePlatform.fixed());
+    }
+
+    @Override
+    protected BackendTarget backend() {
+      return BACKEND;
+    }
+
+    @Override
+    protected List<Sample> samples() {
+      return List.of(
+          Sample.of("whole Converse answer", Endpoint.RESPONSES, REQUEST.formatted(",\"store\":true"),
+              UpstreamAnswer.json(CONVERSE)).withUsage(TokenUsage.of(12, 10)),
+          Sample.of("whole Converse tool use, cached prompt", Endpoint.RESPONSES, REQUEST.formatted(RESPONSES_TOOLS),
+              UpstreamAnswer.json(CONVERSE_TOOL_USE)).withUsage(new TokenUsage(1404, 64, 1468, 1024, 0)),
+          Sample.of("ConverseStream text", Endpoint.RESPONSES, REQUEST.formatted(",\"stream\":true"),
+              UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, textStream())).withUsage(TokenUsage.of(12, 7)),
+          Sample.of("ConverseStream tool use", Endpoint.RESPONSES,
+              REQUEST.formatted(RESPONSES_TOOLS + ",\"stream\":true"),
+              UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, toolStream()))
+              .withUsage(new TokenUsage(1404, 41, 1445, 1024, 0)),
+          Sample.of("ConverseStream ended by a throttlingException", Endpoint.RESPONSES,
+              REQUEST.formatted(",\"stream\":true"), UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, throttledStream()))
+              .withUsage(TokenUsage.NONE));
+    }
+  }
+
   @Nested
   class Embeddings extends TranslatorConformance {
     @Override

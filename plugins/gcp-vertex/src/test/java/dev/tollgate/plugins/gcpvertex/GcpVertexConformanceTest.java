@@ -11,6 +11,7 @@ import dev.tollgate.conformance.TranslatorConformance;
 import dev.tollgate.conformance.UpstreamAnswer;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Nested;
 
 /**
  * The GCPVertexAI schema's translator under the conformance kit, with answers as Vertex AI sends
@@ -101,5 +102,41 @@ class GcpVertexConformanceTest extends TranslatorConformance {
         Sample.of("streamed function call", Endpoint.CHAT_COMPLETIONS,
             CHAT.formatted("gemini-2.5-flash", TOOLS + ",\"stream\":true"), UpstreamAnswer.sse(STREAM_CALL))
             .withUsage(new TokenUsage(61, 49, 110, 0, 42)));
+  }
+
+  /** OpenAI Responses API clients, through the Gemini chat translator. */
+  @Nested
+  class Responses extends TranslatorConformance {
+    static final String REQUEST = "{\"model\":\"%s\",\"instructions\":\"Be brief.\",\"input\":\"Hi\"%s}";
+    static final String RESPONSES_TOOLS = ",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\","
+        + "\"description\":\"The weather at a place\",\"parameters\":{\"type\":\"object\",\"properties\":"
+        + "{\"location\":{\"type\":\"string\"}},\"required\":[\"location\"]}}]";
+
+    @Override
+    protected TranslatorFactory factory() {
+      return new GeminiResponses(ConformancePlatform.fixed());
+    }
+
+    @Override
+    protected BackendTarget backend() {
+      return BACKEND;
+    }
+
+    @Override
+    protected List<Sample> samples() {
+      return List.of(
+          Sample.of("whole text", Endpoint.RESPONSES, REQUEST.formatted("gemini-2.0-flash-001", ""),
+              UpstreamAnswer.json(WHOLE)).withUsage(TokenUsage.of(8, 10)),
+          Sample.of("whole function call, thoughts and a cached prompt", Endpoint.RESPONSES,
+              REQUEST.formatted("gemini-2.5-flash", RESPONSES_TOOLS), UpstreamAnswer.json(WHOLE_CALL))
+              .withUsage(new TokenUsage(2100, 60, 2160, 2048, 52)),
+          Sample.of("whole blocked prompt", Endpoint.RESPONSES, REQUEST.formatted("gemini-2.0-flash-001", ""),
+              UpstreamAnswer.json(BLOCKED)).withUsage(new TokenUsage(7, 0, 7, 0, 0)),
+          Sample.of("streamed text", Endpoint.RESPONSES, REQUEST.formatted("gemini-2.0-flash-001", ",\"stream\":true"),
+              UpstreamAnswer.sse(STREAM)).withUsage(TokenUsage.of(8, 12)),
+          Sample.of("streamed function call", Endpoint.RESPONSES,
+              REQUEST.formatted("gemini-2.5-flash", RESPONSES_TOOLS + ",\"stream\":true"),
+              UpstreamAnswer.sse(STREAM_CALL)).withUsage(new TokenUsage(61, 49, 110, 0, 42)));
+    }
   }
 }
