@@ -8,6 +8,7 @@ public enum Endpoint {
   COMPLETIONS(ClientApi.OPENAI, "/v1/completions"),
   EMBEDDINGS(ClientApi.OPENAI, "/v1/embeddings"),
   MODELS(ClientApi.OPENAI, "/v1/models"),
+  RESPONSES(ClientApi.OPENAI, "/v1/responses"),
   MESSAGES(ClientApi.ANTHROPIC, "/v1/messages");
 
   private final ClientApi clientApi;

@@ -818,7 +818,7 @@ public final class ExchangeSession {
     }
     answerBroken = true;
     listener.localReply(502, "undecodable_answer", facts(answeredModel()));
-    return bodyAnswer(ErrorFormats.streamError(clientApi(), 502, e.getMessage()), last);
+    return bodyAnswer(spec.streamError(502, e.getMessage()), last);
   }
 
   /**
