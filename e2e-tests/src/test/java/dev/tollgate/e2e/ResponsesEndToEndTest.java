@@ -203,7 +203,16 @@ class ResponsesEndToEndTest {
     List<SseDecoder.Event> events = new SseDecoder().feed(r.body());
     assertThat(deltas(events)).doesNotContain("Responses").startsWith("Hello from the ").endsWith(" fake.");
     assertThat(events).extracting(SseDecoder.Event::event).last().isEqualTo("response.completed");
+    assertThat(r.bodyText()).as("nor in the done events and the completed response that repeat the text")
+        .doesNotContain("Responses");
+    JsonNode completed = JSON.readTree(events.get(events.size() - 1).data());
+    assertThat(completed.path("response").path("output").get(0).path("content").get(0).path("text").asText())
+        .isEqualTo(deltas(events));
     assertThat(r.metadataNumber(NS, "llm_total_token")).isEqualTo(30);
+
+    ProxyResponse whole = envoy.send(responses("masked", false, "Hi"));
+    JsonNode text = JSON.readTree(whole.body()).path("output").get(0).path("content").get(0).path("text");
+    assertThat(text.asText()).startsWith("Hello from the ").doesNotContain("Responses");
   }
 
   @Test

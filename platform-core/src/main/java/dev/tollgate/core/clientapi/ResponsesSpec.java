@@ -7,6 +7,7 @@ import dev.tollgate.api.Endpoint;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.toolkit.openai.ResponsesStreamError;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -99,6 +100,59 @@ final class ResponsesSpec implements EndpointSpec {
       return List.of(new StreamText(block(e), e, null, "delta", false));
     }
     return List.of();
+  }
+
+  /**
+   * The whole texts the events after the deltas repeat: {@code text} of
+   * {@code response.output_text.done}, the {@code part} of {@code response.content_part.done}, the
+   * {@code item}'s parts of {@code response.output_item.done}, and the output of the final
+   * {@code response} (completed, incomplete or failed).
+   */
+  @Override
+  public List<StreamText> repeatedTexts(JsonNode event) {
+    if (!(event instanceof ObjectNode e)) {
+      return List.of();
+    }
+    String type = e.path("type").asText();
+    List<StreamText> out = new ArrayList<>();
+    switch (type) {
+      case "response.output_text.done" -> {
+        if (e.path("text").isTextual()) {
+          out.add(new StreamText(block(e), e, null, "text", false));
+        }
+      }
+      case "response.content_part.done" -> {
+        if (e.get("part") instanceof ObjectNode part && isOutputText(part)) {
+          out.add(new StreamText(block(e), part, null, "text", false));
+        }
+      }
+      case "response.output_item.done" -> itemTexts(e.path("output_index").asInt(0), e.get("item"), out);
+      default -> {
+        if (LAST.contains(type)) {
+          JsonNode output = e.path("response").path("output");
+          for (int i = 0; i < output.size(); i++) {
+            itemTexts(i, output.get(i), out);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void itemTexts(int outputIndex, JsonNode item, List<StreamText> out) {
+    if (item == null || !"message".equals(item.path("type").asText())) {
+      return;
+    }
+    JsonNode content = item.path("content");
+    for (int j = 0; j < content.size(); j++) {
+      if (content.get(j) instanceof ObjectNode part && isOutputText(part)) {
+        out.add(new StreamText(outputIndex * PARTS_PER_ITEM + j, part, null, "text", false));
+      }
+    }
+  }
+
+  private static boolean isOutputText(JsonNode part) {
+    return "output_text".equals(part.path("type").asText()) && part.path("text").isTextual();
   }
 
   /** The delta's place: item, output index, content index, and sequence number (repeated by the flush). */
