@@ -275,6 +275,20 @@ class ResponsesEndToEndTest {
     assertThat(r.bodyText()).doesNotContain("Hello");
   }
 
+  @Test
+  void requestsOnAStoredResponseAreRefusedSayingWhy() throws Exception {
+    for (HttpExchange x : List.of(HttpExchange.get("/v1/responses/resp_123"),
+        new HttpExchange("DELETE", "/v1/responses/resp_123", Map.of(), new byte[0]),
+        HttpExchange.postJson("/v1/responses/resp_123/cancel", "{}"),
+        HttpExchange.get("/v1/responses/resp_123/input_items?limit=5"))) {
+      ProxyResponse r = envoy.send(x);
+      assertThat(r.status()).as(x.method() + " " + x.path()).isEqualTo(404);
+      JsonNode err = JSON.readTree(r.body()).path("error");
+      assertThat(err.path("message").asText()).contains("name no model").contains("unknownPaths: PassThrough");
+    }
+    assertThat(openai.received()).isEmpty();
+  }
+
   /** The official SDK parses (and validates) both answers: the fake and the passthrough are realistic. */
   @Test
   void theOfficialSdkReadsWholeAndStreamedResponses() throws Exception {
