@@ -116,12 +116,9 @@ public final class FakeResponses {
     r.put("tool_choice", "auto");
     r.putArray("tools");
     r.put("top_p", 1.0).put("truncation", "disabled");
-    if (usage == null) {
-      r.putNull("usage");
-    } else {
-      r.set("usage", usage.json());
+    if (usage != null) {
+      r.set("usage", usage.json()); // absent while in progress: the schema's usage is an object, never null
     }
-    r.putNull("user");
     r.putObject("metadata");
     return r;
   }
