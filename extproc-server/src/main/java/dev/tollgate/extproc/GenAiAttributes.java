@@ -28,7 +28,7 @@ final class GenAiAttributes {
       return "";
     }
     return switch (endpoint) {
-      case CHAT_COMPLETIONS, MESSAGES -> "chat";
+      case CHAT_COMPLETIONS, RESPONSES, MESSAGES -> "chat";
       case COMPLETIONS -> "text_completion";
       case EMBEDDINGS -> "embeddings";
       case MODELS -> "list_models";

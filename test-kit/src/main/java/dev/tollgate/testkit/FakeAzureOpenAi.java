@@ -119,4 +119,43 @@ public final class FakeAzureOpenAi {
     }
     return out;
   }
+
+  /**
+   * The Responses API of the resource's v1 API ({@code POST /openai/v1/responses}, an
+   * {@code api-version} of {@code preview} or none; or the earlier preview surface
+   * {@code /openai/responses?api-version=YYYY-MM-DD-preview}): requires the {@code api-key}, a
+   * body with {@code input} and a {@code model} that is one of {@code deployments} (else Azure's
+   * 404 DeploymentNotFound); answers like OpenAI (see {@link FakeOpenAi#responsesHandler}), the
+   * answer's model being the deployment's model version.
+   */
+  public static Function<Received, Answer> responsesHandler(Set<String> deployments, String apiKey,
+                                                            List<String> pieces, FakeResponses.Usage usage) {
+    return r -> {
+      if (!r.method().equals("POST") || !RESPONSES_PATH.matcher(r.path()).matches()) {
+        return Answer.json(404, "{\"error\":{\"code\":\"404\",\"message\":\"Resource not found\"}}");
+      }
+      if (!apiKey.equals(r.header("api-key"))) {
+        return Answer.json(401, "{\"error\":{\"code\":\"401\",\"message\":\"Access denied due to invalid "
+            + "subscription key or wrong API endpoint.\"}}");
+      }
+      JsonNode req;
+      try {
+        req = JSON.readTree(r.body());
+      } catch (IOException e) {
+        req = null;
+      }
+      Answer invalid = FakeResponses.invalid(req);
+      if (invalid != null) {
+        return invalid;
+      }
+      if (!deployments.contains(req.path("model").asText())) {
+        return Answer.json(404, "{\"error\":{\"code\":\"DeploymentNotFound\",\"message\":\"The API deployment "
+            + "for this resource does not exist.\"}}");
+      }
+      return FakeResponses.answer(req, "gpt-4o-2024-08-06", pieces, usage);
+    };
+  }
+
+  private static final Pattern RESPONSES_PATH = Pattern.compile(
+      "/openai/v1/responses(\\?api-version=preview)?|/openai/responses\\?api-version=\\d{4}-\\d{2}-\\d{2}-preview");
 }

@@ -92,4 +92,30 @@ public final class FakeOpenAi {
     out.add("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
     return out;
   }
+
+  /**
+   * The Responses API ({@code POST /v1/responses}): requires {@code Authorization: Bearer <apiKey>}
+   * (null: no check) and a body with {@code model} and {@code input}; answers the text of
+   * {@code pieces} as a whole {@code Response}, or streamed as typed events one piece per delta,
+   * with {@code usage}. Other paths get OpenAI's 404.
+   */
+  public static java.util.function.Function<Received, Answer> responsesHandler(String apiKey, List<String> pieces,
+                                                                               FakeResponses.Usage usage) {
+    return r -> {
+      if (!r.method().equals("POST") || !r.path().equals("/v1/responses")) {
+        return FakeResponses.error(404, "Invalid URL (" + r.method() + " " + r.path() + ")", null);
+      }
+      if (apiKey != null && !("Bearer " + apiKey).equals(r.header("authorization"))) {
+        return Answer.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}");
+      }
+      JsonNode req;
+      try {
+        req = JSON.readTree(r.body());
+      } catch (IOException e) {
+        req = null;
+      }
+      Answer invalid = FakeResponses.invalid(req);
+      return invalid != null ? invalid : FakeResponses.answer(req, req.path("model").asText(), pieces, usage);
+    };
+  }
 }

@@ -96,6 +96,17 @@ public interface EndpointSpec {
   }
 
   /**
+   * The texts of one streamed event that repeat, whole, what a choice or block streamed before in
+   * its text events (the Responses API's {@code response.output_text.done}, the part and item of
+   * {@code response.content_part.done} and {@code response.output_item.done}, and the output of
+   * the final response): where guards changed the streamed text, what the client got of it is
+   * written there too, so the answer does not go out unmasked at its end. Empty by default.
+   */
+  default List<StreamText> repeatedTexts(JsonNode event) {
+    return List.of();
+  }
+
+  /**
    * What a later flush event of {@code text}'s choice or block repeats of {@code event}, taken
    * when the text is seen; null when a flush event needs nothing of it.
    */

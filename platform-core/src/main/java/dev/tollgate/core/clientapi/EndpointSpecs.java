@@ -8,7 +8,8 @@ import java.util.Map;
 /** The spec of every {@link Endpoint}; a missing or mismatched spec fails when the class loads. */
 public final class EndpointSpecs {
   private static final Map<Endpoint, EndpointSpec> SPECS = index(List.of(new ChatCompletionsSpec(),
-      new CompletionsSpec(), new EmbeddingsSpec(), new ModelsSpec(), new MessagesSpec(), new CountTokensSpec()));
+      new CompletionsSpec(), new EmbeddingsSpec(), new ModelsSpec(), new ResponsesSpec(), new MessagesSpec(),
+      new CountTokensSpec()));
 
   private EndpointSpecs() {
   }

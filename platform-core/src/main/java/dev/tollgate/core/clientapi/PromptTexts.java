@@ -52,6 +52,16 @@ public final class PromptTexts {
    * array of content parts (those typed {@code text}, or untyped).
    */
   PromptTexts content(JsonNode parent, String field, String partField) {
+    return content(parent, field, partField, TEXT_PARTS);
+  }
+
+  private static final java.util.Set<String> TEXT_PARTS = java.util.Set.of("text");
+
+  /**
+   * {@code parent.field} as a string, or the {@code partField} of each part of one of
+   * {@code partTypes} (or untyped) when it is an array of content parts.
+   */
+  PromptTexts content(JsonNode parent, String field, String partField, java.util.Set<String> partTypes) {
     JsonNode c = parent.get(field);
     if (c == null) {
       return this;
@@ -60,7 +70,7 @@ public final class PromptTexts {
       slots.add(new Slot(parent, field, -1));
     } else if (c.isArray()) {
       for (JsonNode part : c) {
-        if (part.path(partField).isTextual() && ("text".equals(part.path("type").asText()) || !part.has("type"))) {
+        if (part.path(partField).isTextual() && (partTypes.contains(part.path("type").asText()) || !part.has("type"))) {
           slots.add(new Slot(part, partField, -1));
         }
       }

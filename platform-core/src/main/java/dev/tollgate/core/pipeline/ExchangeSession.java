@@ -206,7 +206,7 @@ public final class ExchangeSession {
         state = State.PASSTHROUGH;
         return withoutClientRoutingHeaders(null);
       }
-      return fail(404, "unknown_path", "path " + sanitize(path) + " is not served by this gateway");
+      return fail(404, "unknown_path", unknownPath(path));
     }
     if (!method.equals(spec.method())) {
       return fail(405, "method", "use " + spec.method() + " for " + spec.endpoint().path());
@@ -818,7 +818,7 @@ public final class ExchangeSession {
     }
     answerBroken = true;
     listener.localReply(502, "undecodable_answer", facts(answeredModel()));
-    return bodyAnswer(ErrorFormats.streamError(clientApi(), 502, e.getMessage()), last);
+    return bodyAnswer(spec.streamError(502, e.getMessage()), last);
   }
 
   /**
@@ -1003,6 +1003,22 @@ public final class ExchangeSession {
     } catch (NumberFormatException e) {
       return 502;
     }
+  }
+
+  /**
+   * Why a path is refused. The Responses API's requests on a stored response ({@code GET} or
+   * {@code DELETE /v1/responses/{id}}, {@code .../cancel}, {@code .../input_items}) name no model,
+   * so they cannot be routed; the message says what works instead.
+   */
+  private static String unknownPath(String path) {
+    String p = sanitize(path);
+    if (p.startsWith(Endpoint.RESPONSES.path() + "/")) {
+      return "path " + p + " is not served by this gateway: requests on a stored response (retrieve, delete, "
+          + "cancel, input_items) name no model to route by. Create responses with POST " + Endpoint.RESPONSES.path()
+          + " (previous_response_id continues a stored one), or set unknownPaths: PassThrough to send these "
+          + "requests on to the proxy's own route";
+    }
+    return "path " + p + " is not served by this gateway";
   }
 
   private static String sanitize(String path) {

@@ -135,11 +135,24 @@ final class Guarding {
         return all;
       }
       List<String> masked = view.texts();
+      Map<Integer, String> maskedByIndex = new LinkedHashMap<>();
       for (int k = 0; k < order.size(); k++) {
         List<StreamText> deltas = byIndex.get(order.get(k));
         deltas.get(0).set(masked.get(k));
         for (int j = 1; j < deltas.size(); j++) {
           deltas.get(j).set("");
+        }
+        if (!masked.get(k).equals(texts.get(k))) {
+          maskedByIndex.put(order.get(k), masked.get(k));
+        }
+      }
+      for (JsonNode node : parsed) {
+        if (node != null) {
+          for (StreamText r : spec.repeatedTexts(node)) {
+            if (maskedByIndex.containsKey(r.index())) {
+              r.set(maskedByIndex.get(r.index()));
+            }
+          }
         }
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -251,11 +264,37 @@ final class Guarding {
         reject(out);
         return false;
       }
+      if (event != null && rewriteRepeats(event)) {
+        changed = true;
+      }
       out.writeBytes(SseDecoder.encode(e.event(), changed ? event.toString() : e.data()));
       return true;
     }
 
     private PromptGuard.Reject rejection;
+
+    /** The text each choice or block streamed, as the upstream sent it and as the client got it. */
+    private final Map<Integer, StringBuilder> seen = new LinkedHashMap<>();
+    private final Map<Integer, StringBuilder> sent = new LinkedHashMap<>();
+
+    private void noteSent(int index, CharSequence text) {
+      sent.computeIfAbsent(index, k -> new StringBuilder()).append(text);
+    }
+
+    /** Writes what the client got in the event's repeats of a text the guards changed; whether any changed. */
+    private boolean rewriteRepeats(ObjectNode event) {
+      boolean changed = false;
+      for (StreamText r : spec.repeatedTexts(event)) {
+        StringBuilder original = seen.get(r.index());
+        StringBuilder got = sent.get(r.index());
+        String gotText = got == null ? "" : got.toString();
+        if (original != null && !original.toString().equals(gotText) && !r.text().equals(gotText)) {
+          r.set(gotText);
+          changed = true;
+        }
+      }
+      return changed;
+    }
 
     private void reject(ByteArrayOutputStream out) {
       LOG.info("a response guard rejected a streamed answer: {}", rejection.message());
@@ -278,6 +317,7 @@ final class Guarding {
         }
         StringBuilder release = new StringBuilder();
         if (hasText) {
+          seen.computeIfAbsent(index, k -> new StringBuilder()).append(t.text());
           templates.put(index, spec.flushTemplate(event, t));
           if (!release(feed(index, t.text()), release)) {
             return false;
@@ -287,6 +327,7 @@ final class Guarding {
           return false;
         }
         if (hasText || release.length() > 0) {
+          noteSent(index, release);
           t.set(release.toString());
           changed = true;
         }
@@ -306,6 +347,7 @@ final class Guarding {
       if (text.length() == 0) {
         return true;
       }
+      noteSent(index, text);
       SseDecoder.Event e = spec.flushEvent(index, text.toString(), templates.get(index));
       out.writeBytes(SseDecoder.encode(e.event(), e.data()));
       return true;

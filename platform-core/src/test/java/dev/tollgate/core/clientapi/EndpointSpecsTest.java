@@ -23,6 +23,7 @@ class EndpointSpecsTest {
   private static final EndpointSpec EMBEDDINGS = EndpointSpecs.of(Endpoint.EMBEDDINGS);
   private static final EndpointSpec MODELS = EndpointSpecs.of(Endpoint.MODELS);
   private static final EndpointSpec MESSAGES = EndpointSpecs.of(Endpoint.MESSAGES);
+  private static final EndpointSpec RESPONSES = EndpointSpecs.of(Endpoint.RESPONSES);
 
   private static ObjectNode json(String s) {
     return (ObjectNode) JsonSupport.tryParse(s);
@@ -44,10 +45,10 @@ class EndpointSpecsTest {
 
   @Test
   void aMissingOrMismatchedSpecFailsAtOnce() {
-    List<EndpointSpec> all = new ArrayList<>(List.of(CHAT, COMPLETIONS, EMBEDDINGS, MODELS, MESSAGES,
+    List<EndpointSpec> all = new ArrayList<>(List.of(CHAT, COMPLETIONS, EMBEDDINGS, MODELS, RESPONSES, MESSAGES,
         EndpointSpecs.of(Endpoint.MESSAGES_COUNT_TOKENS)));
     assertThat(EndpointSpecs.index(all)).hasSize(Endpoint.values().length);
-    assertThatThrownBy(() -> EndpointSpecs.index(all.subList(0, 4)))
+    assertThatThrownBy(() -> EndpointSpecs.index(all.subList(0, 5)))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("no EndpointSpec for MESSAGES");
     all.add(CHAT);
     assertThatThrownBy(() -> EndpointSpecs.index(all)).hasMessageContaining("two specs for CHAT_COMPLETIONS");

@@ -7,6 +7,7 @@ import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.TranslatorFactoryBase;
 import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
 import dev.tollgate.toolkit.openai.OpenAiCompatibleTranslator;
+import dev.tollgate.toolkit.openai.ResponsesPassthroughTranslator;
 import org.pf4j.Extension;
 
 /**
@@ -52,6 +53,26 @@ public final class OpenAiTranslators {
     public Translator create(BackendTarget backend, String at) {
       String chat = versioned(Endpoint.CHAT_COMPLETIONS.path(), backend);
       return AnthropicChatBridge.translator(backend, model -> chat);
+    }
+  }
+
+  /**
+   * OpenAI Responses API clients ({@code /v1/responses}): the request goes upstream as sent (the
+   * model replaced when overridden), so what OpenAI keeps for the client (stored responses,
+   * {@code previous_response_id}, {@code conversation}, {@code background}) works unchanged;
+   * the answer, whole or as typed events, passes through while its usage is read.
+   */
+  @NonBlocking
+  @Extension
+  public static final class Responses extends TranslatorFactoryBase {
+    public Responses() {
+      super(SCHEMA, Endpoint.RESPONSES);
+    }
+
+    @Override
+    public Translator create(BackendTarget backend, String at) {
+      String path = versioned(Endpoint.RESPONSES.path(), backend);
+      return new ResponsesPassthroughTranslator(backend, model -> path);
     }
   }
 
