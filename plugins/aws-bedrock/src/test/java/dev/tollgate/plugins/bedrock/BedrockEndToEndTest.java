@@ -463,11 +463,15 @@ class BedrockEndToEndTest {
   }
 
   @Test
-  void anthropicClientsAreNotServed() throws Exception {
+  void anthropicClientsAreServedThroughConverse() throws Exception {
+    answers = r -> FakeBedrock.converseText("Hello", "end_turn", 3, 1);
     ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/messages",
         "{\"model\":\"" + MODEL + "\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
-    assertThat(r.status()).isEqualTo(400);
-    assertThat(bedrock.received()).isEmpty();
+    assertThat(r.status()).as(r.bodyText()).isEqualTo(200);
+    assertThat(bedrock.last().path()).endsWith("/converse");
+    JsonNode out = JSON.readTree(r.body());
+    assertThat(out.path("type").asText()).isEqualTo("message");
+    assertThat(out.path("content").get(0).path("type").asText()).isEqualTo("text");
   }
 
   private static byte[] delta(int index, String deltaJson) throws Exception {
