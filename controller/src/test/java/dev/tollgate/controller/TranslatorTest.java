@@ -203,4 +203,42 @@ class TranslatorTest {
         "other.yaml (AIGatewayRoute zz): spec.schema.name: is Anthropic but route.yaml (AIGatewayRoute chat) says OpenAI;"
             + " all routes of one gateway serve the same client API");
   }
+
+  @Test
+  void aRulesModelsReachTheGatewayConfigForTheModelList() throws Exception {
+    TestFiles.copyExamples(dir);
+    Files.writeString(dir.resolve("listed.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: listed}
+        spec:
+          rules: [{name: listed, modelPattern: "gpt-5.*", models: [gpt-5-mini, gpt-5], backendRefs: [{name: openai}]}]
+        """);
+    Translation t = translate();
+    GatewayConfig.Rule listed = t.gatewayConfig().rules().stream().filter(r -> r.name().equals("listed"))
+        .findFirst().orElseThrow();
+    assertThat(listed.models()).containsExactly("gpt-5-mini", "gpt-5");
+    assertThat(t.gatewayConfigYaml()).contains("gpt-5-mini");
+    GatewayConfig reread = ConfigParser.parse(t.gatewayConfigYaml());
+    assertThat(reread.rules().stream().filter(r -> r.name().equals("listed")).findFirst().orElseThrow().models())
+        .containsExactly("gpt-5-mini", "gpt-5");
+  }
+
+  @Test
+  void aListedModelTheRuleWouldNotServeIsNamed() throws Exception {
+    TestFiles.copyExamples(dir);
+    Files.writeString(dir.resolve("listed.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: listed}
+        spec:
+          rules: [{modelPattern: "gpt-5.*", models: [gpt-5, claude-x, gpt-5], backendRefs: [{name: openai}]}]
+        """);
+    var e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        dev.tollgate.controller.resource.InvalidResourcesException.class, this::translate);
+    assertThat(e.problems()).extracting(Object::toString).containsExactly(
+        "listed.yaml (AIGatewayRoute listed): spec.rules[0].models[1]: 'claude-x' does not match the rule's"
+            + " modelPattern 'gpt-5.*', so this rule would not serve it",
+        "listed.yaml (AIGatewayRoute listed): spec.rules[0].models[2]: 'gpt-5' is listed twice");
+  }
 }

@@ -40,6 +40,8 @@ public record AIGatewayRouteSpec(
    * @param retries      how Envoy retries a failed attempt, the next tier first (default: when the
    *                     backends have several priorities, each tier once)
    * @param outlierDetection when Envoy takes a failing backend out of this rule's rotation for a while
+   * @param models       the model names this rule serves, listed by {@code GET /v1/models} (a rule's
+   *                     exact {@code model} is listed anyway)
    */
   public record Rule(
       @JsonPropertyDescription("The rule's name in logs, metrics and policies (default: the route's name and the"
@@ -60,7 +62,10 @@ public record AIGatewayRouteSpec(
       Retries retries,
       @JsonPropertyDescription("When Envoy takes a failing backend out of this rule's rotation for a while; applies"
           + " to rules with retries or several priorities")
-      OutlierDetection outlierDetection) {
+      OutlierDetection outlierDetection,
+      @JsonPropertyDescription("Model names this rule serves, listed by GET /v1/models for clients to discover (a"
+          + " rule's exact model is listed anyway); each must match modelPattern")
+      List<String> models) {
   }
 
   /**

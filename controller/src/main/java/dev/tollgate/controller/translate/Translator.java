@@ -609,6 +609,7 @@ public final class Translator {
         headers.add(type.equals("Exact") ? HeaderMatch.exact(header, h.value())
             : HeaderMatch.regularExpression(header, h.value()));
       }
+      List<String> models = models(route, f + ".models", r);
       List<AIGatewayRouteSpec.BackendRef> refs = r.backendRefs() == null ? List.of() : r.backendRefs();
       if (refs.isEmpty()) {
         problems.add(new Problem(route.origin(), f + ".backendRefs", "a rule needs at least one backend"));
@@ -665,16 +666,47 @@ public final class Translator {
           warnings.add(route.origin() + ": " + f + ".outlierDetection: has no effect: it applies to the cluster of"
               + " a rule with retries or with backends of several priorities");
         }
-        return new Rule(name, headers, out, List.of());
+        return new Rule(name, headers, out, List.of(), Placement.ROUTER, models);
       }
       if (retries.attempts() == 1 && r.retries() != null) {
         warnings.add(route.origin() + ": " + f + ".retries: " + (r.retries().attempts() == null
             ? "the rule has one priority tier, so attempts defaults to 1 and nothing is retried; set attempts"
             : "attempts is 1, so nothing is retried"));
       }
-      Rule rule = new Rule(name, headers, out, List.of(), Placement.UPSTREAM);
+      Rule rule = new Rule(name, headers, out, List.of(), Placement.UPSTREAM, models);
       envoyRules.put(name, new EnvoyRule(name, rule.routeTarget(), members, retries, outlier));
       return rule;
+    }
+
+    /** A rule's {@code models}: each a model name, once, that the rule's model match routes to it. */
+    private List<String> models(Resource<AIGatewayRouteSpec> route, String f, AIGatewayRouteSpec.Rule r) {
+      List<String> models = r.models() == null ? List.of() : r.models();
+      java.util.regex.Pattern pattern = null;
+      if (r.modelPattern() != null) {
+        try {
+          pattern = java.util.regex.Pattern.compile(r.modelPattern());
+        } catch (java.util.regex.PatternSyntaxException e) {
+          // reported for modelPattern
+        }
+      }
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < models.size(); i++) {
+        String m = models.get(i);
+        String at = f + "[" + i + "]";
+        if (m == null || m.isBlank() || !m.equals(m.strip())) {
+          problems.add(new Problem(route.origin(), at, "must be a model name as clients send it, without spaces"
+              + " around it"));
+        } else if (!seen.add(m)) {
+          problems.add(new Problem(route.origin(), at, "'" + m + "' is listed twice"));
+        } else if (r.model() != null && !r.model().equals(m)) {
+          problems.add(new Problem(route.origin(), at, "'" + m + "' is not the rule's model '" + r.model()
+              + "', so this rule would not serve it"));
+        } else if (pattern != null && !pattern.matcher(m).matches()) {
+          problems.add(new Problem(route.origin(), at, "'" + m + "' does not match the rule's modelPattern '"
+              + r.modelPattern() + "', so this rule would not serve it"));
+        }
+      }
+      return models;
     }
 
     /** The rule's retries with their defaults; null after adding the problems found. */
