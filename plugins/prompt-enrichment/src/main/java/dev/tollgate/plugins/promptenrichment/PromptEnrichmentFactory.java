@@ -19,7 +19,8 @@ import java.util.Set;
 import org.pf4j.Extension;
 
 /**
- * Enrichment type {@code PromptEnrichment}, for chat completions and Anthropic messages:
+ * Enrichment type {@code PromptEnrichment}, for chat completions, OpenAI responses and Anthropic
+ * messages:
  * <pre>
  * - type: PromptEnrichment
  *   prepend: [{role: system, content: "Answer in French."}]
@@ -28,7 +29,9 @@ import org.pf4j.Extension;
  *   overrides: {max_tokens: 512}                                          # always set
  * </pre>
  * For Anthropic messages a {@code system} message goes into the top-level {@code system}
- * (joined with what is there). Defaults merge into objects the client sent, field by field; the
+ * (joined with what is there); for OpenAI responses a {@code system} or {@code developer} message
+ * goes into {@code instructions} (joined likewise) and the others become input messages (a string
+ * {@code input} becoming the user message it stands for). Defaults merge into objects the client sent, field by field; the
  * model cannot be set here (routing has already used it). A default or override is set only on
  * requests that accept it ({@link FieldFit}): {@code stream_options} only on streamed OpenAI
  * requests, fields of one client API only on its requests, none on embeddings.
@@ -62,6 +65,8 @@ public final class PromptEnrichmentFactory implements RequestEnricherFactory {
         addOpenAi(body, prepend, append);
       } else if (endpoint == Endpoint.MESSAGES) {
         addAnthropic(body, prepend, append);
+      } else if (endpoint == Endpoint.RESPONSES) {
+        addResponses(body, prepend, append);
       }
       mergeDefaults(body, fitting(defaults, endpoint, body));
       fitting(overrides, endpoint, body).fields()
@@ -101,6 +106,40 @@ public final class PromptEnrichmentFactory implements RequestEnricherFactory {
     messages.addAll(old);
     append.forEach(m -> messages.addObject().put("role", m.role()).put("content", m.content()));
     body.set("messages", messages);
+  }
+
+  private static void addResponses(ObjectNode body, List<Message> prepend, List<Message> append) {
+    if (prepend.isEmpty() && append.isEmpty()) {
+      return;
+    }
+    StringBuilder before = new StringBuilder();
+    StringBuilder after = new StringBuilder();
+    ArrayNode input = JSON.createArrayNode();
+    for (Message m : prepend) {
+      if (m.role().equals("system") || m.role().equals("developer")) {
+        before.append(m.content()).append("\n\n");
+      } else {
+        input.addObject().put("role", m.role()).put("content", m.content());
+      }
+    }
+    JsonNode old = body.get("input");
+    if (old != null && old.isTextual()) {
+      input.addObject().put("role", "user").put("content", old.asText());
+    } else if (old != null && old.isArray()) {
+      input.addAll((ArrayNode) old);
+    }
+    for (Message m : append) {
+      if (m.role().equals("system") || m.role().equals("developer")) {
+        after.append("\n\n").append(m.content());
+      } else {
+        input.addObject().put("role", m.role()).put("content", m.content());
+      }
+    }
+    body.set("input", input);
+    if (before.length() > 0 || after.length() > 0) {
+      String existing = body.path("instructions").isTextual() ? body.get("instructions").asText() : "";
+      body.put("instructions", (before + existing + after).strip());
+    }
   }
 
   private static void addAnthropic(ObjectNode body, List<Message> prepend, List<Message> append) {

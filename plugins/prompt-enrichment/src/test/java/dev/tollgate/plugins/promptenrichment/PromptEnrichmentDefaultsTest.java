@@ -70,4 +70,28 @@ class PromptEnrichmentDefaultsTest {
         "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false},\"messages\":[]}");
     assertThat(streamed.path("stream_options").path("include_usage").asBoolean()).as("the client's own value").isFalse();
   }
+
+  @Test
+  void aResponsesRequestGetsOnlyTheResponsesApisFieldsAndItsMessagesInInstructionsAndInput() throws Exception {
+    Map<String, Object> s = Map.of(
+        "prepend", java.util.List.of(Map.of("role", "system", "content", "Answer in French."),
+            Map.of("role", "user", "content", "Context: a ferry timetable.")),
+        "append", java.util.List.of(Map.of("role", "developer", "content", "Be brief.")),
+        "defaults", Map.of("temperature", 0.2, "max_tokens", 100, "stream_options", USAGE, "max_output_tokens", 64,
+            "seed", 7));
+    ObjectNode r = enrich(s, Endpoint.RESPONSES,
+        "{\"model\":\"m\",\"stream\":true,\"instructions\":\"You are a clerk.\",\"input\":\"When is the last boat?\"}");
+    assertThat(r.path("instructions").asText()).isEqualTo("Answer in French.\n\nYou are a clerk.\n\nBe brief.");
+    assertThat(r.path("input").toString()).isEqualTo("[{\"role\":\"user\",\"content\":\"Context: a ferry timetable.\"},"
+        + "{\"role\":\"user\",\"content\":\"When is the last boat?\"}]");
+    assertThat(r.path("temperature").asDouble()).isEqualTo(0.2);
+    assertThat(r.path("max_output_tokens").asInt()).isEqualTo(64);
+    assertThat(r.has("max_tokens")).as("the Responses API rejects max_tokens").isFalse();
+    assertThat(r.has("stream_options")).isFalse();
+    assertThat(r.has("seed")).isFalse();
+
+    ObjectNode chat = enrich(s, Endpoint.CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[]}");
+    assertThat(chat.has("max_output_tokens")).isFalse();
+    assertThat(chat.path("max_tokens").asInt()).isEqualTo(100);
+  }
 }
