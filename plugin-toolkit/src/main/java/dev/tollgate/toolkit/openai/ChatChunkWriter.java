@@ -75,6 +75,19 @@ public final class ChatChunkWriter {
     return chunk(choice, delta, null);
   }
 
+  /**
+   * Reasoning text for a choice, as {@code delta.reasoning_content} (see
+   * {@link dev.tollgate.toolkit.PivotExtensions}); nothing for empty text.
+   */
+  public byte[] reasoning(int choice, String text) {
+    if (text == null || text.isEmpty()) {
+      return new byte[0];
+    }
+    ObjectNode delta = JsonSupport.object();
+    delta.put(dev.tollgate.toolkit.PivotExtensions.REASONING_CONTENT, text);
+    return chunk(choice, delta, null);
+  }
+
   /** The start of tool call {@code index} of a choice, with its id, function name and first arguments. */
   public byte[] toolCall(int choice, int index, String callId, String name, String arguments) {
     ObjectNode delta = JsonSupport.object();

@@ -24,8 +24,12 @@ import java.util.Map;
 /**
  * An OpenAI chat completions client of a Claude host: a whole Anthropic {@code message} comes back
  * as a {@code chat.completion}, the Messages stream events as {@code chat.completion.chunk}s
- * (tool-use blocks get OpenAI tool-call indexes in the order they start; thinking, citations and
- * server-tool blocks have no place in a chat completion and are left out). An {@code error} event,
+ * (tool-use blocks get OpenAI tool-call indexes in the order they start). Thinking blocks become
+ * the message's {@code reasoning_content} (whole; {@code thinking_delta}s become
+ * {@code delta.reasoning_content}), never part of {@code content}; their signatures and redacted
+ * thinking, which chat clients cannot send back, are left out, as are citations and server-tool
+ * blocks. Usage: see {@link ClaudeAnswerExchange} (Anthropic does not count thinking tokens apart,
+ * so {@code reasoning_tokens} stays unreported). An {@code error} event,
  * or a stream that stops before {@code message_stop}, ends the stream with an OpenAI error chunk.
  */
 final class ChatExchange extends ClaudeAnswerExchange {
@@ -60,20 +64,23 @@ final class ChatExchange extends ClaudeAnswerExchange {
       throw new GatewayException(502, "server_error", "the upstream's answer is not an Anthropic message");
     }
     StringBuilder text = new StringBuilder();
+    StringBuilder thinking = new StringBuilder();
     List<ChatMessage.ToolCall> calls = new ArrayList<>();
     for (JsonNode block : message.path("content")) {
       switch (block.path("type").asText()) {
         case "text" -> text.append(block.path("text").asText(""));
+        case "thinking" -> thinking.append(block.path("thinking").asText(""));
         case "tool_use" -> calls.add(new ChatMessage.ToolCall(null, block.path("id").asText(), "function",
             new ChatMessage.FunctionCall(block.path("name").asText(),
                 JsonSupport.string(block.has("input") ? block.get("input") : JsonSupport.object()))));
         default -> {
-          // thinking and server-tool blocks
+          // redacted thinking and server-tool blocks
         }
       }
     }
     JsonNode content = text.length() > 0 || calls.isEmpty() ? TextNode.valueOf(text.toString()) : NullNode.getInstance();
-    ChatMessage answer = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null);
+    ChatMessage answer = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null)
+        .withReasoningContent(thinking.toString());
     ChatCompletionResponse completion = new ChatCompletionResponse(message.path("id").asText("msg"),
         "chat.completion", created, model(),
         List.of(new ChatCompletionResponse.Choice(0, answer, finishReason(message.path("stop_reason").asText(null)))),
@@ -117,6 +124,9 @@ final class ChatExchange extends ClaudeAnswerExchange {
       toolIndexByBlock.put(block, index);
       return chunks().toolCall(0, index, start.path("id").asText(), start.path("name").asText(), "");
     }
+    if (type.equals("thinking")) {
+      return chunks().reasoning(0, start.path("thinking").asText(""));
+    }
     String text = start.path("text").asText("");
     return type.equals("text") && !text.isEmpty() ? chunks().text(0, text) : NOTHING;
   }
@@ -124,12 +134,13 @@ final class ChatExchange extends ClaudeAnswerExchange {
   private byte[] delta(int block, JsonNode delta) {
     return switch (delta.path("type").asText()) {
       case "text_delta" -> chunks().text(0, delta.path("text").asText(""));
+      case "thinking_delta" -> chunks().reasoning(0, delta.path("thinking").asText(""));
       case "input_json_delta" -> {
         Integer index = toolIndexByBlock.get(block);
         String partial = delta.path("partial_json").asText("");
         yield index == null || partial.isEmpty() ? NOTHING : chunks().toolArguments(0, index, partial);
       }
-      default -> NOTHING; // thinking, signature and citation deltas
+      default -> NOTHING; // signature and citation deltas
     };
   }
 

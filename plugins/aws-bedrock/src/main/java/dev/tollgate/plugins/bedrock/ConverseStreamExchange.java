@@ -24,7 +24,8 @@ import software.amazon.awssdk.eventstream.MessageDecoder;
  * A ConverseStream exchange: the answer is a sequence of binary AWS event-stream frames, each one
  * event ({@code messageStart}, {@code contentBlockStart}, {@code contentBlockDelta},
  * {@code contentBlockStop}, {@code messageStop}, {@code metadata}) or an exception. Each event
- * becomes zero or one OpenAI {@code chat.completion.chunk}; an exception becomes an OpenAI error
+ * becomes zero or one OpenAI {@code chat.completion.chunk} (reasoning deltas as
+ * {@code delta.reasoning_content}); an exception becomes an OpenAI error
  * event; the stream always ends with {@code data: [DONE]}. A stream that ends before
  * {@code messageStop} (the connection dropped) ends with an error event first, so the client
  * cannot take it for the whole answer ({@code metadata}, which follows {@code messageStop}, may
@@ -124,7 +125,11 @@ final class ConverseStreamExchange extends AbstractExchange {
         if (d.has("text")) {
           yield chunks.text(0, d.get("text").asText());
         }
-        // reasoning and citation deltas have no OpenAI counterpart
+        if (d.has("reasoningContent")) {
+          // reasoning text as reasoning_content; its signature and redacted content are left out
+          yield chunks.reasoning(0, d.get("reasoningContent").path("text").asText(""));
+        }
+        // citation deltas have no OpenAI counterpart
         yield d.has("toolUse") && index != null ? chunks.toolArguments(0, index, d.get("toolUse").path("input").asText(""))
             : NOTHING;
       }

@@ -35,7 +35,7 @@ import org.pf4j.Extension;
 @Extension
 public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
   /** Characters safe in a Vertex path segment; anything else would change the URL's meaning. */
-  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
+  static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
   private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]+");
 
   private final PlatformServices platform;
@@ -70,7 +70,7 @@ public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
   }
 
   /** {@code /{version}/projects/{project}/locations/{region}/publishers/google/models/}. */
-  private static String modelsPath(BackendTarget backend, String versionField) throws InvalidConfigException {
+  static String modelsPath(BackendTarget backend, String versionField) throws InvalidConfigException {
     Settings s = backend.settings();
     s.allowOnly(Set.of("project", "region"));
     String project = s.string("project");
