@@ -30,7 +30,9 @@ import org.pf4j.Extension;
  * <ul>
  *   <li>request: {@code input} (a string or an array of strings; token-id arrays are a 400, Vertex
  *       takes text) → {@code instances[].content}; {@code dimensions} →
- *       {@code parameters.outputDimensionality}; {@code encoding_format} float or base64;</li>
+ *       {@code parameters.outputDimensionality}; {@code encoding_format} float or base64; the
+ *       non-standard {@code task_type} (e.g. {@code RETRIEVAL_QUERY}; OpenAI has none) →
+ *       {@code instances[].task_type};</li>
  *   <li>answer: {@code predictions[i].embeddings.values} → {@code data[i].embedding} (base64: the
  *       little-endian float32 bytes, as OpenAI encodes them), the sum of
  *       {@code predictions[].embeddings.statistics.token_count} → {@code usage.prompt_tokens} and
@@ -91,7 +93,16 @@ public final class GeminiEmbeddings extends TranslatorFactoryBase {
   static ObjectNode toPredict(List<String> texts, JsonNode openAi) throws GatewayException {
     ObjectNode body = JsonSupport.object();
     ArrayNode instances = body.putArray("instances");
-    texts.forEach(t -> instances.addObject().put("content", t));
+    JsonNode taskType = openAi.get("task_type");
+    if (taskType != null && !taskType.isNull() && (!taskType.isTextual() || taskType.asText().isBlank())) {
+      throw GatewayException.badRequest("task_type must be a Vertex AI embedding task type such as RETRIEVAL_QUERY");
+    }
+    for (String t : texts) {
+      ObjectNode instance = instances.addObject().put("content", t);
+      if (taskType != null && !taskType.isNull()) {
+        instance.put("task_type", taskType.asText());
+      }
+    }
     if (openAi.hasNonNull("dimensions")) {
       JsonNode d = openAi.get("dimensions");
       if (!d.canConvertToInt() || d.asInt() < 1) {

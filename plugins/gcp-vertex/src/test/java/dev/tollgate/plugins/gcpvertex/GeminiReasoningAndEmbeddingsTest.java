@@ -128,6 +128,16 @@ class GeminiReasoningAndEmbeddingsTest {
   }
 
   @Test
+  void aTaskTypeGoesOnEveryInstance() throws Exception {
+    Translator.Exchange ex = embeddings("{\"model\":\"text-embedding-005\",\"input\":[\"a\",\"b\"],"
+        + "\"task_type\":\"RETRIEVAL_QUERY\"}");
+    assertThat(JSON.readTree(ex.request().body()).toString()).isEqualTo("{\"instances\":["
+        + "{\"content\":\"a\",\"task_type\":\"RETRIEVAL_QUERY\"},{\"content\":\"b\",\"task_type\":\"RETRIEVAL_QUERY\"}]}");
+    assertThatThrownBy(() -> embeddings("{\"model\":\"text-embedding-005\",\"input\":\"a\",\"task_type\":3}"))
+        .hasMessageContaining("task_type");
+  }
+
+  @Test
   void base64EmbeddingsAreLittleEndianFloats() throws Exception {
     Translator.Exchange ex = embeddings("{\"model\":\"text-embedding-005\",\"input\":\"Hi\",\"encoding_format\":\"base64\"}");
     ex.onResponseHeaders(200, Headers.of("content-type", "application/json"));
