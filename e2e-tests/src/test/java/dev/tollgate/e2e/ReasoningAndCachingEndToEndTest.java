@@ -126,7 +126,8 @@ class ReasoningAndCachingEndToEndTest {
     Streamed s = streamed(r);
     assertThat(s.reasoning).isEqualTo("Six times seven.");
     assertThat(s.content).isEqualTo("42");
-    assertThat(r.bodyText()).doesNotContain("FakeSignature").endsWith("data: [DONE]\n\n");
+    assertThat(r.bodyText()).contains("\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"Six times seven.\","
+        + "\"signature\":\"ErcBCkgIBRABGAIiQFakeSignature\"}]").endsWith("data: [DONE]\n\n");
     assertThat(r.metadataNumber(NS, "llm_output_token")).isEqualTo(20);
   }
 

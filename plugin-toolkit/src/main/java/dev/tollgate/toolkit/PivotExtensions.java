@@ -33,6 +33,13 @@ package dev.tollgate.toolkit;
  *       {@code reasoningContent}, Gemini thought parts), never mixed into {@code content}. This is
  *       the extension DeepSeek, vLLM and LiteLLM write; OpenAI's schemas allow additional
  *       properties there. Read back by {@code AnthropicChatBridge} into {@code thinking} blocks.</li>
+ *   <li>{@value #THINKING_BLOCKS} in {@code choices[].message} (LiteLLM's convention): the provider's
+ *       reasoning blocks with what it needs to accept them back, {@code {"type":"thinking",
+ *       "thinking":..,"signature":..}} or {@code {"type":"redacted_thinking","data":..}}. Streamed,
+ *       each block comes whole in one {@code delta.thinking_blocks} once its signature came (its text
+ *       having streamed as {@code reasoning_content}). Sent back on an assistant message of a later
+ *       request, they become Anthropic thinking blocks or Converse {@code reasoningContent} blocks
+ *       (Claude requires them before a tool result when thinking is on); Gemini ignores them.</li>
  *   <li>{@code usage.prompt_tokens_details.cache_write_tokens} (in OpenAI's usage schema): prompt
  *       tokens written to the cache; {@code cached_tokens} those read from it; both are part of
  *       {@code prompt_tokens}. {@code completion_tokens_details.reasoning_tokens}: the part of
@@ -46,6 +53,7 @@ public final class PivotExtensions {
   public static final String CACHED_CONTENT = "cached_content";
   public static final String CACHED_CONTENT_CAMEL = "cachedContent";
   public static final String REASONING_CONTENT = "reasoning_content";
+  public static final String THINKING_BLOCKS = "thinking_blocks";
   /** The standard chat field the extensions refine. */
   public static final String REASONING_EFFORT = "reasoning_effort";
 

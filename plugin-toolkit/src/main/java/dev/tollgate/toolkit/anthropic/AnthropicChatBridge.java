@@ -100,8 +100,9 @@ public final class AnthropicChatBridge {
    * {@link PivotExtensions} fields: {@code thinking} (top level, as the client sent it) and
    * {@code cache_control} (on the text, image and document parts it marks; a marked system block
    * keeps the system as an array of text parts; a marked tool_result or assistant block marks
-   * its chat message; a marked tool marks the chat tool). Thinking blocks in the history are
-   * dropped either way.
+   * its chat message; a marked tool marks the chat tool) and the history's thinking and
+   * redacted_thinking blocks (as the assistant message's {@code thinking_blocks}, which Claude
+   * needs back with tool results). The plain dialect drops thinking blocks.
    */
   public static ObjectNode toChatRequest(JsonNode req, String model, Dialect dialect) throws GatewayException {
     boolean ext = dialect == Dialect.TOLLGATE;
@@ -284,6 +285,7 @@ public final class AnthropicChatBridge {
     StringBuilder text = new StringBuilder();
     ArrayNode calls = JsonSupport.MAPPER.createArrayNode();
     JsonNode marker = null;
+    ArrayNode thinkingBlocks = JsonSupport.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       if (b.hasNonNull(PivotExtensions.CACHE_CONTROL)) {
@@ -298,7 +300,10 @@ public final class AnthropicChatBridge {
               .put("arguments", JsonSupport.string(b.has("input") ? b.get("input") : JsonSupport.object()));
         }
         case "thinking", "redacted_thinking" -> {
-          // chat completions cannot carry them back
+          if (ext) {
+            thinkingBlocks.add(b.deepCopy());
+          }
+          // plain chat completions cannot carry them back
         }
         default -> throw GatewayException.badRequest(at + ".content." + j + ".type: '" + b.path("type").asText()
             + "' cannot be sent to an OpenAI-compatible backend");
@@ -315,6 +320,9 @@ public final class AnthropicChatBridge {
     }
     if (ext && marker != null) {
       msg.set(PivotExtensions.CACHE_CONTROL, marker.deepCopy());
+    }
+    if (!thinkingBlocks.isEmpty()) {
+      msg.set(PivotExtensions.THINKING_BLOCKS, thinkingBlocks);
     }
   }
 
@@ -388,8 +396,9 @@ public final class AnthropicChatBridge {
   }
 
   /**
-   * An Anthropic {@code message} for a {@code chat.completion}: {@code reasoning_content} as a
-   * leading {@code thinking} block (its {@code signature} empty: chat carries none), text and tool
+   * An Anthropic {@code message} for a {@code chat.completion}: the {@code thinking_blocks} (with
+   * their signatures) as leading thinking blocks, or else {@code reasoning_content} as one
+   * {@code thinking} block (its {@code signature} empty: nothing signed it), text and tool
    * calls as content blocks, the finish reason as {@code stop_reason}, the usage converted.
    *
    * @param fallbackModel the model to report when the completion names none
@@ -404,7 +413,17 @@ public final class AnthropicChatBridge {
     JsonNode choice = completion.path("choices").path(0);
     JsonNode msg = choice.path("message");
     String reasoning = msg.path(PivotExtensions.REASONING_CONTENT).asText("");
-    if (!reasoning.isEmpty()) {
+    JsonNode thinkingBlocks = msg.path(PivotExtensions.THINKING_BLOCKS);
+    if (thinkingBlocks.isArray() && !thinkingBlocks.isEmpty()) {
+      for (JsonNode b : thinkingBlocks) {
+        if ("redacted_thinking".equals(b.path("type").asText())) {
+          content.addObject().put("type", "redacted_thinking").put("data", b.path("data").asText(""));
+        } else {
+          content.addObject().put("type", "thinking").put("thinking", b.path("thinking").asText(""))
+              .put("signature", b.path("signature").asText(""));
+        }
+      }
+    } else if (!reasoning.isEmpty()) {
       content.addObject().put("type", "thinking").put("thinking", reasoning).put("signature", "");
     }
     String text = msg.path("content").isTextual() ? msg.path("content").asText() : "";

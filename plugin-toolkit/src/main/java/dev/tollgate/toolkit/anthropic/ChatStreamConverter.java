@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * Converts one stream of OpenAI {@code chat.completion.chunk}s into Anthropic Messages stream
  * events: {@code message_start} on the first chunk, a {@code thinking} ({@code reasoning_content}
- * deltas, as {@code thinking_delta}s; its {@code signature} empty, since chat carries none),
+ * deltas, as {@code thinking_delta}s, then a {@code signature_delta} when a
+ * {@code delta.thinking_blocks} block brings the signature; its start's {@code signature} empty),
+ * {@code redacted_thinking} (a redacted block of {@code delta.thinking_blocks}),
  * {@code text} or {@code tool_use} content block per run of deltas, then {@code message_delta} (stop reason, usage) and
  * {@code message_stop} at {@code [DONE]} or, for upstreams that omit it, at {@link #finish()} after
  * a chunk with a {@code finish_reason}. A stream that ends before either (the upstream's
@@ -101,6 +103,26 @@ public final class ChatStreamConverter {
         ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
         e.putObject("delta").put("type", "thinking_delta").put("thinking", reasoning);
         emit(out, e);
+      }
+      for (JsonNode b : delta.path(PivotExtensions.THINKING_BLOCKS)) {
+        if ("redacted_thinking".equals(b.path("type").asText())) {
+          open(out, JsonSupport.object().put("type", "redacted_thinking").put("data", b.path("data").asText("")));
+          close(out);
+          continue;
+        }
+        if (openBlock < 0 || !openType.equals("thinking")) {
+          open(out, JsonSupport.object().put("type", "thinking").put("thinking", "").put("signature", ""));
+          String thinking = b.path("thinking").asText("");
+          if (!thinking.isEmpty()) {
+            ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
+            e.putObject("delta").put("type", "thinking_delta").put("thinking", thinking);
+            emit(out, e);
+          }
+        }
+        ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
+        e.putObject("delta").put("type", "signature_delta").put("signature", b.path("signature").asText(""));
+        emit(out, e);
+        close(out);
       }
       String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
       if (!text.isEmpty()) {

@@ -37,8 +37,10 @@ class ReasoningAndCacheBridgeTest {
     JsonNode user = chat.path("messages").get(1);
     assertThat(user.path("content")).as("a marked single text block stays a part, so the marker has a place")
         .isEqualTo(JSON.readTree("[{\"type\":\"text\",\"text\":\"Read this.\",\"cache_control\":{\"type\":\"ephemeral\"}}]"));
-    assertThat(chat.path("messages").get(2).path("content").asText()).as("thinking blocks of the history are dropped")
-        .isEqualTo("Done.");
+    assertThat(chat.path("messages").get(2).path("content").asText()).isEqualTo("Done.");
+    assertThat(chat.path("messages").get(2).path("thinking_blocks").toString())
+        .as("the history's thinking blocks go back signed").isEqualTo(
+            "[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"sig\"}]");
     assertThat(chat.path("tools").get(0).path("cache_control"))
         .isEqualTo(JSON.readTree("{\"type\":\"ephemeral\",\"ttl\":\"1h\"}"));
   }
@@ -47,7 +49,7 @@ class ReasoningAndCacheBridgeTest {
   void theStandardDialectStaysPlainChatForOpenAi() throws Exception {
     ObjectNode chat = AnthropicChatBridge.toChatRequest(JSON.readTree(MESSAGES), "gpt");
     assertThat(chat.has("thinking")).isFalse();
-    assertThat(chat.toString()).doesNotContain("cache_control");
+    assertThat(chat.toString()).doesNotContain("cache_control").doesNotContain("thinking_blocks");
     assertThat(chat.path("messages").get(0).path("content").asText()).isEqualTo("You are terse.\nA long manual ...");
     assertThat(chat.path("messages").get(1).path("content").asText()).isEqualTo("Read this.");
   }

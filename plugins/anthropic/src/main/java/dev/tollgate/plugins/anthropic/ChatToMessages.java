@@ -35,6 +35,8 @@ import java.util.List;
  *       client limit an effort's budget is cut to half of it (at least 1024, else 400), an explicit
  *       budget that does not fit is a 400. Anthropic allows no temperature other than 1, no
  *       {@code top_p} below 0.95 and no forced tool use with thinking: those are 400s.</li>
+ *   <li>an assistant message's {@code thinking_blocks} (LiteLLM's extension, as Tollgate's chat
+ *       answers carry them) go back as its leading thinking / redacted_thinking blocks;</li>
  *   <li>{@code cache_control} (LiteLLM's extension, Anthropic's shape) on a content part stays on
  *       its block; on a message or a tool it goes on the message's last block, or on the tool; a
  *       marked system message keeps {@code system} as an array of blocks.</li>
@@ -266,11 +268,45 @@ final class ChatToMessages {
   }
 
   private static ArrayNode assistantBlocks(JsonNode m, String at) throws GatewayException {
-    ArrayNode blocks = contentBlocks(m.get("content"), at, false);
+    ArrayNode blocks = thinkingBlocks(m, at);
+    blocks.addAll(contentBlocks(m.get("content"), at, false));
     for (ChatToolCalls.Call call : ChatToolCalls.read(m, at, true)) {
       ObjectNode use = blocks.addObject();
       use.put("type", "tool_use").put("id", call.id()).put("name", call.name());
       use.set("input", call.arguments());
+    }
+    return blocks;
+  }
+
+  /** An assistant message's {@code thinking_blocks} (the extension), as the Anthropic blocks they were. */
+  private static ArrayNode thinkingBlocks(JsonNode m, String at) throws GatewayException {
+    ArrayNode blocks = JsonSupport.MAPPER.createArrayNode();
+    JsonNode given = m.get("thinking_blocks");
+    if (given == null || given.isNull()) {
+      return blocks;
+    }
+    if (!given.isArray()) {
+      throw GatewayException.badRequest(at + ".thinking_blocks must be an array of thinking blocks");
+    }
+    for (int i = 0; i < given.size(); i++) {
+      JsonNode b = given.get(i);
+      String where = at + ".thinking_blocks[" + i + "]";
+      switch (b.path("type").asText("")) {
+        case "thinking" -> {
+          if (!b.path("thinking").isTextual() || !b.path("signature").isTextual()) {
+            throw GatewayException.badRequest(where + " needs thinking and signature strings");
+          }
+          blocks.addObject().put("type", "thinking").put("thinking", b.get("thinking").asText())
+              .put("signature", b.get("signature").asText());
+        }
+        case "redacted_thinking" -> {
+          if (!b.path("data").isTextual()) {
+            throw GatewayException.badRequest(where + " needs a data string");
+          }
+          blocks.addObject().put("type", "redacted_thinking").put("data", b.get("data").asText());
+        }
+        default -> throw GatewayException.badRequest(where + ".type must be thinking or redacted_thinking");
+      }
     }
     return blocks;
   }

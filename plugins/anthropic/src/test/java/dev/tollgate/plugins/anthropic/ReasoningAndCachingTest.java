@@ -80,6 +80,26 @@ class ReasoningAndCachingTest {
         + "\"cache_control\":{\"type\":\"persistent\"}}]}")).hasMessageContaining("messages[0].cache_control");
   }
 
+  @Test
+  void thinkingBlocksSentBackPrecedeTheAssistantsText() throws Exception {
+    ObjectNode out = convert("""
+        {"reasoning_effort":"low","messages":[{"role":"user","content":"Weather?"},
+          {"role":"assistant","content":null,"reasoning_content":"Need the tool.",
+           "thinking_blocks":[{"type":"thinking","thinking":"Need the tool.","signature":"sig-1"},
+                              {"type":"redacted_thinking","data":"EmwK"}],
+           "tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"weather","arguments":"{}"}}]},
+          {"role":"tool","tool_call_id":"toolu_1","content":"sunny"}],
+         "tools":[{"type":"function","function":{"name":"weather"}}]}""");
+    JsonNode assistant = out.path("messages").get(1).path("content");
+    assertThat(assistant.get(0).toString())
+        .isEqualTo("{\"type\":\"thinking\",\"thinking\":\"Need the tool.\",\"signature\":\"sig-1\"}");
+    assertThat(assistant.get(1).toString()).isEqualTo("{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"}");
+    assertThat(assistant.get(2).path("type").asText()).isEqualTo("tool_use");
+    assertThatThrownBy(() -> convert("{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
+        + "\"content\":\"b\",\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"x\"}]}]}"))
+        .hasMessageContaining("messages[1].thinking_blocks[0]");
+  }
+
   private static final String THINKING_MESSAGE = """
       {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[
         {"type":"thinking","thinking":"Six times seven.","signature":"EqQBsig"},
@@ -95,7 +115,10 @@ class ReasoningAndCachingTest {
     JsonNode message = out.path("choices").get(0).path("message");
     assertThat(message.path("content").asText()).isEqualTo("42");
     assertThat(message.path("reasoning_content").asText()).isEqualTo("Six times seven.");
-    assertThat(out.toString()).doesNotContain("EqQBsig").doesNotContain("EmwKAhgB");
+    assertThat(message.path("thinking_blocks").toString()).as("signed and redacted blocks, to send back").isEqualTo(
+        "[{\"type\":\"thinking\",\"thinking\":\"Six times seven.\",\"signature\":\"EqQBsig\"},"
+            + "{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"}]");
+    assertThat(message.path("content").asText()).doesNotContain("Six");
     assertThat(JSON.readTree(out.path("usage").toString())).isEqualTo(JSON.readTree("""
         {"prompt_tokens":5010,"completion_tokens":120,"total_tokens":5130,
          "prompt_tokens_details":{"cached_tokens":3000,"cache_write_tokens":2000}}"""));
@@ -151,6 +174,10 @@ class ReasoningAndCachingTest {
     }
     assertThat(reasoning.toString()).isEqualTo("Six times seven.");
     assertThat(content.toString()).isEqualTo("42");
+    List<String> blocks = chunks.stream().map(c -> c.path("choices").path(0).path("delta").path("thinking_blocks"))
+        .filter(JsonNode::isArray).map(JsonNode::toString).toList();
+    assertThat(blocks).as("the whole block once its signature came").containsExactly(
+        "[{\"type\":\"thinking\",\"thinking\":\"Six times seven.\",\"signature\":\"EqQBsig\"}]");
     JsonNode usage = chunks.get(chunks.size() - 1).path("usage");
     assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(5010);
     assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(3000);

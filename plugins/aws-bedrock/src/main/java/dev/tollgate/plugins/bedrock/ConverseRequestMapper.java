@@ -35,6 +35,8 @@ import java.util.Map;
  *   <li>Amazon Nova models (the id contains {@code nova}): {@code reasoningConfig: {type: enabled,
  *       maxReasoningEffort: low|medium|high}} (from the effort, or from the thinking budget).</li>
  *   <li>Other models: reasoning is a 400 naming the models that can.</li>
+ *   <li>an assistant message's {@code thinking_blocks} → leading {@code reasoningContent} blocks
+ *       (text and signature, or redacted content), which Claude needs back with tool results;</li>
  *   <li>{@code cache_control} on a content part, message or tool → a
  *       {@code {"cachePoint":{"type":"default"}}} block after the marked content: in the turn's
  *       content, in {@code system} (after the marked system message's text) or in
@@ -294,7 +296,7 @@ final class ConverseRequestMapper {
   }
 
   private static ArrayNode assistantContent(JsonNode m, String where) throws GatewayException {
-    ArrayNode out = JsonSupport.MAPPER.createArrayNode();
+    ArrayNode out = reasoningBlocks(m, where);
     addText(out, textOf(m.get("content"), where));
     if (!out.isEmpty() && anyPartMarked(m.get("content"), where)) {
       out.add(cachePoint());
@@ -304,6 +306,43 @@ final class ConverseRequestMapper {
       toolUse.put("toolUseId", call.id());
       toolUse.put("name", call.name());
       toolUse.set("input", call.arguments());
+    }
+    return out;
+  }
+
+  /**
+   * An assistant message's {@code thinking_blocks} (the extension, as Tollgate's chat answers carry
+   * them) as Converse {@code reasoningContent} blocks: text with its signature, or redacted content.
+   */
+  private static ArrayNode reasoningBlocks(JsonNode m, String where) throws GatewayException {
+    ArrayNode out = JsonSupport.MAPPER.createArrayNode();
+    JsonNode given = m.get("thinking_blocks");
+    if (given == null || given.isNull()) {
+      return out;
+    }
+    if (!given.isArray()) {
+      throw GatewayException.badRequest(where + ".thinking_blocks must be an array of thinking blocks");
+    }
+    for (int i = 0; i < given.size(); i++) {
+      JsonNode b = given.get(i);
+      String at = where + ".thinking_blocks[" + i + "]";
+      ObjectNode rc = out.addObject().putObject("reasoningContent");
+      switch (b.path("type").asText("")) {
+        case "thinking" -> {
+          if (!b.path("thinking").isTextual() || !b.path("signature").isTextual()) {
+            throw GatewayException.badRequest(at + " needs thinking and signature strings");
+          }
+          rc.putObject("reasoningText").put("text", b.get("thinking").asText())
+              .put("signature", b.get("signature").asText());
+        }
+        case "redacted_thinking" -> {
+          if (!b.path("data").isTextual()) {
+            throw GatewayException.badRequest(at + " needs a data string");
+          }
+          rc.put("redactedContent", b.get("data").asText());
+        }
+        default -> throw GatewayException.badRequest(at + ".type must be thinking or redacted_thinking");
+      }
     }
     return out;
   }

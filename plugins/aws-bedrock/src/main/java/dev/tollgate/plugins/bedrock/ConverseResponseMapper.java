@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.toolkit.JsonSupport;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.toolkit.openai.ChatChunkWriter;
 import dev.tollgate.toolkit.openai.ChatCompletionResponse;
 import dev.tollgate.toolkit.openai.ChatMessage;
 import dev.tollgate.toolkit.openai.Usage;
@@ -13,7 +15,8 @@ import java.util.List;
 
 /**
  * Bedrock Converse answers in OpenAI terms: the whole message (text as {@code content},
- * {@code reasoningContent.reasoningText.text} as the {@code reasoning_content} extension, tool
+ * {@code reasoningContent.reasoningText.text} as the {@code reasoning_content} extension, the
+ * reasoning blocks with their signatures (and redacted ones) as {@code thinking_blocks}, tool
  * uses as tool calls), stop reasons and token usage. Stateless.
  */
 final class ConverseResponseMapper {
@@ -24,13 +27,23 @@ final class ConverseResponseMapper {
   static JsonNode toChatCompletion(JsonNode converse, String id, long created, String model) {
     StringBuilder text = new StringBuilder();
     StringBuilder reasoning = new StringBuilder();
+    List<ObjectNode> thinkingBlocks = new ArrayList<>();
     List<ChatMessage.ToolCall> calls = new ArrayList<>();
     for (JsonNode block : converse.path("output").path("message").path("content")) {
       if (block.has("text")) {
         text.append(block.get("text").asText());
       } else if (block.has("reasoningContent")) {
-        // its signature and redacted content have no place in chat: only the text is kept
-        reasoning.append(block.path("reasoningContent").path("reasoningText").path("text").asText(""));
+        JsonNode rc = block.get("reasoningContent");
+        if (rc.has("redactedContent")) {
+          thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(null, null, rc.path("redactedContent").asText("")));
+        } else {
+          String thought = rc.path("reasoningText").path("text").asText("");
+          reasoning.append(thought);
+          if (rc.path("reasoningText").hasNonNull("signature")) {
+            thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(thought,
+                rc.path("reasoningText").path("signature").asText(), null));
+          }
+        }
       } else if (block.has("toolUse")) {
         JsonNode use = block.get("toolUse");
         JsonNode input = use.get("input");
@@ -42,7 +55,7 @@ final class ConverseResponseMapper {
     }
     JsonNode content = text.isEmpty() && !calls.isEmpty() ? NullNode.instance : TextNode.valueOf(text.toString());
     ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null)
-        .withReasoningContent(reasoning.toString());
+        .withReasoningContent(reasoning.toString()).withThinkingBlocks(thinkingBlocks);
     TokenUsage usage = usage(converse.get("usage"));
     ChatCompletionResponse completion = new ChatCompletionResponse(id, "chat.completion", created, model,
         List.of(new ChatCompletionResponse.Choice(0, message, finishReason(converse.path("stopReason").asText(null)))),

@@ -85,6 +85,23 @@ class ConverseReasoningAndCachingTest {
   }
 
   @Test
+  void thinkingBlocksSentBackBecomeReasoningContentBlocks() throws Exception {
+    ObjectNode out = converse("""
+        {"reasoning_effort":"low","messages":[{"role":"user","content":"Weather?"},
+          {"role":"assistant","content":null,
+           "thinking_blocks":[{"type":"thinking","thinking":"Need the tool.","signature":"sig-1"},
+                              {"type":"redacted_thinking","data":"EmwK"}],
+           "tool_calls":[{"id":"t1","type":"function","function":{"name":"weather","arguments":"{}"}}]},
+          {"role":"tool","tool_call_id":"t1","content":"sunny"}],
+         "tools":[{"type":"function","function":{"name":"weather"}}]}""", CLAUDE);
+    JsonNode assistant = out.path("messages").get(1).path("content");
+    assertThat(assistant.get(0).toString()).isEqualTo(
+        "{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Need the tool.\",\"signature\":\"sig-1\"}}}");
+    assertThat(assistant.get(1).toString()).isEqualTo("{\"reasoningContent\":{\"redactedContent\":\"EmwK\"}}");
+    assertThat(assistant.get(2).has("toolUse")).isTrue();
+  }
+
+  @Test
   void wholeReasoningContentBecomesReasoningContentNotContent() throws Exception {
     JsonNode converse = JSON.readTree("""
         {"output":{"message":{"role":"assistant","content":[
@@ -95,7 +112,8 @@ class ConverseReasoningAndCachingTest {
     JsonNode message = out.path("choices").get(0).path("message");
     assertThat(message.path("content").asText()).isEqualTo("42");
     assertThat(message.path("reasoning_content").asText()).isEqualTo("Six times seven.");
-    assertThat(out.toString()).doesNotContain("sig-1");
+    assertThat(message.path("thinking_blocks").toString())
+        .isEqualTo("[{\"type\":\"thinking\",\"thinking\":\"Six times seven.\",\"signature\":\"sig-1\"}]");
   }
 
   @Test
@@ -130,6 +148,7 @@ class ConverseReasoningAndCachingTest {
     }
     assertThat(reasoning.toString()).isEqualTo("Six times seven.");
     assertThat(content.toString()).isEqualTo("42");
-    assertThat(new String(out, StandardCharsets.UTF_8)).doesNotContain("sig-1");
+    assertThat(new String(out, StandardCharsets.UTF_8)).contains(
+        "\"delta\":{\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"Six times seven.\",\"signature\":\"sig-1\"}]}");
   }
 }

@@ -58,11 +58,28 @@ class MessagesPivotReasoningTest {
     ex.onResponseHeaders(200, Headers.of("content-type", "application/json"));
     byte[] answer = FakeBedrock.converseReasoning("Six times seven is 42.", "42", 12, 30, 2000, 500).pieces().get(0);
     JsonNode message = JSON.readTree(ex.onResponseBody(answer, true));
-    assertThat(message.path("content").toString()).isEqualTo(
-        "[{\"type\":\"thinking\",\"thinking\":\"Six times seven is 42.\",\"signature\":\"\"},{\"type\":\"text\",\"text\":\"42\"}]");
+    assertThat(message.path("content").toString()).as("the provider's signature reaches the Messages client").isEqualTo(
+        "[{\"type\":\"thinking\",\"thinking\":\"Six times seven is 42.\",\"signature\":\"ErcBCkgIBRABGAIiQFakeSignature\"},"
+            + "{\"type\":\"text\",\"text\":\"42\"}]");
     assertThat(JSON.readTree(message.path("usage").toString())).isEqualTo(JSON.readTree(
         "{\"input_tokens\":12,\"cache_creation_input_tokens\":500,\"cache_read_input_tokens\":2000,\"output_tokens\":30}"));
     assertThat(ex.usage()).isEqualTo(new TokenUsage(2512, 30, 2542, 2000, 0, 500));
+  }
+
+  @Test
+  void thinkingBlocksOfTheHistoryGoBackToConverseSigned() throws Exception {
+    Translator.Exchange ex = pivot("""
+        {"model":"%s","max_tokens":9000,"thinking":{"type":"enabled","budget_tokens":3000},
+         "tools":[{"name":"weather","input_schema":{"type":"object"}}],
+         "messages":[{"role":"user","content":"Weather?"},
+          {"role":"assistant","content":[{"type":"thinking","thinking":"Need the tool.","signature":"sig-1"},
+            {"type":"tool_use","id":"toolu_1","name":"weather","input":{}}]},
+          {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"sunny"}]}]}"""
+        .formatted(MODEL));
+    JsonNode assistant = JSON.readTree(ex.request().body()).path("messages").get(1).path("content");
+    assertThat(assistant.get(0).toString()).isEqualTo(
+        "{\"reasoningContent\":{\"reasoningText\":{\"text\":\"Need the tool.\",\"signature\":\"sig-1\"}}}");
+    assertThat(assistant.get(1).has("toolUse")).isTrue();
   }
 
   @Test
@@ -73,6 +90,7 @@ class MessagesPivotReasoningTest {
     String sse = new String(ex.onResponseBody(frames, true), StandardCharsets.UTF_8);
     assertThat(sse).contains("\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}")
         .contains("{\"type\":\"thinking_delta\",\"thinking\":\"Six times\"}")
+        .contains("{\"type\":\"signature_delta\",\"signature\":\"ErcBCkgIBRABGAIiQFakeSignature\"}")
         .contains("{\"type\":\"text_delta\",\"text\":\"42\"}")
         .contains("event: message_stop");
     assertThat(sse.indexOf("thinking_delta")).isLessThan(sse.indexOf("text_delta"));
