@@ -287,4 +287,40 @@ public final class FakeAnthropic {
       return Answer.json(200, "{\"input_tokens\":" + tokens + "}");
     };
   }
+
+  /**
+   * An extended-thinking answer in the shape of Anthropic's documented example: a thinking block
+   * (thinking deltas, then its signature delta), then a text block; the usage with prompt-cache
+   * reads and writes (Anthropic's {@code input_tokens} excludes them).
+   */
+  public static Script thinking(String model, String thinking, String text, int inputTokens, int cacheRead,
+                                int cacheWrite, int outputTokens) {
+    String usage = "{\"input_tokens\":" + inputTokens + ",\"cache_creation_input_tokens\":" + cacheWrite
+        + ",\"cache_read_input_tokens\":" + cacheRead + ",\"output_tokens\":%d}";
+    String signature = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+    String message = "{\"id\":\"msg_01ThinkingExample\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\""
+        + model + "\",\"content\":[{\"type\":\"thinking\",\"thinking\":" + quote(thinking) + ",\"signature\":\""
+        + signature + "\"},{\"type\":\"text\",\"text\":" + quote(text) + "}],\"stop_reason\":\"end_turn\","
+        + "\"stop_sequence\":null,\"usage\":" + usage.formatted(outputTokens) + "}";
+    int mid = thinking.length() / 2;
+    List<String> events = List.of(
+        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01ThinkingExample\",\"type\":\"message\","
+            + "\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[],\"stop_reason\":null,"
+            + "\"stop_sequence\":null,\"usage\":" + usage.formatted(1) + "}}",
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":"
+            + quote(thinking.substring(0, mid)) + "}}",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":"
+            + quote(thinking.substring(mid)) + "}}",
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\""
+            + signature + "\"}}",
+        "{\"type\":\"content_block_stop\",\"index\":0}",
+        "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
+        "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\",\"text\":" + quote(text) + "}}",
+        "{\"type\":\"content_block_stop\",\"index\":1}",
+        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":"
+            + "{\"output_tokens\":" + outputTokens + "}}",
+        "{\"type\":\"message_stop\"}");
+    return new Script(message, events);
+  }
 }

@@ -216,4 +216,52 @@ public final class FakeBedrock {
       return converse("{\"inputTokens\":" + tokens + "}");
     };
   }
+
+  /**
+   * A Converse answer of a reasoning model: a {@code reasoningContent} block (its text and a
+   * signature), then one text block; usage with prompt-cache reads and writes (Converse counts
+   * them apart from {@code inputTokens}; {@code totalTokens} includes them).
+   */
+  public static Answer converseReasoning(String reasoning, String text, int inputTokens, int outputTokens,
+                                         int cacheReadInputTokens, int cacheWriteInputTokens) {
+    ObjectNode root = JSON.createObjectNode();
+    ObjectNode message = root.putObject("output").putObject("message");
+    message.put("role", "assistant");
+    ArrayNode content = message.putArray("content");
+    content.addObject().putObject("reasoningContent").putObject("reasoningText").put("text", reasoning)
+        .put("signature", "ErcBCkgIBRABGAIiQFakeSignature");
+    content.addObject().put("text", text);
+    root.put("stopReason", "end_turn");
+    ObjectNode u = root.putObject("usage");
+    u.put("inputTokens", inputTokens).put("outputTokens", outputTokens)
+        .put("totalTokens", inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens)
+        .put("cacheReadInputTokens", cacheReadInputTokens).put("cacheWriteInputTokens", cacheWriteInputTokens);
+    root.putObject("metrics").put("latencyMs", 42);
+    return converse(root.toString());
+  }
+
+  /** Frames of a streamed reasoning answer: reasoning deltas (then a signature delta) in block 0, text in block 1. */
+  public static List<byte[]> reasoningStream(List<String> reasoning, List<String> text, int inputTokens,
+                                             int outputTokens) {
+    List<byte[]> out = new ArrayList<>();
+    out.add(event("messageStart", JSON.createObjectNode().put("role", "assistant")));
+    for (String r : reasoning) {
+      ObjectNode e = JSON.createObjectNode().put("contentBlockIndex", 0);
+      e.putObject("delta").putObject("reasoningContent").put("text", r);
+      out.add(event("contentBlockDelta", e));
+    }
+    ObjectNode sig = JSON.createObjectNode().put("contentBlockIndex", 0);
+    sig.putObject("delta").putObject("reasoningContent").put("signature", "ErcBCkgIBRABGAIiQFakeSignature");
+    out.add(event("contentBlockDelta", sig));
+    out.add(event("contentBlockStop", JSON.createObjectNode().put("contentBlockIndex", 0)));
+    for (String t : text) {
+      ObjectNode e = JSON.createObjectNode().put("contentBlockIndex", 1);
+      e.putObject("delta").put("text", t);
+      out.add(event("contentBlockDelta", e));
+    }
+    out.add(event("contentBlockStop", JSON.createObjectNode().put("contentBlockIndex", 1)));
+    out.add(event("messageStop", JSON.createObjectNode().put("stopReason", "end_turn")));
+    out.add(metadata(inputTokens, outputTokens, 0));
+    return out;
+  }
 }

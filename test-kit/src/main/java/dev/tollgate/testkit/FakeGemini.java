@@ -205,4 +205,53 @@ public final class FakeGemini {
       return Answer.json(200, "{\"totalTokens\":" + total + ",\"totalBillableCharacters\":" + (total * 4) + "}");
     };
   }
+
+  private static final Pattern PREDICT = Pattern.compile(
+      "/(v1[a-z0-9]*)/projects/([^/]+)/locations/([^/]+)/publishers/google/models/([^/:]+):predict");
+
+  /**
+   * A Vertex AI text embeddings model ({@code :predict}): each of {@code instances[].content} (a
+   * non-empty string, else 400) gets a vector of {@code parameters.outputDimensionality} values
+   * (default 4), {@code i/10 + 0.5} for value i of the text's position, and a token count of its
+   * words. Other paths: 404; a wrong token (when {@code bearerToken} is not null): 401.
+   */
+  public static Function<Received, Answer> embeddingsHandler(String bearerToken) {
+    return r -> {
+      if (!r.method().equals("POST") || !PREDICT.matcher(r.path()).matches()) {
+        return Answer.json(404, error(404, "NOT_FOUND", "unknown path " + r.path()));
+      }
+      if (bearerToken != null && !("Bearer " + bearerToken).equals(r.header("authorization"))) {
+        return Answer.json(401, error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+      }
+      JsonNode body;
+      try {
+        body = JSON.readTree(r.body());
+      } catch (IOException e) {
+        return Answer.json(400, error(400, "INVALID_ARGUMENT", "Invalid JSON payload received."));
+      }
+      JsonNode instances = body.path("instances");
+      if (!instances.isArray() || instances.isEmpty()) {
+        return Answer.json(400, error(400, "INVALID_ARGUMENT", "instances must be a non-empty list"));
+      }
+      int dims = body.path("parameters").path("outputDimensionality").asInt(4);
+      ObjectNode root = JSON.createObjectNode();
+      ArrayNode predictions = root.putArray("predictions");
+      int chars = 0;
+      for (int n = 0; n < instances.size(); n++) {
+        String text = instances.get(n).path("content").asText("");
+        if (text.isEmpty()) {
+          return Answer.json(400, error(400, "INVALID_ARGUMENT", "instances[" + n + "].content is required"));
+        }
+        chars += text.length();
+        ObjectNode e = predictions.addObject().putObject("embeddings");
+        e.putObject("statistics").put("truncated", false).put("token_count", text.trim().split("\\s+").length);
+        ArrayNode values = e.putArray("values");
+        for (int i = 0; i < dims; i++) {
+          values.add(n + i / 10.0 + 0.5);
+        }
+      }
+      root.putObject("metadata").put("billableCharacterCount", chars);
+      return Answer.json(200, root.toString());
+    };
+  }
 }

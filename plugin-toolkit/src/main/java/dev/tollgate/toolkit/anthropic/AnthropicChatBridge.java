@@ -10,6 +10,8 @@ import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.BackendTarget;
 import dev.tollgate.api.spi.Translator;
+import dev.tollgate.toolkit.PivotExtensions;
+import dev.tollgate.toolkit.PivotExtensions.Dialect;
 import java.util.Set;
 
 /**
@@ -78,7 +80,8 @@ public final class AnthropicChatBridge {
    * of the user turn), tools, tool_choice, max_tokens, stop_sequences, temperature, top_p,
    * metadata.user_id and stream (with {@code stream_options.include_usage}, so usage can be counted).
    * Dropped, as chat completions have no equivalent: {@code top_k}, {@code thinking}, thinking
-   * blocks, {@code cache_control}.
+   * blocks, {@code cache_control}. The plain chat request, for OpenAI-compatible backends: see
+   * {@link #toChatRequest(JsonNode, String, Dialect)}.
    *
    * @param req   the client's Messages request; not modified
    * @param model the model to name in the chat request (the backend's, after any override)
@@ -87,14 +90,34 @@ public final class AnthropicChatBridge {
    *                          tools, other block types, malformed messages), naming the field
    */
   public static ObjectNode toChatRequest(JsonNode req, String model) throws GatewayException {
+    return toChatRequest(req, model, Dialect.STANDARD);
+  }
+
+  /**
+   * The chat completions request for an Anthropic Messages request, as
+   * {@link #toChatRequest(JsonNode, String)}; with {@link Dialect#TOLLGATE} (for a Tollgate chat
+   * translator behind {@link dev.tollgate.toolkit.ChatPivot}) it also carries, as the
+   * {@link PivotExtensions} fields: {@code thinking} (top level, as the client sent it) and
+   * {@code cache_control} (on the text, image and document parts it marks; a marked system block
+   * keeps the system as an array of text parts; a marked tool_result or assistant block marks
+   * its chat message; a marked tool marks the chat tool) and the history's thinking and
+   * redacted_thinking blocks (as the assistant message's {@code thinking_blocks}, which Claude
+   * needs back with tool results). The plain dialect drops thinking blocks.
+   */
+  public static ObjectNode toChatRequest(JsonNode req, String model, Dialect dialect) throws GatewayException {
+    boolean ext = dialect == Dialect.TOLLGATE;
     ObjectNode out = JsonSupport.object();
     out.put("model", model);
     ArrayNode messages = out.putArray("messages");
     JsonNode system = req.get("system");
     if (system != null && !system.isNull()) {
-      String text = system.isTextual() ? system.asText() : joinText(system, "system");
-      if (!text.isEmpty()) {
-        messages.addObject().put("role", "system").put("content", text);
+      if (ext && system.isArray() && marked(system)) {
+        messages.addObject().put("role", "system").set("content", markedTextParts(system, "system"));
+      } else {
+        String text = system.isTextual() ? system.asText() : joinText(system, "system");
+        if (!text.isEmpty()) {
+          messages.addObject().put("role", "system").put("content", text);
+        }
       }
     }
     JsonNode in = req.get("messages");
@@ -117,9 +140,9 @@ public final class AnthropicChatBridge {
         throw GatewayException.badRequest(at + ".content: must be a string or an array of content blocks");
       }
       if (role.equals("assistant")) {
-        assistant(messages, content, at);
+        assistant(messages, content, at, ext);
       } else {
-        user(messages, content, at);
+        user(messages, content, at, ext);
       }
     }
     if (req.has("max_tokens")) {
@@ -140,8 +163,43 @@ public final class AnthropicChatBridge {
       out.put("stream", true);
       out.putObject("stream_options").put("include_usage", true);
     }
-    tools(req, out);
+    tools(req, out, ext);
+    if (ext && req.hasNonNull("thinking")) {
+      JsonNode thinking = req.get("thinking");
+      if (!thinking.isObject()) {
+        throw GatewayException.badRequest("thinking: must be an object such as {\"type\":\"enabled\",\"budget_tokens\":2048}");
+      }
+      out.set(PivotExtensions.THINKING, thinking.deepCopy());
+    }
     return out;
+  }
+
+  /** Whether any block of {@code blocks} has a cache_control. */
+  private static boolean marked(JsonNode blocks) {
+    for (JsonNode b : blocks) {
+      if (b.hasNonNull(PivotExtensions.CACHE_CONTROL)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Text blocks as chat text parts, each keeping its cache_control. */
+  private static ArrayNode markedTextParts(JsonNode blocks, String at) throws GatewayException {
+    ArrayNode parts = JsonSupport.MAPPER.createArrayNode();
+    for (JsonNode b : blocks) {
+      if (!"text".equals(b.path("type").asText())) {
+        throw GatewayException.badRequest(at + ": only text blocks are supported here");
+      }
+      keepMarker(b, parts.addObject().put("type", "text").put("text", b.path("text").asText()));
+    }
+    return parts;
+  }
+
+  private static void keepMarker(JsonNode from, ObjectNode to) {
+    if (from.hasNonNull(PivotExtensions.CACHE_CONTROL)) {
+      to.set(PivotExtensions.CACHE_CONTROL, from.get(PivotExtensions.CACHE_CONTROL).deepCopy());
+    }
   }
 
   private static String joinText(JsonNode blocks, String at) throws GatewayException {
@@ -158,31 +216,46 @@ public final class AnthropicChatBridge {
     return sb.toString();
   }
 
-  private static void user(ArrayNode messages, JsonNode content, String at) throws GatewayException {
+  private static void user(ArrayNode messages, JsonNode content, String at, boolean ext) throws GatewayException {
     ArrayNode parts = JsonSupport.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
       String where = at + ".content." + j;
       switch (b.path("type").asText()) {
-        case "text" -> parts.addObject().put("type", "text").put("text", b.path("text").asText());
+        case "text" -> {
+          ObjectNode part = parts.addObject().put("type", "text").put("text", b.path("text").asText());
+          if (ext) {
+            keepMarker(b, part);
+          }
+        }
         case "image" -> {
           ObjectNode part = parts.addObject().put("type", "image_url");
           part.putObject("image_url").put("url", sourceUrl(b.path("source"), where));
+          if (ext) {
+            keepMarker(b, part);
+          }
         }
         case "document" -> {
           JsonNode src = b.path("source");
           if (!"base64".equals(src.path("type").asText()) || !"application/pdf".equals(src.path("media_type").asText())) {
             throw GatewayException.badRequest(where + ": only base64 PDF documents can be sent to this backend");
           }
-          ObjectNode file = parts.addObject().put("type", "file").putObject("file");
+          ObjectNode filePart = parts.addObject().put("type", "file");
+          ObjectNode file = filePart.putObject("file");
           file.put("filename", b.path("title").asText("document.pdf"));
           file.put("file_data", "data:application/pdf;base64," + src.path("data").asText());
+          if (ext) {
+            keepMarker(b, filePart);
+          }
         }
         case "tool_result" -> {
           JsonNode c = b.get("content");
           String text = c == null || c.isNull() ? "" : c.isTextual() ? c.asText() : joinText(c, where + ".content");
-          messages.addObject().put("role", "tool").put("tool_call_id", b.path("tool_use_id").asText())
+          ObjectNode tool = messages.addObject().put("role", "tool").put("tool_call_id", b.path("tool_use_id").asText())
               .put("content", text);
+          if (ext) {
+            keepMarker(b, tool);
+          }
         }
         default -> throw GatewayException.badRequest(where + ".type: '" + b.path("type").asText()
             + "' cannot be sent to an OpenAI-compatible backend");
@@ -190,7 +263,8 @@ public final class AnthropicChatBridge {
     }
     if (!parts.isEmpty()) {
       ObjectNode msg = messages.addObject().put("role", "user");
-      if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())) {
+      if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())
+          && !parts.get(0).has(PivotExtensions.CACHE_CONTROL)) {
         msg.put("content", parts.get(0).path("text").asText());
       } else {
         msg.set("content", parts);
@@ -206,11 +280,17 @@ public final class AnthropicChatBridge {
     };
   }
 
-  private static void assistant(ArrayNode messages, JsonNode content, String at) throws GatewayException {
+  private static void assistant(ArrayNode messages, JsonNode content, String at, boolean ext)
+      throws GatewayException {
     StringBuilder text = new StringBuilder();
     ArrayNode calls = JsonSupport.MAPPER.createArrayNode();
+    JsonNode marker = null;
+    ArrayNode thinkingBlocks = JsonSupport.MAPPER.createArrayNode();
     for (int j = 0; j < content.size(); j++) {
       JsonNode b = content.get(j);
+      if (b.hasNonNull(PivotExtensions.CACHE_CONTROL)) {
+        marker = b.get(PivotExtensions.CACHE_CONTROL);
+      }
       switch (b.path("type").asText()) {
         case "text" -> text.append(b.path("text").asText());
         case "tool_use" -> {
@@ -220,7 +300,10 @@ public final class AnthropicChatBridge {
               .put("arguments", JsonSupport.string(b.has("input") ? b.get("input") : JsonSupport.object()));
         }
         case "thinking", "redacted_thinking" -> {
-          // chat completions cannot carry them back
+          if (ext) {
+            thinkingBlocks.add(b.deepCopy());
+          }
+          // plain chat completions cannot carry them back
         }
         default -> throw GatewayException.badRequest(at + ".content." + j + ".type: '" + b.path("type").asText()
             + "' cannot be sent to an OpenAI-compatible backend");
@@ -235,9 +318,15 @@ public final class AnthropicChatBridge {
     if (!calls.isEmpty()) {
       msg.set("tool_calls", calls);
     }
+    if (ext && marker != null) {
+      msg.set(PivotExtensions.CACHE_CONTROL, marker.deepCopy());
+    }
+    if (!thinkingBlocks.isEmpty()) {
+      msg.set(PivotExtensions.THINKING_BLOCKS, thinkingBlocks);
+    }
   }
 
-  private static void tools(JsonNode req, ObjectNode out) throws GatewayException {
+  private static void tools(JsonNode req, ObjectNode out, boolean ext) throws GatewayException {
     JsonNode tools = req.get("tools");
     if (tools != null && tools.isArray() && !tools.isEmpty()) {
       ArrayNode outTools = out.putArray("tools");
@@ -248,7 +337,11 @@ public final class AnthropicChatBridge {
           throw GatewayException.badRequest("tools." + i + ": server tools (" + type
               + ") cannot be used with an OpenAI-compatible backend; declare a custom tool with input_schema");
         }
-        ObjectNode fn = outTools.addObject().put("type", "function").putObject("function");
+        ObjectNode tool = outTools.addObject().put("type", "function");
+        if (ext) {
+          keepMarker(t, tool);
+        }
+        ObjectNode fn = tool.putObject("function");
         fn.put("name", t.path("name").asText());
         if (t.hasNonNull("description")) {
           fn.put("description", t.get("description").asText());
@@ -286,23 +379,27 @@ public final class AnthropicChatBridge {
   }
 
   /**
-   * Anthropic {@code usage} for OpenAI {@code usage}: {@code input_tokens} excludes the cached part,
-   * which is reported as {@code cache_read_input_tokens}.
+   * Anthropic {@code usage} for OpenAI {@code usage}: {@code input_tokens} excludes the cached
+   * parts, which are reported as {@code cache_read_input_tokens} ({@code cached_tokens}) and
+   * {@code cache_creation_input_tokens} ({@code cache_write_tokens}).
    */
   public static ObjectNode anthropicUsage(JsonNode openAiUsage) {
     long prompt = openAiUsage.path("prompt_tokens").asLong(0);
     long cached = openAiUsage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
+    long written = openAiUsage.path("prompt_tokens_details").path("cache_write_tokens").asLong(0);
     ObjectNode u = JsonSupport.object();
-    u.put("input_tokens", Math.max(0, prompt - cached));
-    u.put("cache_creation_input_tokens", 0);
+    u.put("input_tokens", Math.max(0, prompt - cached - written));
+    u.put("cache_creation_input_tokens", written);
     u.put("cache_read_input_tokens", cached);
     u.put("output_tokens", openAiUsage.path("completion_tokens").asLong(0));
     return u;
   }
 
   /**
-   * An Anthropic {@code message} for a {@code chat.completion}: text and tool calls as content
-   * blocks, the finish reason as {@code stop_reason}, the usage converted.
+   * An Anthropic {@code message} for a {@code chat.completion}: the {@code thinking_blocks} (with
+   * their signatures) as leading thinking blocks, or else {@code reasoning_content} as one
+   * {@code thinking} block (its {@code signature} empty: nothing signed it), text and tool
+   * calls as content blocks, the finish reason as {@code stop_reason}, the usage converted.
    *
    * @param fallbackModel the model to report when the completion names none
    */
@@ -315,6 +412,20 @@ public final class AnthropicChatBridge {
     ArrayNode content = out.putArray("content");
     JsonNode choice = completion.path("choices").path(0);
     JsonNode msg = choice.path("message");
+    String reasoning = msg.path(PivotExtensions.REASONING_CONTENT).asText("");
+    JsonNode thinkingBlocks = msg.path(PivotExtensions.THINKING_BLOCKS);
+    if (thinkingBlocks.isArray() && !thinkingBlocks.isEmpty()) {
+      for (JsonNode b : thinkingBlocks) {
+        if ("redacted_thinking".equals(b.path("type").asText())) {
+          content.addObject().put("type", "redacted_thinking").put("data", b.path("data").asText(""));
+        } else {
+          content.addObject().put("type", "thinking").put("thinking", b.path("thinking").asText(""))
+              .put("signature", b.path("signature").asText(""));
+        }
+      }
+    } else if (!reasoning.isEmpty()) {
+      content.addObject().put("type", "thinking").put("thinking", reasoning).put("signature", "");
+    }
     String text = msg.path("content").isTextual() ? msg.path("content").asText() : "";
     if (!text.isEmpty()) {
       content.addObject().put("type", "text").put("text", text);
@@ -338,7 +449,8 @@ public final class AnthropicChatBridge {
     long total = openAiUsage.path("total_tokens").asLong(prompt + completion);
     return new TokenUsage(prompt, completion, total,
         openAiUsage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
-        openAiUsage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
+        openAiUsage.path("completion_tokens_details").path("reasoning_tokens").asLong(0),
+        Math.max(0, openAiUsage.path("prompt_tokens_details").path("cache_write_tokens").asLong(0)));
   }
 
 }

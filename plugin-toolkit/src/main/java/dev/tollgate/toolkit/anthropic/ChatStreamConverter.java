@@ -7,14 +7,18 @@ import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.toolkit.ErrorFormats;
+import dev.tollgate.toolkit.PivotExtensions;
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Converts one stream of OpenAI {@code chat.completion.chunk}s into Anthropic Messages stream
- * events: {@code message_start} on the first chunk, a {@code text} or {@code tool_use} content
- * block per run of deltas, then {@code message_delta} (stop reason, usage) and
+ * events: {@code message_start} on the first chunk, a {@code thinking} ({@code reasoning_content}
+ * deltas, as {@code thinking_delta}s, then a {@code signature_delta} when a
+ * {@code delta.thinking_blocks} block brings the signature; its start's {@code signature} empty),
+ * {@code redacted_thinking} (a redacted block of {@code delta.thinking_blocks}),
+ * {@code text} or {@code tool_use} content block per run of deltas, then {@code message_delta} (stop reason, usage) and
  * {@code message_stop} at {@code [DONE]} or, for upstreams that omit it, at {@link #finish()} after
  * a chunk with a {@code finish_reason}. A stream that ends before either (the upstream's
  * connection dropped) ends with an Anthropic {@code error} event, not a made-up
@@ -32,7 +36,8 @@ public final class ChatStreamConverter {
   private boolean started;
   private boolean finished;
   private int openBlock = -1;
-  private boolean openIsText;
+  /** The type of the open block: text, thinking or tool_use. */
+  private String openType = "";
   private int nextBlock;
   private String stopReason;
   private JsonNode usage;
@@ -89,10 +94,40 @@ public final class ChatStreamConverter {
     }
     for (JsonNode choice : chunk.path("choices")) {
       JsonNode delta = choice.path("delta");
+      String reasoning = delta.path(PivotExtensions.REASONING_CONTENT).isTextual()
+          ? delta.path(PivotExtensions.REASONING_CONTENT).asText() : "";
+      if (!reasoning.isEmpty()) {
+        if (openBlock < 0 || !openType.equals("thinking")) {
+          open(out, JsonSupport.object().put("type", "thinking").put("thinking", "").put("signature", ""));
+        }
+        ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
+        e.putObject("delta").put("type", "thinking_delta").put("thinking", reasoning);
+        emit(out, e);
+      }
+      for (JsonNode b : delta.path(PivotExtensions.THINKING_BLOCKS)) {
+        if ("redacted_thinking".equals(b.path("type").asText())) {
+          open(out, JsonSupport.object().put("type", "redacted_thinking").put("data", b.path("data").asText("")));
+          close(out);
+          continue;
+        }
+        if (openBlock < 0 || !openType.equals("thinking")) {
+          open(out, JsonSupport.object().put("type", "thinking").put("thinking", "").put("signature", ""));
+          String thinking = b.path("thinking").asText("");
+          if (!thinking.isEmpty()) {
+            ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
+            e.putObject("delta").put("type", "thinking_delta").put("thinking", thinking);
+            emit(out, e);
+          }
+        }
+        ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
+        e.putObject("delta").put("type", "signature_delta").put("signature", b.path("signature").asText(""));
+        emit(out, e);
+        close(out);
+      }
       String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
       if (!text.isEmpty()) {
-        if (openBlock < 0 || !openIsText) {
-          open(out, JsonSupport.object().put("type", "text").put("text", ""), true);
+        if (openBlock < 0 || !openType.equals("text")) {
+          open(out, JsonSupport.object().put("type", "text").put("text", ""));
         }
         ObjectNode e = JsonSupport.object().put("type", "content_block_delta").put("index", openBlock);
         e.putObject("delta").put("type", "text_delta").put("text", text);
@@ -105,7 +140,7 @@ public final class ChatStreamConverter {
           ObjectNode use = JsonSupport.object().put("type", "tool_use").put("id", call.path("id").asText())
               .put("name", call.path("function").path("name").asText());
           use.putObject("input");
-          open(out, use, false);
+          open(out, use);
           blockByToolIndex.put(toolIndex, openBlock);
           block = openBlock;
         }
@@ -154,10 +189,10 @@ public final class ChatStreamConverter {
     return model;
   }
 
-  private void open(ByteArrayOutputStream out, ObjectNode block, boolean text) {
+  private void open(ByteArrayOutputStream out, ObjectNode block) {
     close(out);
     openBlock = nextBlock++;
-    openIsText = text;
+    openType = block.path("type").asText();
     ObjectNode e = JsonSupport.object().put("type", "content_block_start").put("index", openBlock);
     e.set("content_block", block);
     emit(out, e);

@@ -75,6 +75,37 @@ public final class ChatChunkWriter {
     return chunk(choice, delta, null);
   }
 
+  /**
+   * Reasoning text for a choice, as {@code delta.reasoning_content} (see
+   * {@link dev.tollgate.toolkit.PivotExtensions}); nothing for empty text.
+   */
+  public byte[] reasoning(int choice, String text) {
+    if (text == null || text.isEmpty()) {
+      return new byte[0];
+    }
+    ObjectNode delta = JsonSupport.object();
+    delta.put(dev.tollgate.toolkit.PivotExtensions.REASONING_CONTENT, text);
+    return chunk(choice, delta, null);
+  }
+
+  /** One whole reasoning block of a choice, as {@code delta.thinking_blocks} (see {@link dev.tollgate.toolkit.PivotExtensions}). */
+  public byte[] thinkingBlock(int choice, ObjectNode block) {
+    ObjectNode delta = JsonSupport.object();
+    delta.putArray(dev.tollgate.toolkit.PivotExtensions.THINKING_BLOCKS).add(block);
+    return chunk(choice, delta, null);
+  }
+
+  /**
+   * A thinking block: {@code {"type":"thinking","thinking":..,"signature":..}}, or
+   * {@code {"type":"redacted_thinking","data":..}} when {@code redactedData} is not null.
+   */
+  public static ObjectNode thinkingBlockOf(String thinking, String signature, String redactedData) {
+    if (redactedData != null) {
+      return JsonSupport.object().put("type", "redacted_thinking").put("data", redactedData);
+    }
+    return JsonSupport.object().put("type", "thinking").put("thinking", thinking).put("signature", signature);
+  }
+
   /** The start of tool call {@code index} of a choice, with its id, function name and first arguments. */
   public byte[] toolCall(int choice, int index, String callId, String name, String arguments) {
     ObjectNode delta = JsonSupport.object();

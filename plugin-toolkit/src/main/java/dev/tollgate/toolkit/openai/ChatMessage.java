@@ -21,6 +21,36 @@ public record ChatMessage(String role, JsonNode content, String name, List<ToolC
     extra = extra == null ? new java.util.LinkedHashMap<>() : extra;
   }
 
+  /**
+   * This message with the reasoning text as {@code reasoning_content} (see
+   * {@link dev.tollgate.toolkit.PivotExtensions}); unchanged when {@code reasoning} is null or empty.
+   */
+  public ChatMessage withReasoningContent(String reasoning) {
+    if (reasoning == null || reasoning.isEmpty()) {
+      return this;
+    }
+    Map<String, JsonNode> more = new java.util.LinkedHashMap<>(extra);
+    more.put(dev.tollgate.toolkit.PivotExtensions.REASONING_CONTENT,
+        com.fasterxml.jackson.databind.node.TextNode.valueOf(reasoning));
+    return new ChatMessage(role, content, name, toolCalls, toolCallId, more);
+  }
+
+  /**
+   * This message with the provider's reasoning blocks as {@code thinking_blocks} (see
+   * {@link dev.tollgate.toolkit.PivotExtensions}); unchanged when there are none.
+   */
+  public ChatMessage withThinkingBlocks(List<? extends JsonNode> blocks) {
+    if (blocks == null || blocks.isEmpty()) {
+      return this;
+    }
+    Map<String, JsonNode> more = new java.util.LinkedHashMap<>(extra);
+    com.fasterxml.jackson.databind.node.ArrayNode array =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    blocks.forEach(array::add);
+    more.put(dev.tollgate.toolkit.PivotExtensions.THINKING_BLOCKS, array);
+    return new ChatMessage(role, content, name, toolCalls, toolCallId, more);
+  }
+
   /** The text of the content: the string, or the text parts joined by newlines. */
   public String text() {
     if (content == null || content.isNull()) {

@@ -24,14 +24,21 @@ import java.util.Map;
 /**
  * An OpenAI chat completions client of a Claude host: a whole Anthropic {@code message} comes back
  * as a {@code chat.completion}, the Messages stream events as {@code chat.completion.chunk}s
- * (tool-use blocks get OpenAI tool-call indexes in the order they start; thinking, citations and
- * server-tool blocks have no place in a chat completion and are left out). An {@code error} event,
+ * (tool-use blocks get OpenAI tool-call indexes in the order they start). Thinking blocks become
+ * the message's {@code reasoning_content} (whole; {@code thinking_delta}s become
+ * {@code delta.reasoning_content}), never part of {@code content}; the blocks with their
+ * signatures, and redacted thinking, also come as {@code thinking_blocks} (streamed: each whole,
+ * once its {@code signature_delta} came), for clients to send back (see
+ * {@link dev.tollgate.toolkit.PivotExtensions}). Citations and server-tool blocks are left out. Usage: see {@link ClaudeAnswerExchange} (Anthropic does not count thinking tokens apart,
+ * so {@code reasoning_tokens} stays unreported). An {@code error} event,
  * or a stream that stops before {@code message_stop}, ends the stream with an OpenAI error chunk.
  */
 final class ChatExchange extends ClaudeAnswerExchange {
   private final long created;
   private final boolean includeUsage;
   private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+  /** The text of each streamed thinking block so far, by block index. */
+  private final Map<Integer, StringBuilder> thinkingByBlock = new HashMap<>();
   private ChatChunkWriter chunks;
 
   /**
@@ -60,20 +67,30 @@ final class ChatExchange extends ClaudeAnswerExchange {
       throw new GatewayException(502, "server_error", "the upstream's answer is not an Anthropic message");
     }
     StringBuilder text = new StringBuilder();
+    StringBuilder thinking = new StringBuilder();
+    List<ObjectNode> thinkingBlocks = new ArrayList<>();
     List<ChatMessage.ToolCall> calls = new ArrayList<>();
     for (JsonNode block : message.path("content")) {
       switch (block.path("type").asText()) {
         case "text" -> text.append(block.path("text").asText(""));
+        case "thinking" -> {
+          thinking.append(block.path("thinking").asText(""));
+          thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(block.path("thinking").asText(""),
+              block.path("signature").asText(""), null));
+        }
+        case "redacted_thinking" -> thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(null, null,
+            block.path("data").asText("")));
         case "tool_use" -> calls.add(new ChatMessage.ToolCall(null, block.path("id").asText(), "function",
             new ChatMessage.FunctionCall(block.path("name").asText(),
                 JsonSupport.string(block.has("input") ? block.get("input") : JsonSupport.object()))));
         default -> {
-          // thinking and server-tool blocks
+          // server-tool blocks and citations
         }
       }
     }
     JsonNode content = text.length() > 0 || calls.isEmpty() ? TextNode.valueOf(text.toString()) : NullNode.getInstance();
-    ChatMessage answer = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null);
+    ChatMessage answer = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null)
+        .withReasoningContent(thinking.toString()).withThinkingBlocks(thinkingBlocks);
     ChatCompletionResponse completion = new ChatCompletionResponse(message.path("id").asText("msg"),
         "chat.completion", created, model(),
         List.of(new ChatCompletionResponse.Choice(0, answer, finishReason(message.path("stop_reason").asText(null)))),
@@ -117,6 +134,13 @@ final class ChatExchange extends ClaudeAnswerExchange {
       toolIndexByBlock.put(block, index);
       return chunks().toolCall(0, index, start.path("id").asText(), start.path("name").asText(), "");
     }
+    if (type.equals("thinking")) {
+      thinkingByBlock.put(block, new StringBuilder(start.path("thinking").asText("")));
+      return chunks().reasoning(0, start.path("thinking").asText(""));
+    }
+    if (type.equals("redacted_thinking")) {
+      return chunks().thinkingBlock(0, ChatChunkWriter.thinkingBlockOf(null, null, start.path("data").asText("")));
+    }
     String text = start.path("text").asText("");
     return type.equals("text") && !text.isEmpty() ? chunks().text(0, text) : NOTHING;
   }
@@ -124,12 +148,21 @@ final class ChatExchange extends ClaudeAnswerExchange {
   private byte[] delta(int block, JsonNode delta) {
     return switch (delta.path("type").asText()) {
       case "text_delta" -> chunks().text(0, delta.path("text").asText(""));
+      case "thinking_delta" -> {
+        thinkingByBlock.computeIfAbsent(block, b -> new StringBuilder()).append(delta.path("thinking").asText(""));
+        yield chunks().reasoning(0, delta.path("thinking").asText(""));
+      }
+      case "signature_delta" -> {
+        StringBuilder text = thinkingByBlock.remove(block);
+        yield chunks().thinkingBlock(0, ChatChunkWriter.thinkingBlockOf(text == null ? "" : text.toString(),
+            delta.path("signature").asText(""), null));
+      }
       case "input_json_delta" -> {
         Integer index = toolIndexByBlock.get(block);
         String partial = delta.path("partial_json").asText("");
         yield index == null || partial.isEmpty() ? NOTHING : chunks().toolArguments(0, index, partial);
       }
-      default -> NOTHING; // thinking, signature and citation deltas
+      default -> NOTHING; // citation deltas
     };
   }
 

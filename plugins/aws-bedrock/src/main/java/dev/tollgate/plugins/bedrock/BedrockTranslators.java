@@ -52,7 +52,7 @@ public final class BedrockTranslators {
     Translator translator(BackendTarget backend) {
       return request -> {
         String model = backend.upstreamModel(request.model());
-        byte[] body = JsonSupport.bytes(ConverseRequestMapper.toConverse(request.parsed()));
+        byte[] body = JsonSupport.bytes(ConverseRequestMapper.toConverse(request.parsed(), model));
         String id = ChatChunkWriter.newCompletionId();
         long created = platform.clock().instant().getEpochSecond();
         if (request.stream()) {

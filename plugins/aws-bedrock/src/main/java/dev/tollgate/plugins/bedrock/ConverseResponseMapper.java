@@ -5,13 +5,20 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.toolkit.JsonSupport;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.toolkit.openai.ChatChunkWriter;
 import dev.tollgate.toolkit.openai.ChatCompletionResponse;
 import dev.tollgate.toolkit.openai.ChatMessage;
 import dev.tollgate.toolkit.openai.Usage;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Bedrock Converse answers in OpenAI terms: the whole message, stop reasons and token usage. Stateless. */
+/**
+ * Bedrock Converse answers in OpenAI terms: the whole message (text as {@code content},
+ * {@code reasoningContent.reasoningText.text} as the {@code reasoning_content} extension, the
+ * reasoning blocks with their signatures (and redacted ones) as {@code thinking_blocks}, tool
+ * uses as tool calls), stop reasons and token usage. Stateless.
+ */
 final class ConverseResponseMapper {
   private ConverseResponseMapper() {
   }
@@ -19,10 +26,24 @@ final class ConverseResponseMapper {
   /** A Converse answer as an OpenAI {@code chat.completion}. */
   static JsonNode toChatCompletion(JsonNode converse, String id, long created, String model) {
     StringBuilder text = new StringBuilder();
+    StringBuilder reasoning = new StringBuilder();
+    List<ObjectNode> thinkingBlocks = new ArrayList<>();
     List<ChatMessage.ToolCall> calls = new ArrayList<>();
     for (JsonNode block : converse.path("output").path("message").path("content")) {
       if (block.has("text")) {
         text.append(block.get("text").asText());
+      } else if (block.has("reasoningContent")) {
+        JsonNode rc = block.get("reasoningContent");
+        if (rc.has("redactedContent")) {
+          thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(null, null, rc.path("redactedContent").asText("")));
+        } else {
+          String thought = rc.path("reasoningText").path("text").asText("");
+          reasoning.append(thought);
+          if (rc.path("reasoningText").hasNonNull("signature")) {
+            thinkingBlocks.add(ChatChunkWriter.thinkingBlockOf(thought,
+                rc.path("reasoningText").path("signature").asText(), null));
+          }
+        }
       } else if (block.has("toolUse")) {
         JsonNode use = block.get("toolUse");
         JsonNode input = use.get("input");
@@ -30,10 +51,11 @@ final class ConverseResponseMapper {
             new ChatMessage.FunctionCall(use.path("name").asText(),
                 input == null || input.isNull() ? "{}" : JsonSupport.string(input))));
       }
-      // reasoningContent, citations and other block kinds have no OpenAI counterpart: left out
+      // citations and other block kinds have no OpenAI counterpart: left out
     }
     JsonNode content = text.isEmpty() && !calls.isEmpty() ? NullNode.instance : TextNode.valueOf(text.toString());
-    ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null);
+    ChatMessage message = new ChatMessage("assistant", content, null, calls.isEmpty() ? null : calls, null, null)
+        .withReasoningContent(reasoning.toString()).withThinkingBlocks(thinkingBlocks);
     TokenUsage usage = usage(converse.get("usage"));
     ChatCompletionResponse completion = new ChatCompletionResponse(id, "chat.completion", created, model,
         List.of(new ChatCompletionResponse.Choice(0, message, finishReason(converse.path("stopReason").asText(null)))),

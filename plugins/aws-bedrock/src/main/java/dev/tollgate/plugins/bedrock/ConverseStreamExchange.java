@@ -24,7 +24,9 @@ import software.amazon.awssdk.eventstream.MessageDecoder;
  * A ConverseStream exchange: the answer is a sequence of binary AWS event-stream frames, each one
  * event ({@code messageStart}, {@code contentBlockStart}, {@code contentBlockDelta},
  * {@code contentBlockStop}, {@code messageStop}, {@code metadata}) or an exception. Each event
- * becomes zero or one OpenAI {@code chat.completion.chunk}; an exception becomes an OpenAI error
+ * becomes zero or one OpenAI {@code chat.completion.chunk} (reasoning deltas as
+ * {@code delta.reasoning_content}, a reasoning block whole as {@code delta.thinking_blocks} once
+ * its signature came); an exception becomes an OpenAI error
  * event; the stream always ends with {@code data: [DONE]}. A stream that ends before
  * {@code messageStop} (the connection dropped) ends with an error event first, so the client
  * cannot take it for the whole answer ({@code metadata}, which follows {@code messageStop}, may
@@ -37,6 +39,8 @@ final class ConverseStreamExchange extends AbstractExchange {
   private final List<Message> decoded = new ArrayList<>();
   private final MessageDecoder decoder = new MessageDecoder(decoded::add);
   private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+  /** The reasoning text of each block so far, by block index, until its signature comes. */
+  private final Map<Integer, StringBuilder> reasoningByBlock = new HashMap<>();
   private boolean finished;
   /** Whether {@code messageStop} came: the answer is complete. */
   private boolean stopped;
@@ -124,7 +128,22 @@ final class ConverseStreamExchange extends AbstractExchange {
         if (d.has("text")) {
           yield chunks.text(0, d.get("text").asText());
         }
-        // reasoning and citation deltas have no OpenAI counterpart
+        if (d.has("reasoningContent")) {
+          // the text as reasoning_content; with the signature the whole block as thinking_blocks
+          JsonNode rc = d.get("reasoningContent");
+          if (rc.has("signature")) {
+            StringBuilder text = reasoningByBlock.remove(block);
+            yield chunks.thinkingBlock(0, ChatChunkWriter.thinkingBlockOf(text == null ? "" : text.toString(),
+                rc.path("signature").asText(), null));
+          }
+          if (rc.has("redactedContent")) {
+            yield chunks.thinkingBlock(0, ChatChunkWriter.thinkingBlockOf(null, null, rc.path("redactedContent").asText()));
+          }
+          String text = rc.path("text").asText("");
+          reasoningByBlock.computeIfAbsent(block, b -> new StringBuilder()).append(text);
+          yield chunks.reasoning(0, text);
+        }
+        // citation deltas have no OpenAI counterpart
         yield d.has("toolUse") && index != null ? chunks.toolArguments(0, index, d.get("toolUse").path("input").asText(""))
             : NOTHING;
       }

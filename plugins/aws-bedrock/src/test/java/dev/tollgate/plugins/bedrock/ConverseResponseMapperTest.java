@@ -41,9 +41,11 @@ class ConverseResponseMapperTest {
     assertThat(ConverseResponseMapper.usage(converse.get("usage")))
         .isEqualTo(new TokenUsage(2572, 3, 2575, 512, 0, 2048));
     JsonNode out = JSON.readTree(ConverseResponseMapper.toChatCompletion(converse, "x", 0, "m").toString());
-    assertThat(out.path("usage")).as("OpenAI has no field for cache writes: they stay in prompt_tokens")
+    assertThat(out.path("usage")).as("cache writes are part of prompt_tokens, and counted apart in OpenAI's"
+            + " prompt_tokens_details.cache_write_tokens")
         .isEqualTo(JSON.readTree("""
-            {"prompt_tokens":2572,"completion_tokens":3,"total_tokens":2575,"prompt_tokens_details":{"cached_tokens":512}}
+            {"prompt_tokens":2572,"completion_tokens":3,"total_tokens":2575,
+             "prompt_tokens_details":{"cached_tokens":512,"cache_write_tokens":2048}}
             """));
   }
 

@@ -35,7 +35,7 @@ import org.pf4j.Extension;
 @Extension
 public final class GcpVertexTranslatorFactory extends TranslatorFactoryBase {
   /** Characters safe in a Vertex path segment; anything else would change the URL's meaning. */
-  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
+  static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._@-]+");
   private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]+");
 
   private final PlatformServices platform;

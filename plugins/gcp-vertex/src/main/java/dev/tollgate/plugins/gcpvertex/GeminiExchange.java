@@ -30,7 +30,9 @@ import java.util.UUID;
  * SSE stream into an OpenAI chat completion or {@code chat.completion.chunk} stream. A stream is
  * complete once every choice it began has a {@code finishReason}; one that ends before (the
  * connection dropped) ends with an error event, so the client cannot take it for the whole
- * answer. Errors are
+ * answer. Thought parts ({@code thought: true}) become {@code reasoning_content} (whole and in
+ * deltas), never {@code content}; {@code thoughtsTokenCount} counts as output and as reasoning
+ * tokens, {@code cachedContentTokenCount} as the cached part of the prompt. Errors are
  * the platform's to read and write (its reader knows Google's error shape). Not thread-safe: one
  * per exchange.
  */
@@ -81,7 +83,8 @@ final class GeminiExchange extends AbstractExchange {
           .map(fc -> new ToolCall(null, newToolCallId(), "function", fc)).toList();
       JsonNode content = c.text().isEmpty() && !calls.isEmpty() ? NullNode.instance : TextNode.valueOf(c.text());
       String reason = finishReason(c.finishReason(), !calls.isEmpty());
-      choices.add(new ChatCompletionResponse.Choice(c.index(), message(content, calls.isEmpty() ? null : calls),
+      choices.add(new ChatCompletionResponse.Choice(c.index(),
+          message(content, calls.isEmpty() ? null : calls).withReasoningContent(c.thoughts()),
           reason == null ? "stop" : reason));
     }
     return new ChatCompletionResponse(completionId(), "chat.completion", created, model(), choices,
@@ -123,6 +126,7 @@ final class GeminiExchange extends AbstractExchange {
       if (begun.add(choice)) {
         bytes.writeBytes(out.role(choice));
       }
+      bytes.writeBytes(out.reasoning(choice, c.thoughts()));
       if (!c.text().isEmpty()) {
         bytes.writeBytes(out.text(choice, c.text()));
       }
@@ -171,25 +175,29 @@ final class GeminiExchange extends AbstractExchange {
 
   // ---- shared
 
-  /** One Gemini candidate: its text (thoughts left out), function calls and finish reason. */
-  private record Candidate(int index, String text, List<FunctionCall> calls, String finishReason) {
+  /** One Gemini candidate: its text, its thoughts (parts with {@code thought: true}), function calls and finish reason. */
+  private record Candidate(int index, String text, String thoughts, List<FunctionCall> calls, String finishReason) {
     static List<Candidate> all(JsonNode root) {
       List<Candidate> out = new ArrayList<>();
       JsonNode candidates = root.path("candidates");
       for (int i = 0; candidates.isArray() && i < candidates.size(); i++) {
         JsonNode c = candidates.get(i);
         StringBuilder text = new StringBuilder();
+        StringBuilder thoughts = new StringBuilder();
         List<FunctionCall> calls = new ArrayList<>();
         for (JsonNode part : c.path("content").path("parts")) {
           if (part.has("functionCall")) {
             JsonNode fc = part.get("functionCall");
             JsonNode args = fc.get("args");
             calls.add(new FunctionCall(fc.path("name").asText(), args == null || args.isNull() ? "{}" : args.toString()));
-          } else if (part.hasNonNull("text") && !part.path("thought").asBoolean(false)) {
+          } else if (part.hasNonNull("text") && part.path("thought").asBoolean(false)) {
+            thoughts.append(part.get("text").asText());
+          } else if (part.hasNonNull("text")) {
             text.append(part.get("text").asText());
           }
         }
-        out.add(new Candidate(c.path("index").asInt(i), text.toString(), calls, c.path("finishReason").asText("")));
+        out.add(new Candidate(c.path("index").asInt(i), text.toString(), thoughts.toString(), calls,
+            c.path("finishReason").asText("")));
       }
       return out;
     }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.toolkit.DataUrl;
 import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.PivotExtensions;
+import dev.tollgate.toolkit.openai.ChatReasoning;
 import dev.tollgate.toolkit.openai.ChatRequestFields;
 import dev.tollgate.toolkit.openai.ChatRequestFields.FunctionTool;
 import dev.tollgate.toolkit.openai.ChatRequestFields.ToolChoice;
@@ -21,6 +23,15 @@ import java.util.Map;
  * (Vertex AI). Requests that Gemini cannot express fail with a 400 naming the offending field.
  * OpenAI parameters without a Gemini counterpart (e.g. {@code logit_bias}, {@code user},
  * {@code parallel_tool_calls}) are not sent.
+ *
+ * <p>Reasoning and prompt caching (see {@link PivotExtensions}): {@code reasoning_effort} (budgets
+ * as {@link ChatReasoning}: minimal and low 1024, medium 4096, high 16384), or the extension
+ * {@code thinking} (its {@code budget_tokens}; it takes precedence; {@code disabled} sends budget
+ * 0), becomes {@code generationConfig.thinkingConfig: {thinkingBudget, includeThoughts: true}}, so
+ * that thought summaries come back as {@code reasoning_content}; {@code reasoning_effort: none}
+ * sends budget 0. The extension {@code cached_content} (or {@code cachedContent}), the name of a
+ * Vertex AI {@code cachedContents} resource, becomes the request's {@code cachedContent};
+ * {@code cache_control} markers are accepted and not sent (Gemini caches implicitly).
  */
 final class GeminiRequestBuilder {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -84,11 +95,44 @@ final class GeminiRequestBuilder {
       out.putObject("systemInstruction").set("parts", system);
     }
     tools(in, out);
+    cachedContent(in, out);
     ObjectNode generation = generationConfig(in);
+    thinking(in, generation);
     if (!generation.isEmpty()) {
       out.set("generationConfig", generation);
     }
     return out;
+  }
+
+  private static void cachedContent(JsonNode in, ObjectNode out) throws GatewayException {
+    for (String field : new String[] {PivotExtensions.CACHED_CONTENT, PivotExtensions.CACHED_CONTENT_CAMEL}) {
+      JsonNode name = in.get(field);
+      if (name == null || name.isNull()) {
+        continue;
+      }
+      if (!name.isTextual() || name.asText().isBlank()) {
+        throw GatewayException.badRequest(field + " must be the name of a Vertex AI cachedContents resource"
+            + " (projects/{project}/locations/{region}/cachedContents/{id})");
+      }
+      out.put("cachedContent", name.asText());
+      return;
+    }
+  }
+
+  /** {@code thinkingConfig} for the reasoning asked for; none when the request says nothing of it. */
+  private static void thinking(JsonNode in, ObjectNode generation) throws GatewayException {
+    boolean asked = in.hasNonNull(PivotExtensions.THINKING) || in.hasNonNull(PivotExtensions.REASONING_EFFORT);
+    if (!asked) {
+      return;
+    }
+    ChatReasoning reasoning = ChatReasoning.read(in);
+    ObjectNode config = generation.putObject("thinkingConfig");
+    if (reasoning == null) {
+      config.put("thinkingBudget", 0);
+    } else {
+      config.put("thinkingBudget", reasoning.budgetTokens());
+      config.put("includeThoughts", true);
+    }
   }
 
   private static ObjectNode content(String role, ArrayNode parts) {

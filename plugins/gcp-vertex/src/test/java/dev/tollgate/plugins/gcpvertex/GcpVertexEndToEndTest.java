@@ -404,10 +404,22 @@ class GcpVertexEndToEndTest {
   }
 
   @Test
-  void embeddingsAreNotServedByThisSchema() throws Exception {
-    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/embeddings", "{\"model\":\"gemini-2.0-flash\",\"input\":\"hi\"}"));
-    assertThat(r.status()).isEqualTo(400);
-    assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).contains("/v1/embeddings");
+  void embeddingsGoToVertexPredictAndTheirTokensAreCounted() throws Exception {
+    gemini.handler(FakeGemini.embeddingsHandler(null));
+    ProxyResponse r = envoy.send(HttpExchange.postJson("/v1/embeddings",
+        "{\"model\":\"gemini-embedding-001\",\"input\":[\"hello there\",\"hi\"],\"dimensions\":3}"));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(gemini.received().get(0).path())
+        .isEqualTo("/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-embedding-001:predict");
+    JsonNode answer = JSON.readTree(r.body());
+    assertThat(answer.path("data")).hasSize(2);
+    assertThat(answer.path("data").get(1).path("embedding")).hasSize(3);
+    assertThat(answer.path("usage").path("prompt_tokens").asInt()).isEqualTo(3);
+    assertThat(r.metadataNumber(NS, "llm_input_token")).isEqualTo(3);
+    ProxyResponse tokens = envoy.send(HttpExchange.postJson("/v1/embeddings",
+        "{\"model\":\"gemini-embedding-001\",\"input\":[[1,2,3]]}"));
+    assertThat(tokens.status()).isEqualTo(400);
+    assertThat(JSON.readTree(tokens.body()).path("error").path("message").asText()).contains("input[0]");
   }
 
   static List<JsonNode> events(String sse) throws Exception {
