@@ -25,13 +25,17 @@ import java.util.Set;
  * <pre>{@code
  * Translator chat = chatFactory.create(backend, at);
  * Translator messages = request -> {
- *   ObjectNode body = AnthropicChatBridge.toChatRequest(request.parsed(), request.model());
+ *   ObjectNode body = AnthropicChatBridge.toChatRequest(request.parsed(), request.model(),
+ *       PivotExtensions.Dialect.TOLLGATE);
  *   Translator.Exchange inner = chat.start(ChatPivot.asChat(request, body));
  *   return ChatPivot.exchange(inner, AnthropicChatBridge.exchange(inner.request(), request.model()),
  *       AnthropicChatBridge.ANTHROPIC_CLIENT_HEADERS);
  * };
  * }</pre>
  * The inner translator applies the backend's model override; the outer never sees the provider.
+ * A chat body made for one of Tollgate's own chat translators may carry the extension fields of
+ * {@link PivotExtensions} (thinking budgets, cache markers, signed thinking blocks), which say what
+ * plain chat completions cannot.
  * Error answers are read by the inner exchange (the platform writes them in the client's format).
  */
 public final class ChatPivot {

@@ -430,6 +430,13 @@ public final class ExchangeSession {
     exchange = translator.start(request);
     UpstreamRequest upstream = exchange.request();
     if (backend.auth().isPresent()) {
+      // the client's credential headers never reach a backend that has credentials of its own
+      // (the auth handler sets the one it needs; a passthrough auth copies the client's own back)
+      for (String h : ClientKeyHeaders.NAMES) {
+        if (upstream.setHeaders().get(h).isEmpty()) {
+          upstream = upstream.withoutHeader(h);
+        }
+      }
       calling = Calling.AUTH;
       upstream = backend.auth().get().apply(upstream, backend.target(), requestHeaders);
     }

@@ -13,6 +13,7 @@ import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.CountTokensExchange;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.TranslatorFactoryBase;
+import dev.tollgate.toolkit.PivotExtensions;
 import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
 import java.util.List;
 import org.pf4j.Extension;
@@ -52,7 +53,7 @@ public final class BedrockCountTokens extends TranslatorFactoryBase {
 
   /** {@code {"input":{"converse":{messages, system, toolConfig, ...}}}} for a Messages-shaped count body. */
   static ObjectNode countBody(JsonNode messagesBody, String model) throws GatewayException {
-    ObjectNode converse = ConverseRequestMapper.toConverse(AnthropicChatBridge.toChatRequest(messagesBody, model));
+    ObjectNode converse = ConverseRequestMapper.toConverse(AnthropicChatBridge.toChatRequest(messagesBody, model, PivotExtensions.Dialect.TOLLGATE));
     ObjectNode counted = JsonSupport.object();
     for (String f : COUNTED) {
       if (converse.has(f)) {

@@ -13,6 +13,7 @@ import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.CountTokensExchange;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.TranslatorFactoryBase;
+import dev.tollgate.toolkit.PivotExtensions;
 import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
 import java.util.List;
 import org.pf4j.Extension;
@@ -50,7 +51,7 @@ public final class GeminiCountTokens extends TranslatorFactoryBase {
 
   /** The countTokens body for a Messages-shaped count body. */
   static ObjectNode countBody(JsonNode messagesBody, String model) throws GatewayException {
-    ObjectNode gemini = GeminiRequestBuilder.build(AnthropicChatBridge.toChatRequest(messagesBody, model));
+    ObjectNode gemini = GeminiRequestBuilder.build(AnthropicChatBridge.toChatRequest(messagesBody, model, PivotExtensions.Dialect.TOLLGATE));
     ObjectNode body = JsonSupport.object();
     for (String f : COUNTED) {
       if (gemini.has(f)) {

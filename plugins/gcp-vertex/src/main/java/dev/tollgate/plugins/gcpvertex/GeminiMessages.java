@@ -9,6 +9,7 @@ import dev.tollgate.api.spi.NonBlocking;
 import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.ChatPivot;
 import dev.tollgate.toolkit.TranslatorFactoryBase;
+import dev.tollgate.toolkit.PivotExtensions;
 import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
 import jakarta.inject.Inject;
 import org.pf4j.Extension;
@@ -37,7 +38,7 @@ public final class GeminiMessages extends TranslatorFactoryBase {
   public Translator create(BackendTarget backend, String at) throws InvalidConfigException {
     Translator gemini = chat.create(backend, at);
     return request -> {
-      ObjectNode body = AnthropicChatBridge.toChatRequest(request.parsed(), request.model());
+      ObjectNode body = AnthropicChatBridge.toChatRequest(request.parsed(), request.model(), PivotExtensions.Dialect.TOLLGATE);
       Translator.Exchange inner = gemini.start(ChatPivot.asChat(request, body));
       return ChatPivot.exchange(inner, AnthropicChatBridge.exchange(inner.request(), inner.responseModel()),
           AnthropicChatBridge.ANTHROPIC_CLIENT_HEADERS);
