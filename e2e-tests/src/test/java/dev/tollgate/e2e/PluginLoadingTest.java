@@ -121,7 +121,7 @@ class PluginLoadingTest {
     try {
       assertThat(set.registry().auths()).isEmpty();
       assertThat(set.manager().refusedPlugins()).singleElement().asString()
-          .contains("api-key-next.jar").contains(">=3.0.0").contains("2.1.0");
+          .contains("api-key-next.jar").contains(">=3.0.0").contains(dev.tollgate.api.PluginApi.VERSION);
     } finally {
       set.manager().stopPlugins();
     }
