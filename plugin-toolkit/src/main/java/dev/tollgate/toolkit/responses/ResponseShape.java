@@ -24,7 +24,7 @@ final class ResponseShape {
     this.itemBase = hex.substring(0, 24);
   }
 
-  /** The id of output item {@code index}: {@code msg_…} for a message, {@code fc_…} for a function call. */
+  /** The id of output item {@code index}: {@code msg_…} for a message, {@code fc_…} for a function call, {@code rs_…} for reasoning. */
   String itemId(String prefix, int index) {
     return prefix + "_" + itemBase + String.format("%04d", index);
   }

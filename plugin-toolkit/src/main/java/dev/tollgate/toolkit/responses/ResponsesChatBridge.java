@@ -6,6 +6,7 @@ import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.ChatPivot;
+import dev.tollgate.toolkit.PivotExtensions.Dialect;
 import java.util.Set;
 
 /**
@@ -40,7 +41,7 @@ public final class ResponsesChatBridge {
    */
   public static Translator over(Translator chat) {
     return request -> {
-      ObjectNode body = toChatRequest(request.parsed(), request.model());
+      ObjectNode body = toChatRequest(request.parsed(), request.model(), Dialect.TOLLGATE);
       Translator.Exchange inner = chat.start(ChatPivot.asChat(request, body));
       return ChatPivot.exchange(inner, exchange(inner.request(), request.model(), request.parsed()),
           RESPONSES_CLIENT_HEADERS);
@@ -51,7 +52,7 @@ public final class ResponsesChatBridge {
    * The chat completions request for a Responses API request: {@code instructions} as a system
    * message; {@code input} (a string, or message, {@code function_call} and
    * {@code function_call_output} items; a turn's text and calls in one assistant message; the
-   * model's {@code reasoning} items dropped); function {@code tools}, {@code tool_choice},
+   * model's {@code reasoning} items dropped, see {@link #toChatRequest(JsonNode, String, Dialect)}); function {@code tools}, {@code tool_choice},
    * {@code parallel_tool_calls}; {@code max_output_tokens} as {@code max_completion_tokens};
    * {@code temperature}, {@code top_p}; {@code text.format} as {@code response_format};
    * {@code reasoning.effort} as {@code reasoning_effort}; {@code user} (else
@@ -64,14 +65,30 @@ public final class ResponsesChatBridge {
    * @throws GatewayException 400 naming the field for what a stateless chat backend cannot do
    */
   public static ObjectNode toChatRequest(JsonNode req, String model) throws GatewayException {
-    return ResponsesRequestMapper.toChat(req, model);
+    return toChatRequest(req, model, Dialect.STANDARD);
+  }
+
+  /**
+   * The chat completions request for a Responses API request, as
+   * {@link #toChatRequest(JsonNode, String)}; with {@link Dialect#TOLLGATE} (for a Tollgate chat
+   * translator, as {@link #over} uses it) a {@code reasoning} input item whose
+   * {@code encrypted_content} is one this bridge gave (the answer's signed thinking blocks) puts
+   * them back on its turn's assistant message as {@code thinking_blocks}
+   * ({@link dev.tollgate.toolkit.PivotExtensions}); other reasoning items are dropped.
+   */
+  public static ObjectNode toChatRequest(JsonNode req, String model, Dialect dialect) throws GatewayException {
+    return ResponsesRequestMapper.toChat(req, model, dialect);
   }
 
   /**
    * The exchange for a Responses client whose request went upstream as {@code upstream} (a chat
    * completions request, whose answer is a {@code chat.completion} or chunk SSE): the answer
    * comes back as a {@code Response}, or as the Responses stream events; a whole answer that is
-   * not a chat completion is a 502. One per exchange; not thread-safe.
+   * not a chat completion is a 502. The chat answer's reasoning ({@code reasoning_content}, and
+   * the signed {@code thinking_blocks} of {@link dev.tollgate.toolkit.PivotExtensions}) comes first
+   * as a {@code reasoning} item: the text as its {@code summary_text}, the blocks (whenever there
+   * are any, whatever {@code include} asked) as its {@code encrypted_content}, which a client that
+   * sends the item back as input returns to the provider. One per exchange; not thread-safe.
    *
    * @param model            the model asked for, reported until the answer names its own
    * @param responsesRequest the client's request, whose settings the {@code Response} echoes

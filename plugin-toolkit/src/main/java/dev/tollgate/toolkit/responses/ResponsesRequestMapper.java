@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.PivotExtensions;
+import dev.tollgate.toolkit.PivotExtensions.Dialect;
 import java.util.Set;
 
 /** See {@link ResponsesChatBridge#toChatRequest}. Stateless. */
@@ -19,7 +21,7 @@ final class ResponsesRequestMapper {
   private ResponsesRequestMapper() {
   }
 
-  static ObjectNode toChat(JsonNode req, String model) throws GatewayException {
+  static ObjectNode toChat(JsonNode req, String model, Dialect dialect) throws GatewayException {
     if (req == null || !req.isObject()) {
       throw GatewayException.badRequest("the request body must be a JSON object");
     }
@@ -44,7 +46,14 @@ final class ResponsesRequestMapper {
       messages.addObject().put("role", "user").put("content", input.asText());
     } else if (input.isArray()) {
       for (int i = 0; i < input.size(); i++) {
-        item(messages, input.get(i), "input." + i);
+        item(messages, input.get(i), "input." + i, dialect);
+      }
+      // a reasoning item no text or call of its turn followed: nothing to send back
+      for (int i = messages.size() - 1; i >= 0; i--) {
+        JsonNode m = messages.get(i);
+        if (m.path("role").asText().equals("assistant") && m.path("content").isNull() && !m.has("tool_calls")) {
+          messages.remove(i);
+        }
       }
     } else {
       throw GatewayException.badRequest("input: must be a string or an array of input items");
@@ -90,7 +99,7 @@ final class ResponsesRequestMapper {
     }
   }
 
-  private static void item(ArrayNode messages, JsonNode item, String at) throws GatewayException {
+  private static void item(ArrayNode messages, JsonNode item, String at, Dialect dialect) throws GatewayException {
     if (item == null || !item.isObject()) {
       throw GatewayException.badRequest(at + ": must be an input item object");
     }
@@ -103,9 +112,7 @@ final class ResponsesRequestMapper {
         messages.addObject().put("role", "tool").put("tool_call_id", callId)
             .put("content", outputText(item.get("output"), at + ".output"));
       }
-      case "reasoning" -> {
-        // the model's own reasoning from an earlier turn: chat completions cannot carry it back
-      }
+      case "reasoning" -> reasoning(messages, item, dialect);
       case "item_reference" -> throw GatewayException.badRequest(at + ".type: 'item_reference' points at a stored item;"
           + " this backend keeps none, so send the item itself (backends of schema " + STATEFUL_SCHEMAS
           + " keep them)");
@@ -129,14 +136,41 @@ final class ResponsesRequestMapper {
       case "assistant" -> {
         String text = joinedText(content, at + ".content", Set.of("output_text", "input_text", "refusal"));
         ObjectNode last = lastAssistant(messages);
-        if (last != null && !last.has("tool_calls") && !last.path("content").isNull()) {
-          last.put("content", last.path("content").asText() + text); // one turn split into two items
+        if (last != null && !last.has("tool_calls")) {
+          // one turn split into two items, or its text after its reasoning
+          last.put("content", last.path("content").isNull() ? text : last.path("content").asText() + text);
         } else {
           messages.addObject().put("role", "assistant").put("content", text);
         }
       }
       default -> throw GatewayException.badRequest(at + ".role: must be user, assistant, system or developer");
     }
+  }
+
+  /**
+   * The model's reasoning from an earlier turn: with {@link Dialect#TOLLGATE}, the thinking blocks
+   * its {@code encrypted_content} carries (as {@link ResponsesAnswers#encryptedContent} made it) go
+   * on the turn's assistant message as {@code thinking_blocks} (Claude needs them back before a
+   * tool result when thinking is on); the message is opened here, its text and calls joining it.
+   * Else (plain chat, OpenAI's own encrypted reasoning, a summary only) it is dropped: chat
+   * completions cannot carry it back.
+   */
+  private static void reasoning(ArrayNode messages, JsonNode item, Dialect dialect) {
+    if (dialect != Dialect.TOLLGATE) {
+      return;
+    }
+    ArrayNode blocks = ResponsesAnswers.thinkingBlocks(item.get("encrypted_content"));
+    if (blocks == null) {
+      return;
+    }
+    ObjectNode last = lastAssistant(messages);
+    if (last == null) {
+      last = messages.addObject().put("role", "assistant");
+      last.putNull("content");
+    }
+    ArrayNode onMessage = last.has(PivotExtensions.THINKING_BLOCKS)
+        ? (ArrayNode) last.get(PivotExtensions.THINKING_BLOCKS) : last.putArray(PivotExtensions.THINKING_BLOCKS);
+    onMessage.addAll(blocks);
   }
 
   private static JsonNode userContent(JsonNode content, String at) throws GatewayException {

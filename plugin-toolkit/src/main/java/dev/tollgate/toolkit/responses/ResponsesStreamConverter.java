@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.TokenUsage;
 import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.PivotExtensions;
 import dev.tollgate.toolkit.SseDecoder;
 import dev.tollgate.toolkit.anthropic.AnthropicChatBridge;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,13 @@ import java.util.Map;
 /**
  * Converts one stream of OpenAI {@code chat.completion.chunk}s into the Responses API's typed
  * stream events, numbered by {@code sequence_number} from 0: {@code response.created} and
- * {@code response.in_progress} on the first chunk; per run of text a {@code message} item
+ * {@code response.in_progress} on the first chunk; per run of reasoning ({@code delta.reasoning_content}
+ * and {@code delta.thinking_blocks}, see {@link PivotExtensions}) a {@code reasoning} item
+ * ({@code output_item.added}, {@code reasoning_summary_part.added},
+ * {@code reasoning_summary_text.delta}…, {@code reasoning_summary_text.done},
+ * {@code reasoning_summary_part.done}, {@code output_item.done}, the done item carrying the blocks
+ * as {@code encrypted_content}; blocks without text give a reasoning item without summary parts);
+ * per run of text a {@code message} item
  * ({@code output_item.added}, {@code content_part.added}, {@code output_text.delta}…,
  * {@code output_text.done}, {@code content_part.done}, {@code output_item.done}); per tool call a
  * {@code function_call} item ({@code output_item.added}, {@code function_call_arguments.delta}…,
@@ -48,6 +55,20 @@ final class ResponsesStreamConverter {
   private JsonNode usage;
   /** The open message item, or null. */
   private Text text;
+  /** The open reasoning item, or null. */
+  private Reasoning reasoning;
+
+  private static final class Reasoning {
+    final int index;
+    final String id;
+    final StringBuilder text = new StringBuilder();
+    final ArrayNode blocks = JsonSupport.MAPPER.createArrayNode();
+
+    Reasoning(int index, String id) {
+      this.index = index;
+      this.id = id;
+    }
+  }
 
   private static final class Text {
     final int index;
@@ -111,6 +132,28 @@ final class ResponsesStreamConverter {
     }
     for (JsonNode choice : chunk.path("choices")) {
       JsonNode delta = choice.path("delta");
+      String thought = delta.path(PivotExtensions.REASONING_CONTENT).isTextual()
+          ? delta.path(PivotExtensions.REASONING_CONTENT).asText() : "";
+      if (!thought.isEmpty()) {
+        if (reasoning == null) {
+          openReasoning(out);
+        }
+        if (reasoning.text.length() == 0) {
+          emit(out, event("response.reasoning_summary_part.added").put("item_id", reasoning.id)
+              .put("output_index", reasoning.index).put("summary_index", 0)
+              .set("part", ResponsesAnswers.summaryText("")));
+        }
+        reasoning.text.append(thought);
+        emit(out, event("response.reasoning_summary_text.delta").put("item_id", reasoning.id)
+            .put("output_index", reasoning.index).put("summary_index", 0).put("delta", thought));
+      }
+      JsonNode blocks = delta.path(PivotExtensions.THINKING_BLOCKS);
+      if (blocks.isArray() && !blocks.isEmpty()) {
+        if (reasoning == null) {
+          openReasoning(out);
+        }
+        reasoning.blocks.addAll((ArrayNode) blocks);
+      }
       String piece = delta.path("content").isTextual() ? delta.path("content").asText() : "";
       if (!piece.isEmpty()) {
         if (text == null) {
@@ -187,7 +230,37 @@ final class ResponsesStreamConverter {
         withUsage && usage != null ? ResponseShape.usage(usage) : null);
   }
 
+  private void openReasoning(ByteArrayOutputStream out) {
+    closeText(out, "completed");
+    reasoning = new Reasoning(output.size(), shape.itemId("rs", output.size()));
+    ObjectNode item = ResponsesAnswers.reasoning(reasoning.id, "in_progress", null, null);
+    output.add(item); // a placeholder until done
+    emit(out, event("response.output_item.added").put("output_index", reasoning.index).set("item", item.deepCopy()));
+  }
+
+  private void closeReasoning(ByteArrayOutputStream out, String status) {
+    if (reasoning == null) {
+      return;
+    }
+    String full = reasoning.text.toString();
+    if (!full.isEmpty()) {
+      emit(out, event("response.reasoning_summary_text.done").put("item_id", reasoning.id)
+          .put("output_index", reasoning.index).put("summary_index", 0).put("text", full));
+      ObjectNode partDone = event("response.reasoning_summary_part.done").put("item_id", reasoning.id)
+          .put("output_index", reasoning.index).put("summary_index", 0);
+      if (status.equals("incomplete")) {
+        partDone.put("status", "incomplete");
+      }
+      emit(out, partDone.set("part", ResponsesAnswers.summaryText(full)));
+    }
+    ObjectNode item = ResponsesAnswers.reasoning(reasoning.id, status, full, reasoning.blocks);
+    output.set(reasoning.index, item);
+    emit(out, event("response.output_item.done").put("output_index", reasoning.index).set("item", item.deepCopy()));
+    reasoning = null;
+  }
+
   private void openText(ByteArrayOutputStream out) {
+    closeReasoning(out, "completed");
     closeText(out, "completed");
     text = new Text(output.size(), shape.itemId("msg", output.size()));
     output.add(ResponsesAnswers.message(text.id, "in_progress", null)); // a placeholder until done
@@ -215,6 +288,7 @@ final class ResponsesStreamConverter {
   }
 
   private Call openCall(ByteArrayOutputStream out, JsonNode tc) {
+    closeReasoning(out, "completed");
     closeText(out, "completed");
     int index = output.size();
     Call call = new Call(index, shape.itemId("fc", index), tc.path("id").asText(""),
@@ -247,6 +321,7 @@ final class ResponsesStreamConverter {
   private void complete(ByteArrayOutputStream out) {
     String reason = ResponseShape.incompleteReason(finishReason);
     String itemStatus = reason == null ? "completed" : "incomplete";
+    closeReasoning(out, itemStatus);
     closeText(out, itemStatus);
     closeCalls(out, itemStatus);
     ObjectNode r = response("completed", true);

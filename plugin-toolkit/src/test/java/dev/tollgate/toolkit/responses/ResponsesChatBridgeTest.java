@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientRequest;
 import dev.tollgate.api.Endpoint;
@@ -13,6 +14,7 @@ import dev.tollgate.api.TokenUsage;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.Translator;
 import dev.tollgate.toolkit.JsonSupport;
+import dev.tollgate.toolkit.PivotExtensions.Dialect;
 import dev.tollgate.toolkit.SseDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -242,6 +244,101 @@ class ResponsesChatBridgeTest {
     assertThat(x.responseModel()).isEqualTo("m-2024");
   }
 
+  static final String BLOCKS = """
+      [{"type":"thinking","thinking":"The user wants Paris. ","signature":"sig-1"},
+       {"type":"redacted_thinking","data":"EmwKAhgB"}]""";
+
+  static final String REASONING_COMPLETION = """
+      {"id":"chatcmpl-2","object":"chat.completion","created":1700000000,"model":"m-2024","choices":[{"index":0,
+       "message":{"role":"assistant","content":"Let me check.","reasoning_content":"The user wants Paris. ",
+       "thinking_blocks":%s,
+       "tool_calls":[{"id":"call_1","type":"function","function":{"name":"weather","arguments":"{}"}}]},
+       "finish_reason":"tool_calls"}],
+       "usage":{"prompt_tokens":20,"completion_tokens":8,"total_tokens":28,
+       "completion_tokens_details":{"reasoning_tokens":5}}}""".formatted(BLOCKS);
+
+  @Test
+  void aWholeCompletionsReasoningComesFirstAsAReasoningItemItsBlocksAsEncryptedContent() throws Exception {
+    JsonNode r = whole(REQUEST, REASONING_COMPLETION);
+    JsonNode output = r.path("output");
+    assertThat(output.size()).isEqualTo(3);
+    JsonNode rs = output.get(0);
+    assertThat(rs.path("type").asText()).isEqualTo("reasoning");
+    assertThat(rs.path("id").asText()).startsWith("rs_");
+    assertThat(rs.path("status").asText()).isEqualTo("completed");
+    assertThat(rs.path("summary")).isEqualTo(json("[{\"type\":\"summary_text\",\"text\":\"The user wants Paris. \"}]"));
+    assertThat(rs.path("encrypted_content").asText()).startsWith(ResponsesAnswers.ENCRYPTED_PREFIX);
+    assertThat(ResponsesAnswers.thinkingBlocks(rs.get("encrypted_content"))).isEqualTo(json(BLOCKS));
+    assertThat(output.get(1).path("type").asText()).isEqualTo("message");
+    assertThat(output.get(1).path("id").asText()).startsWith("msg_");
+    assertThat(output.get(2).path("type").asText()).isEqualTo("function_call");
+    assertThat(r.path("usage").path("output_tokens_details").path("reasoning_tokens").asInt()).isEqualTo(5);
+  }
+
+  @Test
+  void reasoningWithoutSignedBlocksHasNoEncryptedContentAndBlocksAloneGiveAnItemWithoutSummary() throws Exception {
+    JsonNode r = whole("{\"input\":\"x\"}", """
+        {"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,
+         "message":{"role":"assistant","content":"Hi","reasoning_content":"Hmm."},"finish_reason":"stop"}]}""");
+    assertThat(r.path("output").get(0).has("encrypted_content")).isFalse();
+    assertThat(r.path("output").get(0).path("summary").get(0).path("text").asText()).isEqualTo("Hmm.");
+    JsonNode redacted = whole("{\"input\":\"x\"}", """
+        {"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,
+         "message":{"role":"assistant","content":"Hi","thinking_blocks":[{"type":"redacted_thinking","data":"EmwK"}]},
+         "finish_reason":"stop"}]}""");
+    assertThat(redacted.path("output").get(0).path("summary").isEmpty()).isTrue();
+    assertThat(redacted.path("output").get(0).path("encrypted_content").asText()).isNotEmpty();
+    assertThat(whole("{\"input\":\"x\"}", """
+        {"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,
+         "message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}""").path("output").size()).isEqualTo(1);
+  }
+
+  @Test
+  void aReasoningItemSentBackAsInputGivesItsTurnsAssistantMessageTheThinkingBlocks() throws Exception {
+    JsonNode answer = whole(REQUEST, REASONING_COMPLETION);
+    ObjectNode next = (ObjectNode) json("{\"model\":\"gpt\",\"input\":[{\"role\":\"user\",\"content\":\"Weather?\"}]}");
+    ArrayNode input = (ArrayNode) next.get("input");
+    answer.path("output").forEach(input::add); // as the SDKs' clients do: the output items, as they came
+    input.addObject().put("type", "function_call_output").put("call_id", "call_1").put("output", "18C");
+    ObjectNode c = ResponsesChatBridge.toChatRequest(next, "m", Dialect.TOLLGATE);
+    assertThat(c.path("messages")).isEqualTo(json("""
+        [{"role":"user","content":"Weather?"},
+         {"role":"assistant","content":"Let me check.","thinking_blocks":%s,
+          "tool_calls":[{"id":"call_1","type":"function","function":{"name":"weather","arguments":"{}"}}]},
+         {"role":"tool","tool_call_id":"call_1","content":"18C"}]""".formatted(BLOCKS)));
+    // the plain dialect (and so any OpenAI-compatible backend) drops them, as before
+    assertThat(ResponsesChatBridge.toChatRequest(next, "m").path("messages").get(1).has("thinking_blocks")).isFalse();
+    // over a chat translator, the Tollgate dialect
+    AtomicReference<ClientRequest> seen = new AtomicReference<>();
+    Translator chatTranslator = request -> {
+      seen.set(request);
+      return ResponsesChatBridge.exchange(UpstreamRequest.post("/provider", Headers.of(), request.body()), "m", json("{}"));
+    };
+    ResponsesChatBridge.over(chatTranslator).start(new ClientRequest(Endpoint.RESPONSES, Headers.of(),
+        JsonSupport.bytes(next), next, "gpt", false));
+    assertThat(seen.get().parsed().path("messages").get(1).path("thinking_blocks")).isEqualTo(json(BLOCKS));
+  }
+
+  @Test
+  void reasoningItemsTollgateDidNotMakeAreDroppedAndOneWithoutItsTurnLeavesNoEmptyMessage() throws Exception {
+    ObjectNode c = ResponsesChatBridge.toChatRequest(json("""
+        {"input":[{"role":"user","content":"Hi"},
+          {"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"s"}],"encrypted_content":"gAAAAABo-openai"},
+          {"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello"}]},
+          {"role":"user","content":"Again"},
+          {"type":"reasoning","id":"rs_2","summary":[],"encrypted_content":"%s"},
+          {"role":"user","content":"?"}]}""".formatted(ResponsesAnswers.ENCRYPTED_PREFIX + "bm90IGpzb24")),
+        "m", Dialect.TOLLGATE);
+    assertThat(c.path("messages")).isEqualTo(json("""
+        [{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"},{"role":"user","content":"Again"},
+         {"role":"user","content":"?"}]"""));
+    ObjectNode alone = ResponsesChatBridge.toChatRequest(json("""
+        {"input":[{"role":"user","content":"Hi"},{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"%s"},
+          {"role":"user","content":"?"}]}""".formatted(ResponsesAnswers.encryptedContent((ArrayNode) json(BLOCKS)))),
+        "m", Dialect.TOLLGATE);
+    assertThat(alone.path("messages").size()).isEqualTo(2);
+  }
+
   // ---- streams
 
   static String chunk(String delta, String finish) {
@@ -330,7 +427,7 @@ class ResponsesChatBridgeTest {
   private static List<JsonNode> normalized(List<SseDecoder.Event> events) {
     List<JsonNode> out = new ArrayList<>();
     for (SseDecoder.Event e : events) {
-      out.add(json(e.data().replaceAll("\"(resp|msg|fc)_[0-9a-f]+\"", "\"ID\"")));
+      out.add(json(e.data().replaceAll("\"(resp|msg|fc|rs)_[0-9a-f]+\"", "\"ID\"")));
     }
     return out;
   }
@@ -344,6 +441,93 @@ class ResponsesChatBridgeTest {
           List.of(Arrays.copyOfRange(body, 0, at), Arrays.copyOfRange(body, at, body.length)), null));
       assertThat(split).as("split at byte %d", at).isEqualTo(expected);
     }
+  }
+
+  static final String REASONING_STREAM = chunk("{\"role\":\"assistant\",\"content\":\"\"}", "null")
+      + chunk("{\"reasoning_content\":\"The user \"}", "null")
+      + chunk("{\"reasoning_content\":\"wants — Paris ✓\"}", "null")
+      + chunk("{\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"The user wants — Paris ✓\","
+      + "\"signature\":\"sig-1\"}]}", "null")
+      + chunk("{\"content\":\"Let me check.\"}", "null")
+      + chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\","
+      + "\"arguments\":\"{}\"}}]}", "null")
+      + chunk("{}", "\"tool_calls\"")
+      + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m-2024\","
+      + "\"choices\":[],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":8,\"total_tokens\":28,"
+      + "\"completion_tokens_details\":{\"reasoning_tokens\":6}}}\n\n"
+      + "data: [DONE]\n\n";
+
+  @Test
+  void streamedReasoningBecomesAReasoningItemBeforeTheMessage() throws Exception {
+    List<SseDecoder.Event> events = streamed(REQUEST, List.of(REASONING_STREAM.getBytes(StandardCharsets.UTF_8)), null);
+    assertThat(types(events)).containsExactly(
+        "response.created", "response.in_progress",
+        "response.output_item.added", "response.reasoning_summary_part.added",
+        "response.reasoning_summary_text.delta", "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+        "response.output_item.added", "response.content_part.added", "response.output_text.delta",
+        "response.output_text.done", "response.content_part.done", "response.output_item.done",
+        "response.output_item.added", "response.function_call_arguments.delta",
+        "response.function_call_arguments.done", "response.output_item.done",
+        "response.completed");
+    List<JsonNode> e = events.stream().map(ev -> json(ev.data())).toList();
+    for (int i = 0; i < e.size(); i++) {
+      assertThat(e.get(i).path("sequence_number").asInt()).isEqualTo(i);
+    }
+    JsonNode added = e.get(2).path("item");
+    assertThat(added.path("type").asText()).isEqualTo("reasoning");
+    assertThat(added.path("status").asText()).isEqualTo("in_progress");
+    assertThat(added.path("summary").isEmpty()).isTrue();
+    String rsId = added.path("id").asText();
+    assertThat(rsId).startsWith("rs_");
+    for (int i = 3; i <= 8; i++) {
+      assertThat(e.get(i).path("output_index").asInt()).as("event %d", i).isZero();
+    }
+    assertThat(e.get(3).path("part")).isEqualTo(json("{\"type\":\"summary_text\",\"text\":\"\"}"));
+    assertThat(e.get(4).path("item_id").asText()).isEqualTo(rsId);
+    assertThat(e.get(4).path("summary_index").asInt()).isZero();
+    assertThat(e.get(6).path("text").asText()).isEqualTo("The user wants — Paris ✓");
+    assertThat(e.get(7).path("part").path("text").asText()).isEqualTo("The user wants — Paris ✓");
+    assertThat(e.get(7).has("status")).isFalse();
+    JsonNode rsDone = e.get(8).path("item");
+    assertThat(rsDone.path("status").asText()).isEqualTo("completed");
+    assertThat(ResponsesAnswers.thinkingBlocks(rsDone.get("encrypted_content"))).isEqualTo(json(
+        "[{\"type\":\"thinking\",\"thinking\":\"The user wants — Paris ✓\",\"signature\":\"sig-1\"}]"));
+    assertThat(e.get(9).path("output_index").asInt()).isEqualTo(1);
+    assertThat(e.get(9).path("item").path("id").asText()).startsWith("msg_");
+    assertThat(e.get(11).path("output_index").asInt()).isEqualTo(1);
+    assertThat(e.get(15).path("output_index").asInt()).isEqualTo(2);
+    assertThat(e.get(17).path("output_index").asInt()).isEqualTo(2);
+    JsonNode done = e.get(e.size() - 1).path("response");
+    assertThat(done.path("output").size()).isEqualTo(3);
+    assertThat(done.path("output").get(0)).isEqualTo(rsDone);
+    assertThat(done.path("output").get(1).path("content").get(0).path("text").asText()).isEqualTo("Let me check.");
+    assertThat(done.path("usage").path("output_tokens_details").path("reasoning_tokens").asInt()).isEqualTo(6);
+  }
+
+  @Test
+  void aReasoningStreamSplitAtAnyByteGivesTheSameEvents() throws Exception {
+    byte[] body = REASONING_STREAM.getBytes(StandardCharsets.UTF_8);
+    List<JsonNode> expected = normalized(streamed(REQUEST, List.of(body), null));
+    for (int at = 1; at < body.length; at++) {
+      List<JsonNode> split = normalized(streamed(REQUEST,
+          List.of(Arrays.copyOfRange(body, 0, at), Arrays.copyOfRange(body, at, body.length)), null));
+      assertThat(split).as("split at byte %d", at).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aStreamCutByTheTokenLimitWhileReasoningMarksTheSummaryPartIncomplete() throws Exception {
+    String s = chunk("{\"reasoning_content\":\"Let me think\"}", "null") + chunk("{}", "\"length\"")
+        + "data: [DONE]\n\n";
+    List<SseDecoder.Event> events = streamed("{\"input\":\"x\"}", List.of(s.getBytes(StandardCharsets.UTF_8)), null);
+    assertThat(types(events)).containsExactly("response.created", "response.in_progress",
+        "response.output_item.added", "response.reasoning_summary_part.added", "response.reasoning_summary_text.delta",
+        "response.reasoning_summary_text.done", "response.reasoning_summary_part.done", "response.output_item.done",
+        "response.incomplete");
+    assertThat(json(events.get(6).data()).path("status").asText()).isEqualTo("incomplete");
+    assertThat(json(events.get(7).data()).path("item").path("status").asText()).isEqualTo("incomplete");
+    assertThat(json(events.get(7).data()).path("item").has("encrypted_content")).isFalse();
   }
 
   @Test

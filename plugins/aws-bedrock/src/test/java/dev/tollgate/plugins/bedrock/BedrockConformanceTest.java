@@ -143,6 +143,14 @@ class BedrockConformanceTest {
               REQUEST.formatted(RESPONSES_TOOLS + ",\"stream\":true"),
               UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, toolStream()))
               .withUsage(new TokenUsage(1404, 41, 1445, 1024, 0)),
+          Sample.of("whole Converse reasoning answer, signed", Endpoint.RESPONSES,
+              REQUEST.formatted(",\"reasoning\":{\"effort\":\"high\"}"),
+              UpstreamAnswer.json(new String(FakeBedrock.converseReasoning("Six times seven is 42.", "42", 12, 30, 0, 0)
+                  .pieces().get(0), java.nio.charset.StandardCharsets.UTF_8))).withUsage(TokenUsage.of(12, 30)),
+          Sample.of("ConverseStream reasoning, signed", Endpoint.RESPONSES,
+              REQUEST.formatted(",\"reasoning\":{\"effort\":\"high\"},\"stream\":true"),
+              UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, FakeBedrock.concat(FakeBedrock.reasoningStream(
+                  List.of("Six times", " seven — naïve ✓."), List.of("4", "2"), 9, 20)))).withUsage(TokenUsage.of(9, 20)),
           Sample.of("ConverseStream ended by a throttlingException", Endpoint.RESPONSES,
               REQUEST.formatted(",\"stream\":true"), UpstreamAnswer.of(FakeBedrock.EVENT_STREAM, throttledStream()))
               .withUsage(TokenUsage.NONE));
