@@ -117,6 +117,23 @@ def responses_stream(base, model):
             "usage": final.usage.model_dump() if final and final.usage else None}
 
 
+def responses_reasoning(base, model):
+    """Reasoning asked for with reasoning.effort: the answer's reasoning item, whole and streamed."""
+    client = openai_client(base)
+    r = client.responses.create(model=model, input="Say hello", reasoning={"effort": "low"})
+    out = {"types": [o.type for o in r.output], "text": r.output_text,
+           "summary": "".join(s.text for o in r.output if o.type == "reasoning" for s in o.summary),
+           "reasoning_tokens": r.usage.output_tokens_details.reasoning_tokens if r.usage else None}
+    summary, types = "", []
+    for event in client.responses.create(model=model, input="Say hello", reasoning={"effort": "low"}, stream=True):
+        if not types or types[-1] != event.type:
+            types.append(event.type)
+        if event.type == "response.reasoning_summary_text.delta":
+            summary += event.delta
+    out["streamed"] = {"summary": summary, "events": types}
+    return out
+
+
 def responses_tools(base, model):
     """A function call, then its output sent back as input items: the model's second answer."""
     client = openai_client(base)
@@ -192,7 +209,7 @@ def models_openai(base):
 
 SCENARIOS = {f.__name__: f for f in
              [chat, chat_stream, chat_tools, embeddings, chat_disconnect, big_prompt, messages, messages_stream,
-              responses, responses_stream, responses_tools, responses_previous, messages_tools, messages_thinking,
+              responses, responses_stream, responses_reasoning, responses_tools, responses_previous, messages_tools, messages_thinking,
               count_tokens, models_anthropic, models_openai]}
 
 

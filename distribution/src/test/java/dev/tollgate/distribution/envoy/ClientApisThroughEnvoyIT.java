@@ -467,6 +467,25 @@ class ClientApisThroughEnvoyIT {
   }
 
   @Test
+  void reasoningEffortReachesNovaAndItsReasoningComesBackAsAReasoningItem() throws Exception {
+    Call c = call(bedrock, "responses_reasoning", "amazon.nova-premier-v1:0");
+    assertThat(c.answer().path("types").toString()).as(c.answer().toString()).isEqualTo("[\"reasoning\",\"message\"]");
+    assertThat(c.answer().path("summary").asText()).isEqualTo("Let me think.");
+    assertThat(c.answer().path("text").asText()).isEqualTo("Hello from Nova.");
+    assertThat(c.upstream().get(0).path()).isEqualTo("/model/amazon.nova-premier-v1%3A0/converse");
+    assertThat(json(c.upstream().get(0).body()).path("additionalModelRequestFields").path("reasoningConfig")
+        .path("maxReasoningEffort").asText()).as("reasoning.effort reaches Bedrock").isEqualTo("low");
+    JsonNode streamed = c.answer().path("streamed");
+    assertThat(streamed.path("summary").asText()).as(streamed.toString()).isEqualTo("Let me think.");
+    List<String> types = new ArrayList<>();
+    streamed.path("events").forEach(e -> types.add(e.asText()));
+    assertThat(types).containsSubsequence("response.output_item.added", "response.reasoning_summary_part.added",
+        "response.reasoning_summary_text.delta", "response.reasoning_summary_text.done",
+        "response.reasoning_summary_part.done", "response.output_item.done", "response.output_item.added",
+        "response.output_text.delta", "response.completed");
+  }
+
+  @Test
   void aResponsesFunctionCallAndItsOutputMakeARoundTripOnTranslatedBackends() throws Exception {
     Call bedrockTools = call(bedrock, "responses_tools", "amazon.nova-pro-v1:0");
     assertThat(bedrockTools.answer().path("calls").asInt()).as(bedrockTools.answer().toString()).isEqualTo(1);
