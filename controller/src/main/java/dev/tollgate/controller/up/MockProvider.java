@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * The provider behind {@code tollgate up --mock}: an OpenAI-compatible chat completions (whole and
- * streamed) and embeddings API on loopback that answers without a network or a key, so that a
+ * The provider behind {@code tollgate up --mock}: an OpenAI-compatible chat completions and
+ * Responses API (whole and streamed) and embeddings API on loopback that answers without a network or a key, so that a
  * newcomer sees a whole round trip through Envoy and Tollgate. It echoes the last user message and
  * counts words as tokens.
  */
@@ -31,8 +31,9 @@ final class MockProvider implements AutoCloseable {
     }));
     server.createContext("/v1/chat/completions", ex -> answer(ex, this::chat));
     server.createContext("/v1/embeddings", ex -> answer(ex, this::embeddings));
+    server.createContext("/v1/responses", ex -> answer(ex, this::responses));
     server.createContext("/", ex -> answer(ex, (req, e) -> error(e, 404, "the mock provider serves "
-        + "/v1/chat/completions and /v1/embeddings")));
+        + "/v1/chat/completions, /v1/responses and /v1/embeddings")));
     server.start();
   }
 
@@ -98,6 +99,90 @@ final class MockProvider implements AutoCloseable {
     choice.putNull("logprobs");
     body.set("usage", usage(prompt, completion));
     json(ex, 200, body.toString());
+  }
+
+  /** The Responses API: the last user input echoed, as a Response or its typed event stream. */
+  private void responses(JsonNode req, HttpExchange ex) throws IOException {
+    if (!ex.getRequestURI().getPath().equals("/v1/responses")) {
+      error(ex, 404, "the mock provider keeps no responses");
+      return;
+    }
+    String model = req.path("model").asText("mock");
+    JsonNode input = req.path("input");
+    String said = input.isTextual() ? input.asText() : "";
+    for (JsonNode item : input) {
+      if ("user".equals(item.path("role").asText())) {
+        JsonNode c = item.path("content");
+        said = c.isTextual() ? c.asText() : c.path(0).path("text").asText(c.toString());
+      }
+    }
+    String reply = "Hello from Tollgate's mock provider. You said: " + said;
+    int prompt = words(input.toString() + " " + req.path("instructions").asText(""));
+    int completion = words(reply);
+    long created = System.currentTimeMillis() / 1000;
+    ObjectNode part = JSON.createObjectNode().put("type", "output_text").put("text", reply);
+    part.putArray("annotations");
+    ObjectNode item = JSON.createObjectNode().put("type", "message").put("id", "msg_mock").put("status", "completed")
+        .put("role", "assistant");
+    item.putArray("content").add(part);
+    ObjectNode done = response(req, model, created, "completed");
+    done.putArray("output").add(item);
+    ObjectNode usage = done.putObject("usage").put("input_tokens", prompt);
+    usage.putObject("input_tokens_details").put("cached_tokens", 0);
+    usage.put("output_tokens", completion);
+    usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
+    usage.put("total_tokens", prompt + completion);
+    if (!req.path("stream").asBoolean(false)) {
+      json(ex, 200, done.toString());
+      return;
+    }
+    ex.getResponseHeaders().set("content-type", "text/event-stream");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    int[] seq = {0};
+    ObjectNode started = response(req, model, created, "in_progress");
+    started.putArray("output");
+    event(out, seq, JSON.createObjectNode().put("type", "response.created").set("response", started));
+    event(out, seq, JSON.createObjectNode().put("type", "response.in_progress").set("response", started));
+    ObjectNode opened = item.deepCopy().put("status", "in_progress");
+    opened.putArray("content");
+    event(out, seq, JSON.createObjectNode().put("type", "response.output_item.added").put("output_index", 0)
+        .set("item", opened));
+    ObjectNode empty = part.deepCopy().put("text", "");
+    event(out, seq, JSON.createObjectNode().put("type", "response.content_part.added").put("item_id", "msg_mock")
+        .put("output_index", 0).put("content_index", 0).set("part", empty));
+    for (String p : reply.split("(?<= )")) {
+      ObjectNode delta = JSON.createObjectNode().put("type", "response.output_text.delta").put("item_id", "msg_mock")
+          .put("output_index", 0).put("content_index", 0).put("delta", p);
+      delta.putArray("logprobs");
+      event(out, seq, delta);
+    }
+    ObjectNode textDone = JSON.createObjectNode().put("type", "response.output_text.done").put("item_id", "msg_mock")
+        .put("output_index", 0).put("content_index", 0).put("text", reply);
+    textDone.putArray("logprobs");
+    event(out, seq, textDone);
+    event(out, seq, JSON.createObjectNode().put("type", "response.content_part.done").put("item_id", "msg_mock")
+        .put("output_index", 0).put("content_index", 0).set("part", part));
+    event(out, seq, JSON.createObjectNode().put("type", "response.output_item.done").put("output_index", 0)
+        .set("item", item));
+    event(out, seq, JSON.createObjectNode().put("type", "response.completed").set("response", done));
+  }
+
+  private static ObjectNode response(JsonNode req, String model, long created, String status) {
+    ObjectNode r = JSON.createObjectNode().put("id", "resp_mock").put("object", "response").put("created_at", created)
+        .put("status", status).put("model", model);
+    r.set("instructions", req.has("instructions") ? req.get("instructions") : JSON.nullNode());
+    r.put("parallel_tool_calls", true).put("tool_choice", "auto").put("temperature", 1.0).put("top_p", 1.0);
+    r.putArray("tools");
+    r.putObject("metadata");
+    r.putObject("text").putObject("format").put("type", "text");
+    return r;
+  }
+
+  private static void event(OutputStream out, int[] seq, ObjectNode e) throws IOException {
+    e.put("sequence_number", seq[0]++);
+    out.write(("event: " + e.path("type").asText() + "\ndata: " + e + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private void embeddings(JsonNode req, HttpExchange ex) throws IOException {

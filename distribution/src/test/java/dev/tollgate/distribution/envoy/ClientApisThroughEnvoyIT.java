@@ -76,7 +76,8 @@ class ClientApisThroughEnvoyIT {
     openai = fake(r -> r.path().startsWith("/v1/responses") ? openaiResponses.apply(r) : openaiChat.apply(r), tls);
     Function<Received, Answer> azureResponses = FakeAzureOpenAi.responsesHandler(Set.of("gpt-4o"), "azure-secret",
         List.of("Hello", " from", " Azure."), FakeResponses.Usage.of(13, 5));
-    azure = fake(azureResponses, tls);
+    Function<Received, Answer> azureChat = FakeAzureOpenAi.handler(Set.of("gpt-4o"), "azure-secret", null, 13, 5);
+    azure = fake(r -> r.path().contains("/responses") ? azureResponses.apply(r) : azureChat.apply(r), tls);
     bedrock = fake(FakeBedrock.handler(sigV4, ClientApisThroughEnvoyIT::converse), tls);
     bedrockClaude = fake(FakeBedrock.handler(sigV4, r -> r.path().endsWith("/count-tokens")
         ? FakeBedrock.converse("{\"inputTokens\":17}")
@@ -547,6 +548,45 @@ class ClientApisThroughEnvoyIT {
     assertThat(geminiTools.answer().path("name").asText()).as(geminiTools.answer().toString())
         .isEqualTo("get_weather");
     assertThat(geminiTools.answer().path("text").asText()).isEqualTo("It is sunny in Boston.");
+  }
+
+  @Test
+  void anthropicClientsReachClaudeOnEveryHostAndTheOpenAiCompatibleBackends() throws Exception {
+    for (var target : List.of(new Object[] {anthropic, "claude-sonnet-4-5", "/v1/messages"},
+        new Object[] {bedrockClaude, "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/invoke"},
+        new Object[] {vertexClaude, "claude-3-5-haiku@20241022",
+            VERTEX_CLAUDE_MODELS + "claude-3-5-haiku@20241022:rawPredict"})) {
+      FakeUpstream fake = (FakeUpstream) target[0];
+      String model = (String) target[1];
+      Call whole = call(fake, "messages", model);
+      assertThat(whole.answer().path("text").asText()).as(whole.answer().toString()).isEqualTo("Hello from Claude.");
+      assertThat(whole.last().path()).isEqualTo(target[2]);
+      Call streamed = call(fake, "messages_stream", model);
+      assertThat(streamed.answer().path("text").asText()).as(streamed.answer().toString())
+          .isEqualTo("Hello from Claude.");
+      assertThat(streamed.answer().path("events").toString()).contains("message_start", "message_stop");
+      Call tools = call(fake, "messages_tools", model);
+      assertThat(tools.answer().path("uses").asInt()).as(tools.answer().toString()).isEqualTo(1);
+      assertThat(tools.answer().path("input").path("city").asText()).isEqualTo("Paris");
+      assertThat(tools.answer().path("text").asText()).isEqualTo("Hello it is sunny in Paris.");
+      assertThat(tools.lastBody().path("messages").toString()).contains("\"tool_use_id\":\"toolu_paris1\"");
+    }
+    for (var target : List.of(new Object[] {openai, "gpt-5-mini", "/v1/chat/completions", "authorization",
+        "Bearer sk-openai-upstream"}, new Object[] {azure, "gpt-4o",
+        "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "api-key", "azure-secret"})) {
+      FakeUpstream fake = (FakeUpstream) target[0];
+      Call whole = call(fake, "messages", (String) target[1]);
+      assertThat(whole.answer().path("text").asText()).as(whole.answer().toString()).isNotBlank();
+      assertThat(whole.answer().path("stop_reason").asText()).isEqualTo("end_turn");
+      assertThat(whole.last().path()).isEqualTo(target[2]);
+      assertThat(whole.last().header((String) target[3])).isEqualTo(target[4]);
+      assertThat(whole.last().header("anthropic-version")).isNull();
+      Call streamed = call(fake, "messages_stream", (String) target[1]);
+      assertThat(streamed.answer().path("text").asText()).as(streamed.answer().toString())
+          .isEqualTo(whole.answer().path("text").asText());
+      assertThat(streamed.answer().path("events").toString()).contains("message_start", "message_stop");
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.tollgate.distribution.envoy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,15 @@ class UpIT {
       assertThat(chat.status()).isEqualTo(200);
       assertThat(chat.json().path("choices").get(0).path("message").path("content").asText())
           .contains("mock provider").contains("hello gateway");
+
+      JsonNode responses = Clients.python("http://localhost:" + port, "responses", "any-model");
+      assertThat(responses.path("text").asText()).as(responses.toString()).contains("mock provider")
+          .contains("Say hello");
+      JsonNode streamed = Clients.python("http://localhost:" + port, "responses_stream", "any-model");
+      assertThat(streamed.path("status").asText()).as(streamed.toString()).isEqualTo("completed");
+      assertThat(streamed.path("text").asText()).contains("Say hello");
+      JsonNode messages = Clients.python("http://localhost:" + port, "messages", "any-model");
+      assertThat(messages.path("text").asText()).as(messages.toString()).contains("Say hello");
 
       List<ProcessHandle> children = up.descendants().toList();
       assertThat(children).as("Tollgate and Envoy").hasSizeGreaterThanOrEqualTo(2);
