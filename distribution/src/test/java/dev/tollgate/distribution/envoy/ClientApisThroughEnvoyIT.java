@@ -87,8 +87,9 @@ class ClientApisThroughEnvoyIT {
         : FakeAnthropic.handler("sk-ant-upstream", claudeScript(r, "claude-sonnet-4-5")).apply(r), tls);
     vertexClaude = fake(r -> FakeAnthropic.handler(null, claudeScript(r, "claude-3-5-haiku@20241022")).apply(r), tls);
     Function<Received, Answer> geminiChat = FakeGemini.handler(null, 20, 7, 0, 0);
-    gemini = fake(r -> r.path().endsWith(":countTokens")
-        ? Answer.json(200, "{\"totalTokens\":23}") : geminiChat.apply(r), tls);
+    Function<Received, Answer> geminiEmbeddings = FakeGemini.embeddingsHandler(VERTEX_TOKEN);
+    gemini = fake(r -> r.path().endsWith(":countTokens") ? Answer.json(200, "{\"totalTokens\":23}")
+        : r.path().endsWith(":predict") ? geminiEmbeddings.apply(r) : geminiChat.apply(r), tls);
 
     Path secrets = Files.createDirectories(dir.resolve("secrets"));
     Path awsCredentials = Files.writeString(secrets.resolve("aws-credentials"),
@@ -108,7 +109,7 @@ class ClientApisThroughEnvoyIT {
             - {name: bedrock-claude, modelPattern: "anthropic\\\\.claude-.+", backendRefs: [{name: bedrock-claude}]}
             - {name: vertex-claude, modelPattern: "claude-.+@.+", backendRefs: [{name: vertex-claude}]}
             - {name: anthropic, modelPattern: "claude-.+", backendRefs: [{name: anthropic}]}
-            - {name: gemini, modelPattern: "gemini-.+", backendRefs: [{name: gemini}]}
+            - {name: gemini, modelPattern: "(gemini|text-embedding)-.+", backendRefs: [{name: gemini}]}
           llmRequestCosts:
             - {metadataKey: llm_input_token, type: InputToken}
             - {metadataKey: llm_output_token, type: OutputToken}
@@ -456,7 +457,7 @@ class ClientApisThroughEnvoyIT {
   }
 
   @Test
-  void responsesAreTranslatedForGemini() throws Exception {
+  void responsesAreTranslatedForGeminiAndItsEmbeddingsAreServed() throws Exception {
     Call whole = call(gemini, "responses", "gemini-2.0-flash");
     assertResponse(whole, FakeGemini.TEXT, 20, 7, "gemini");
     assertThat(whole.last().path()).isEqualTo(GEMINI_MODELS + "gemini-2.0-flash:generateContent");
@@ -465,6 +466,14 @@ class ClientApisThroughEnvoyIT {
     assertResponse(streamed, FakeGemini.TEXT, 20, 7, "gemini");
     assertEventSequence(streamed);
     assertThat(streamed.last().path()).isEqualTo(GEMINI_MODELS + "gemini-2.0-flash:streamGenerateContent?alt=sse");
+
+    Call embeddings = call(gemini, "embeddings", "text-embedding-005");
+    assertThat(embeddings.answer().path("count").asInt()).as(embeddings.answer().toString()).isEqualTo(2);
+    assertThat(embeddings.answer().path("dims").asInt()).isEqualTo(4);
+    assertThat(embeddings.answer().path("usage").path("prompt_tokens").asInt()).isEqualTo(2);
+    assertThat(embeddings.last().path()).isEqualTo(GEMINI_MODELS + "text-embedding-005:predict");
+    assertThat(embeddings.lastBody().path("instances").toString())
+        .isEqualTo("[{\"content\":\"hello\"},{\"content\":\"world\"}]");
   }
 
   @Test
