@@ -5,13 +5,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.spi.ResponseHead;
-import dev.tollgate.toolkit.AbstractExchange;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.SseDecoder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * The answer of an OpenAI-compatible upstream to an OpenAI client, for translators of
@@ -30,14 +26,9 @@ import java.util.Arrays;
  * else (cut short, not JSON) is a 502 for the client, in its error format, as with the
  * translators that rewrite their answers.
  */
-public final class OpenAiPassthroughExchange extends AbstractExchange {
+public final class OpenAiPassthroughExchange extends PassthroughStreamExchange {
   /** The code of the error event that ends a stream cut short. */
   public static final String CUT_SHORT_CODE = "stream_cut_short";
-
-  private SseDecoder decoder;
-  /** Bytes of an event not yet whole: they go out with the rest of it. */
-  private final ByteArrayOutputStream held = new ByteArrayOutputStream();
-  private boolean complete;
 
   /**
    * @param request the upstream request this answers
@@ -48,52 +39,17 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
   }
 
   @Override
-  protected ResponseHead streamHead() {
-    return ResponseHead.unchanged(true);
+  void read(SseDecoder.Event e) {
+    if (e.data().equals("[DONE]")) {
+      completed();
+    } else if (!e.data().isEmpty()) {
+      read(e.data(), true);
+    }
   }
 
   @Override
-  protected ResponseHead wholeHead() {
-    return ResponseHead.unchanged(false);
-  }
-
-  @Override
-  protected byte[] onStreamPiece(byte[] chunk, boolean endOfStream) {
-    if (decoder == null) {
-      decoder = new SseDecoder();
-    }
-    boolean wasComplete = complete;
-    for (SseDecoder.Event e : decoder.feed(chunk)) {
-      if (e.data().equals("[DONE]")) {
-        complete = true;
-      } else if (!e.data().isEmpty()) {
-        read(e.data(), true);
-      }
-    }
-    if (wasComplete) {
-      return chunk; // the upstream said the answer is complete: whatever follows goes as it comes
-    }
-    int pending = decoder.pendingBytes();
-    byte[] all = chunk;
-    if (held.size() > 0) {
-      held.writeBytes(chunk);
-      all = held.toByteArray();
-      held.reset();
-    }
-    if (complete) {
-      return all;
-    }
-    int whole = all.length - pending;
-    if (!endOfStream) {
-      held.write(all, whole, pending);
-      return pending == 0 ? all : Arrays.copyOf(all, whole);
-    }
-    // cut short: an event cut in half is dropped (as a client drops it at the end of a stream)
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(all, 0, whole);
-    out.writeBytes(ChatChunkWriter.error(502, CUT_SHORT_CODE,
-        "the upstream's stream ended before the answer was complete"));
-    return out.toByteArray();
+  byte[] cutShort() {
+    return ChatChunkWriter.error(502, CUT_SHORT_CODE, "the upstream's stream ended before the answer was complete");
   }
 
   @Override
@@ -145,7 +101,7 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
         } else if (chunk && name.equals("choices") && value == JsonToken.START_ARRAY) {
           readChoices(p);
         } else if (chunk && name.equals("error") && value == JsonToken.START_OBJECT) {
-          complete = true; // the upstream ended the stream with its own error
+          completed(); // the upstream ended the stream with its own error
           p.skipChildren();
         } else {
           p.skipChildren();
@@ -170,7 +126,7 @@ public final class OpenAiPassthroughExchange extends AbstractExchange {
         String name = p.currentName();
         JsonToken value = p.nextToken();
         if (name.equals("finish_reason") && value != JsonToken.VALUE_NULL) {
-          complete = true;
+          completed();
         }
         p.skipChildren();
       }

@@ -3,12 +3,8 @@ package dev.tollgate.toolkit.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.api.GatewayException;
 import dev.tollgate.api.UpstreamRequest;
-import dev.tollgate.api.spi.ResponseHead;
-import dev.tollgate.toolkit.AbstractExchange;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.SseDecoder;
-import java.io.ByteArrayOutputStream;
-import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -27,14 +23,11 @@ import java.util.Set;
  * <p>A whole answer passes unchanged, but only when it is one JSON object; anything else is a 502
  * for the client, in OpenAI's error format.
  */
-public final class ResponsesPassthroughExchange extends AbstractExchange {
+public final class ResponsesPassthroughExchange extends PassthroughStreamExchange {
   /** The event types after which a Responses stream has nothing more to say. */
   public static final Set<String> LAST_EVENTS = Set.of("response.completed", "response.incomplete",
       "response.failed", ResponsesStreamError.TYPE);
 
-  private SseDecoder decoder;
-  private final ByteArrayOutputStream held = new ByteArrayOutputStream();
-  private boolean complete;
   private long lastSequence = -1;
 
   /**
@@ -46,52 +39,14 @@ public final class ResponsesPassthroughExchange extends AbstractExchange {
   }
 
   @Override
-  protected ResponseHead streamHead() {
-    return ResponseHead.unchanged(true);
-  }
-
-  @Override
-  protected ResponseHead wholeHead() {
-    return ResponseHead.unchanged(false);
-  }
-
-  @Override
-  protected byte[] onStreamPiece(byte[] chunk, boolean endOfStream) {
-    if (decoder == null) {
-      decoder = new SseDecoder();
-    }
-    boolean wasComplete = complete;
-    for (SseDecoder.Event e : decoder.feed(chunk)) {
-      read(e);
-    }
-    if (wasComplete) {
-      return chunk; // the upstream ended its answer: whatever follows goes as it comes
-    }
-    byte[] all = chunk;
-    if (held.size() > 0) {
-      held.writeBytes(chunk);
-      all = held.toByteArray();
-      held.reset();
-    }
-    if (complete) {
-      return all;
-    }
-    int pending = decoder.pendingBytes();
-    int whole = all.length - pending;
-    if (!endOfStream) {
-      held.write(all, whole, pending);
-      return pending == 0 ? all : Arrays.copyOf(all, whole);
-    }
-    // cut short: an event cut in half is dropped, and the client is told the answer is incomplete
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(all, 0, whole);
-    out.writeBytes(ResponsesStreamError.event(OpenAiPassthroughExchange.CUT_SHORT_CODE,
-        "the upstream's stream ended before the response was complete", lastSequence + 1));
-    return out.toByteArray();
+  byte[] cutShort() {
+    return ResponsesStreamError.event(OpenAiPassthroughExchange.CUT_SHORT_CODE,
+        "the upstream's stream ended before the response was complete", lastSequence + 1);
   }
 
   /** One streamed event: its sequence number, the model it names, its usage, whether it ends the stream. */
-  private void read(SseDecoder.Event e) {
+  @Override
+  void read(SseDecoder.Event e) {
     JsonNode event = e.data().isEmpty() ? null : JsonSupport.tryParse(e.data());
     if (event == null || !event.isObject()) {
       return;
@@ -106,7 +61,7 @@ public final class ResponsesPassthroughExchange extends AbstractExchange {
       count(ResponsesUsage.ofResponse(response));
     }
     if (LAST_EVENTS.contains(type)) {
-      complete = true;
+      completed();
     }
   }
 
