@@ -117,20 +117,20 @@ class ClientApisThroughEnvoyIT {
         """);
     Files.writeString(resources.resolve("backends.yaml"), String.join("---\n",
         backend("openai", "{name: OpenAI}", openai, "api.openai.com", "openai-key", null),
-        policy("openai-key", "APIKey", "apiKey: {inline: sk-openai-upstream}"),
+        ProviderResources.policy("openai-key", "APIKey", "apiKey: {inline: sk-openai-upstream}"),
         backend("azure", "{name: AzureOpenAI, version: 2024-10-21}", azure, "tollgate.openai.azure.com", "azure-key",
             null),
-        policy("azure-key", "AzureCredentials", "azureCredentials: {apiKey: {inline: azure-secret}}"),
+        ProviderResources.policy("azure-key", "AzureCredentials", "azureCredentials: {apiKey: {inline: azure-secret}}"),
         backend("bedrock", "{name: AWSBedrock}", bedrock, AWS_HOST, "aws", null),
         backend("bedrock-claude", "{name: AWSAnthropic}", bedrockClaude, AWS_HOST, "aws", null),
-        policy("aws", "AWSCredentials", "awsCredentials: {region: eu-west-1, credentialsFile: \"" + awsCredentials + "\"}"),
+        ProviderResources.policy("aws", "AWSCredentials", "awsCredentials: {region: eu-west-1, credentialsFile: \"" + awsCredentials + "\"}"),
         backend("anthropic", "{name: Anthropic}", anthropic, "api.anthropic.com", "anthropic-key", null),
-        policy("anthropic-key", "APIKey", "apiKey: {inline: sk-ant-upstream}"),
+        ProviderResources.policy("anthropic-key", "APIKey", "apiKey: {inline: sk-ant-upstream}"),
         backend("vertex-claude", "{name: GCPAnthropic}", vertexClaude, "us-east5-aiplatform.googleapis.com",
             "gcp-token", "{project: my-project, region: us-east5}"),
         backend("gemini", "{name: GCPVertexAI}", gemini, "us-central1-aiplatform.googleapis.com", "gcp-token",
             "{project: my-project, region: us-central1}"),
-        policy("gcp-token", "GCPCredentials", "gcpCredentials: {tokenFile: \"" + vertexToken + "\"}")));
+        ProviderResources.policy("gcp-token", "GCPCredentials", "gcpCredentials: {tokenFile: \"" + vertexToken + "\"}")));
     gateway = new EnvoyAndTollgate(dir);
     EnvoyAndTollgate.Translated t = gateway.translate(resources, "--route-timeout", "PT10S");
     gateway.start(t.gatewayConfig(), t.bootstrap());
@@ -282,28 +282,9 @@ class ClientApisThroughEnvoyIT {
     return f;
   }
 
+  /** An AIServiceBackend on the fake, behind TLS for the provider's real host name. */
   private String backend(String name, String schema, FakeUpstream fake, String sni, String policy, String provider) {
-    return """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: AIServiceBackend
-        metadata: {name: %s}
-        spec:
-          schema: %s
-          endpoint: {host: 127.0.0.1, port: %d, tls: true, sni: %s, caFile: "%s"}
-          backendSecurityPolicyRef: {name: %s}
-        """.formatted(name, schema, fake.port(), sni, dir.resolve("ca/ca.pem"), policy)
-        + (provider == null ? "" : "  provider: " + provider + "\n");
-  }
-
-  private static String policy(String name, String type, String block) {
-    return """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: BackendSecurityPolicy
-        metadata: {name: %s}
-        spec:
-          type: %s
-          %s
-        """.formatted(name, type, block);
+    return ProviderResources.backend(name, schema, fake, sni, dir.resolve("ca/ca.pem"), policy, provider);
   }
 
   @AfterAll

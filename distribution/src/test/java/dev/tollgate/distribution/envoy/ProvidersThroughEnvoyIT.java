@@ -109,18 +109,18 @@ class ProvidersThroughEnvoyIT {
     Files.writeString(resources.resolve("backends.yaml"), String.join("---\n",
         backend("bedrock", "{name: AWSBedrock}", bedrock, AWS_HOST, "aws", null),
         backend("bedrock-claude", "{name: AWSAnthropic}", bedrockClaude, AWS_HOST, "aws", null),
-        policy("aws", "AWSCredentials", "awsCredentials: {region: eu-west-1, credentialsFile: \"" + awsCredentials + "\"}"),
+        ProviderResources.policy("aws", "AWSCredentials", "awsCredentials: {region: eu-west-1, credentialsFile: \"" + awsCredentials + "\"}"),
         backend("anthropic", "{name: Anthropic}", anthropic, "api.anthropic.com", "anthropic-key", null),
-        policy("anthropic-key", "APIKey", "apiKey: {inline: sk-ant-upstream}"),
+        ProviderResources.policy("anthropic-key", "APIKey", "apiKey: {inline: sk-ant-upstream}"),
         backend("gemini", "{name: GCPVertexAI}", gemini, "us-central1-aiplatform.googleapis.com", "gcp-sa",
             "{project: my-project, region: us-central1}"),
-        policy("gcp-sa", "GCPCredentials", "gcpCredentials: {serviceAccountKeyFile: \"" + saKey + "\", tokenUri: \""
+        ProviderResources.policy("gcp-sa", "GCPCredentials", "gcpCredentials: {serviceAccountKeyFile: \"" + saKey + "\", tokenUri: \""
             + tokens.tokenUri() + "\"}"),
         backend("vertex-claude", "{name: GCPAnthropic}", vertexClaude, "us-east5-aiplatform.googleapis.com", "gcp-token",
             "{project: my-project, region: us-east5}"),
-        policy("gcp-token", "GCPCredentials", "gcpCredentials: {tokenFile: \"" + vertexToken + "\"}"),
+        ProviderResources.policy("gcp-token", "GCPCredentials", "gcpCredentials: {tokenFile: \"" + vertexToken + "\"}"),
         backend("azure", "{name: AzureOpenAI, version: 2024-10-21}", azure, "tollgate.openai.azure.com", "azure-key", null),
-        policy("azure-key", "AzureCredentials", "azureCredentials: {apiKey: {inline: azure-secret}}")));
+        ProviderResources.policy("azure-key", "AzureCredentials", "azureCredentials: {apiKey: {inline: azure-secret}}")));
     // at DEBUG, as an operator chasing a problem would run it: the log must still hold no credential
     gateway = new EnvoyAndTollgate(dir).tollgateEnv("TOLLGATE_LOG_LEVEL", "DEBUG");
     EnvoyAndTollgate.Translated t = gateway.translate(resources, "--route-timeout", "PT10S");
@@ -136,27 +136,7 @@ class ProvidersThroughEnvoyIT {
 
   /** An AIServiceBackend on the fake, behind TLS for the provider's real host name. */
   private String backend(String name, String schema, FakeUpstream fake, String sni, String policy, String provider) {
-    return """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: AIServiceBackend
-        metadata: {name: %s}
-        spec:
-          schema: %s
-          endpoint: {host: 127.0.0.1, port: %d, tls: true, sni: %s, caFile: "%s"}
-          backendSecurityPolicyRef: {name: %s}
-        """.formatted(name, schema, fake.port(), sni, dir.resolve("ca/ca.pem"), policy)
-        + (provider == null ? "" : "  provider: " + provider + "\n");
-  }
-
-  private static String policy(String name, String type, String block) {
-    return """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: BackendSecurityPolicy
-        metadata: {name: %s}
-        spec:
-          type: %s
-          %s
-        """.formatted(name, type, block);
+    return ProviderResources.backend(name, schema, fake, sni, dir.resolve("ca/ca.pem"), policy, provider);
   }
 
   @AfterAll
