@@ -233,6 +233,10 @@ public final class ControllerMain implements Runnable {
     String xdsAddress;
     @Option(names = "--poll-interval", defaultValue = "PT1S", description = "directory poll interval, e.g. 2s or PT2S (default ${DEFAULT-VALUE})")
     Duration pollInterval;
+    @Option(names = "--gateway-runs-here",
+        description = "the gateway runs on this machine with this environment: a key file or environment variable a "
+            + "resource names that is missing here is an error of that resource (default: a warning)")
+    boolean gatewayRunsHere;
     @Mixin
     OutputOptions output = new OutputOptions();
     @Mixin
@@ -292,7 +296,8 @@ public final class ControllerMain implements Runnable {
           if (rateLimitConfigOut != null) {
             excluded.add(rateLimitConfigOut);
           }
-          Controller controller = new Controller(new Translator(settings, plugins.get().registry()), sinks);
+          Controller controller = new Controller(new Translator(settings, plugins.get().registry(), gatewayRunsHere),
+              sinks);
           closeables.add(0, new DirectoryWatcher(new DirectorySource(source.resources, excluded), controller)
               .start(pollInterval));
         }

@@ -17,8 +17,11 @@ import java.util.regex.Pattern;
  * settings (a third-party one too), and names the resource file, object and field of each error.
  *
  * <p>Each backend, cost, guard and enrichment is compiled on its own, so that every wrong one is
- * reported at once. Backends are compiled without their auth: the controller checks BackendSecurityPolicies
- * itself, and their key files and environment variables are the gateway's, not the controller's.
+ * reported at once. Backends are compiled without their auth: the controller checks
+ * BackendSecurityPolicies itself, and what the auth plugins find beyond that (a key file that is
+ * not there, an environment variable that is not set) concerns the machine the gateway runs on.
+ * Where the gateway runs here ({@code run --resources}, {@code up}), each backend is compiled once
+ * more with its auth, and what that finds is a problem of the policy.
  */
 final class PluginCheck {
   /**
@@ -30,9 +33,12 @@ final class PluginCheck {
       Pattern.compile("secret file .+|environment variable \\S+ is not set");
 
   private final ConfigCompiler compiler;
+  private final boolean gatewayRunsHere;
 
-  PluginCheck(PluginRegistry plugins) {
+  /** @param gatewayRunsHere the gateway runs on this machine: its files and environment are this one's */
+  PluginCheck(PluginRegistry plugins, boolean gatewayRunsHere) {
     this.compiler = new ConfigCompiler(plugins);
+    this.gatewayRunsHere = gatewayRunsHere;
   }
 
   /** The problems the plugins find in {@code config}; warnings go to {@code warnings}. */
@@ -43,6 +49,9 @@ final class PluginCheck {
       GatewayConfig.Backend b = config.backends().get(i);
       run.part(List.of(new GatewayConfig.Backend(b.name(), b.schema(), b.schemaVersion(), b.modelNameOverride(),
           b.provider(), Optional.empty())), List.of(), List.of(), "backends[0]", "backends[" + i + "]");
+      if (gatewayRunsHere && b.auth().isPresent()) {
+        run.auth(b, "backends[" + i + "]");
+      }
     }
     for (int i = 0; i < config.costs().size(); i++) {
       run.part(List.of(), List.of(config.costs().get(i)), List.of(), "costs[0]", "costs[" + i + "]");
@@ -98,10 +107,36 @@ final class PluginCheck {
         String reason = reason(e);
         Problem p = origins.problem(field, reason).orElseGet(() -> new Problem("(generated gateway config)",
             field, reason + " (no resource made this part of the config: please report this)"));
-        if (GATEWAY_ENVIRONMENT.matcher(reason).matches()) {
+        if (GATEWAY_ENVIRONMENT.matcher(reason).matches() && !gatewayRunsHere) {
           warnings.add(p.origin() + ": " + p.field() + ": not checked here, where the controller runs: " + p.message()
               + "; the gateway checks it when it loads the config");
         } else {
+          problems.add(p);
+        }
+      }
+    }
+
+    /**
+     * Compiles backend {@code b}, at {@code at} of the whole config, with its auth; reports only
+     * what the auth plugin finds (the rest of the backend was checked without it), once per
+     * policy however many backends use it.
+     */
+    void auth(GatewayConfig.Backend b, String at) {
+      GatewayConfig part = new GatewayConfig(config.uuid(), config.clientSchema(), config.modelHeader(),
+          config.selectedBackendHeader(), config.metadataNamespace(), config.unknownPaths(),
+          config.maxRequestBodyBytes(), config.maxDecodedResponseBytes(), Optional.empty(), List.of(), List.of(),
+          List.of(b), List.of());
+      try {
+        compiler.compile(part);
+      } catch (InvalidConfigException e) {
+        String field = under("backends[0]", e.field()) ? at + e.field().substring("backends[0]".length()) : e.field();
+        if (!under(at + ".auth", field)) {
+          return; // reported by the check without auth
+        }
+        String reason = reason(e);
+        Problem p = origins.problem(field, reason).orElseGet(() -> new Problem("(generated gateway config)",
+            field, reason + " (no resource made this part of the config: please report this)"));
+        if (!problems.contains(p)) {
           problems.add(p);
         }
       }

@@ -69,14 +69,27 @@ public final class Translator {
   private static final Pattern BARE_HOST = Pattern.compile("[A-Za-z0-9.-]+");
   /** More attempts than this multiply an outage's cost rather than ride it out. */
   static final int MAX_ATTEMPTS = 10;
+  /** The field of a BackendSecurityPolicy's spec that holds the block of each type. */
+  private static final Map<String, String> AUTH_BLOCKS = Map.of("APIKey", "apiKey", "AWSCredentials", "awsCredentials",
+      "AzureCredentials", "azureCredentials", "GCPCredentials", "gcpCredentials");
 
   private final GatewaySettings settings;
   private final PluginCheck plugins;
 
   /** @param plugins the plugins the gateway runs with (see {@link GatewayPlugins}) */
   public Translator(GatewaySettings settings, PluginRegistry plugins) {
+    this(settings, plugins, false);
+  }
+
+  /**
+   * @param plugins the plugins the gateway runs with (see {@link GatewayPlugins})
+   * @param gatewayRunsHere whether the gateway runs on this machine, with this environment: then a
+   *     secret file or environment variable a resource names and this machine lacks is a problem of
+   *     that resource, not a warning
+   */
+  public Translator(GatewaySettings settings, PluginRegistry plugins, boolean gatewayRunsHere) {
     this.settings = settings;
-    this.plugins = new PluginCheck(plugins);
+    this.plugins = new PluginCheck(plugins, gatewayRunsHere);
   }
 
   /** Translates; throws with every problem found. */
@@ -296,6 +309,7 @@ public final class Translator {
             authSettings.put("header", "x-api-key");
           }
           backendAuth = Optional.of(new AuthSpec(auth.type(), Settings.of(at + ".auth", authSettings)));
+          origins.add(at + ".auth", policy.origin(), "spec." + AUTH_BLOCKS.get(auth.type()));
           containsSecrets |= secretPolicies.contains(ref);
           if ("AWSCredentials".equals(auth.type()) && cluster != null) {
             // SigV4 signs the Host and the plugin sets :authority to it; the route must send the same
@@ -364,8 +378,7 @@ public final class Translator {
       blocks.put("AWSCredentials", s.awsCredentials());
       blocks.put("AzureCredentials", s.azureCredentials());
       blocks.put("GCPCredentials", s.gcpCredentials());
-      Map<String, String> field = Map.of("APIKey", "apiKey", "AWSCredentials", "awsCredentials",
-          "AzureCredentials", "azureCredentials", "GCPCredentials", "gcpCredentials");
+      Map<String, String> field = AUTH_BLOCKS;
       if (type == null || !blocks.containsKey(type)) {
         problems.add(new Problem(p.origin(), "spec.type",
             "must be one of APIKey, AWSCredentials, AzureCredentials or GCPCredentials, not '" + type + "'"));

@@ -155,7 +155,7 @@ public final class UpCommand implements Callable<Integer> {
         }
         Translation t;
         try (GatewayPlugins plugins = loaded.get()) {
-          t = new Translator(settings, plugins.registry()).translate(ResourceReader.read(documents));
+          t = new Translator(settings, plugins.registry(), true).translate(ResourceReader.read(documents));
         }
         t.warnings().forEach(w -> err.println("tollgate up: warning: " + w));
         if (budgets != null) {
