@@ -9,9 +9,10 @@ OUT="${1:?usage: base.sh OUT [JDK]}"
 JDK="${2:-}"
 
 # The modules Tollgate's jars use (jdeps --print-module-deps over lib/, lib/controller/ and the
-# plugins), plus those found only as services: jdk.crypto.ec (TLS key exchange), jdk.zipfs (zip
-# file systems).
-MODULES=java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.unsupported,jdk.zipfs
+# plugins), plus those found only at run time as providers: jdk.crypto.ec (TLS key exchange),
+# jdk.random (the gateway's L64X128MixRandom), jdk.zipfs (zip file systems), jdk.net (extended
+# socket options).
+MODULES=java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.net,jdk.random,jdk.unsupported,jdk.zipfs
 
 has_jmods() { [ -n "$1" ] && [ -f "$1/jmods/java.base.jmod" ] && [ -x "$1/bin/jlink" ]; }
 if [ -z "$JDK" ] || ! has_jmods "$JDK"; then
