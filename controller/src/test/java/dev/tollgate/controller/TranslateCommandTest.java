@@ -236,11 +236,18 @@ class TranslateCommandTest {
 
   @Test
   void aMissingPluginsFolderIsOneLine(@TempDir Path dir) {
-    Run run = run("translate", TestFiles.EXAMPLES.toString(), "--plugins", dir.resolve("nope").toString());
+    Run run = run("translate", TestFiles.EXAMPLES.toString(), "--plugins", dir + ":" + dir.resolve("nope"));
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.err().strip()).isEqualTo("tollgate: the plugins directory " + dir.resolve("nope") + " does not"
-        + " exist (--plugins DIR, default $TOLLGATE_HOME/plugins); the resources are checked by the plugins the"
+        + " exist (--plugins DIR[:DIR...], default $TOLLGATE_HOME/plugins); the resources are checked by the plugins the"
         + " gateway runs with");
+  }
+
+  @Test
+  void thePluginsOfSeveralFoldersCheckTheResources(@TempDir Path dir) throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty"));
+    Run run = run("translate", TestFiles.EXAMPLES.toString(), "--plugins", empty + ":" + NO_PLUGIN_JARS);
+    assertThat(run.exit()).as(run.err()).isZero();
   }
 
   private static Object path(Map<?, ?> map, String... keys) {

@@ -8,6 +8,7 @@ import dev.tollgate.core.pipeline.GatewayListener;
 import dev.tollgate.core.pipeline.PhaseResult;
 import dev.tollgate.core.pipeline.UpstreamAttempt;
 import dev.tollgate.core.pipeline.UpstreamPlacement;
+import dev.tollgate.core.plugin.PluginFolders;
 import dev.tollgate.core.plugin.PluginLoadException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,9 +96,15 @@ final class Explain implements Callable<Integer> {
     }
     Path configFile = config != null ? config : Main.home().resolve("config/gateway.yaml");
     Route route = new Route();
+    PluginFolders folders = pluginOptions.folders(spec);
+    Optional<String> missing = Main.PluginOptions.missing(folders);
+    if (missing.isPresent()) {
+      err.println(missing.get());
+      return 2;
+    }
     Platform platform;
     try {
-      platform = Platform.start(pluginOptions.pluginsDir(), configFile, Duration.ZERO, route);
+      platform = Platform.start(folders, configFile, Duration.ZERO, route);
     } catch (ConfigException | PluginLoadException e) {
       err.println("tollgate: " + e.getMessage());
       return 2;

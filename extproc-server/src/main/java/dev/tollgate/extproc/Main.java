@@ -3,6 +3,7 @@ package dev.tollgate.extproc;
 import dev.tollgate.core.Platform;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.pipeline.GatewayListener;
+import dev.tollgate.core.plugin.PluginFolders;
 import dev.tollgate.core.plugin.PluginLoadException;
 import dev.tollgate.api.Endpoint;
 import dev.tollgate.core.plugin.PluginRegistry;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import dev.tollgate.core.config.Durations;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.pf4j.PluginWrapper;
 import picocli.CommandLine;
@@ -59,11 +61,30 @@ public final class Main implements Callable<Integer> {
 
   /** Options shared by the commands that load plugins. */
   static class PluginOptions {
-    @Option(names = "--plugins", description = "plugins directory (default: $TOLLGATE_HOME/plugins)")
-    Path plugins;
+    @Option(names = "--plugins", paramLabel = "DIR[:DIR...]",
+        description = "plugins folders, separated by ':', all loaded (default: $TOLLGATE_HOME/plugins)")
+    String plugins;
 
-    Path pluginsDir() {
-      return plugins != null ? plugins : home().resolve("plugins");
+    @Option(names = "--work-dir", paramLabel = "DIR",
+        description = "folder that plugin zips are unpacked in (default: $TOLLGATE_WORK_DIR, else tollgate-USER "
+            + "in the temporary folder)")
+    Path workDir;
+
+    /** The folders to load and the work folder; an option that names no folder is a usage error. */
+    PluginFolders folders(CommandLine.Model.CommandSpec spec) {
+      PluginFolders folders;
+      try {
+        folders = plugins == null ? PluginFolders.of(home().resolve("plugins")) : PluginFolders.parse(plugins);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--plugins " + e.getMessage());
+      }
+      return workDir == null ? folders : folders.withWorkDir(workDir);
+    }
+
+    /** One line naming a plugins folder that does not exist, or empty when all do. */
+    static Optional<String> missing(PluginFolders folders) {
+      return folders.firstMissing().map(dir -> "tollgate: the plugins directory " + dir + " does not exist "
+          + "(--plugins DIR[:DIR...], default $TOLLGATE_HOME/plugins)");
     }
   }
 
@@ -199,10 +220,19 @@ public final class Main implements Callable<Integer> {
           return 2;
         }
       }
+      PluginFolders folders = pluginOptions.folders(spec);
+      Optional<String> missing = PluginOptions.missing(folders);
+      if (missing.isPresent()) {
+        err.println(missing.get());
+        if (tracing != null) {
+          tracing.close();
+        }
+        return 2;
+      }
       GatewayMetrics metrics = new GatewayMetrics();
       Platform platform;
       try {
-        platform = Platform.start(pluginOptions.pluginsDir(), configFile, reloadInterval,
+        platform = Platform.start(folders, configFile, reloadInterval,
             tracing == null ? metrics : GatewayListener.both(metrics, tracing));
       } catch (ConfigException | PluginLoadException e) {
         err.println("tollgate: " + e.getMessage());
@@ -253,7 +283,7 @@ public final class Main implements Callable<Integer> {
       }, "tollgate-shutdown"));
       spec.commandLine().getOut().printf("tollgate: ext_proc listening on %s:%d%s%s (config %s, plugins %s)%s%n", host,
           server.port(), tls == null ? "" : tls.clientCa() == null ? " with TLS" : " with mTLS",
-          uds == null ? "" : " and " + uds, configFile, pluginOptions.pluginsDir(),
+          uds == null ? "" : " and " + uds, configFile, folders,
           (admin == null ? "" : "; admin on http://" + adminHost + ":" + admin.port())
               + (tracing == null ? "" : "; traces to " + traces));
       spec.commandLine().getOut().flush();
@@ -273,20 +303,21 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      if (!java.nio.file.Files.isDirectory(pluginOptions.pluginsDir())) {
-        spec.commandLine().getErr().println("tollgate: the plugins directory " + pluginOptions.pluginsDir()
-            + " does not exist (--plugins DIR, default $TOLLGATE_HOME/plugins)");
+      PluginFolders folders = pluginOptions.folders(spec);
+      Optional<String> missing = PluginOptions.missing(folders);
+      if (missing.isPresent()) {
+        spec.commandLine().getErr().println(missing.get());
         return 2;
       }
       Platform.PluginSet set;
       try {
-        set = Platform.loadPlugins(pluginOptions.pluginsDir(), Clock.systemUTC());
+        set = Platform.loadPlugins(folders, Clock.systemUTC());
       } catch (PluginLoadException e) {
         spec.commandLine().getErr().println("tollgate: " + e.getMessage());
         return 2;
       }
       try {
-        out.println("plugins in " + pluginOptions.pluginsDir() + ":");
+        out.println("plugins in " + folders + ":");
         for (PluginWrapper p : set.manager().getPlugins()) {
           out.printf("  %-14s %-16s %-9s %s%n", p.getPluginId(), p.getDescriptor().getVersion(), p.getPluginState(),
               p.getPluginPath().getFileName());

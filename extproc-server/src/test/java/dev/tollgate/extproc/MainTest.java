@@ -62,4 +62,29 @@ class MainTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("the plugins directory").contains("does not exist");
   }
+
+  @Test
+  void everyPluginsFolderMustExistButMayBeEmpty() throws Exception {
+    Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty"));
+    Path missing = dir.resolve("plugins.d");
+    Result r = run("plugins", "--plugins", empty + ":" + missing);
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("tollgate: the plugins directory " + missing
+        + " does not exist (--plugins DIR[:DIR...], default $TOLLGATE_HOME/plugins)");
+    Result run = run("run", "--admin-port", "0", "--plugins", empty + ":" + missing);
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("the plugins directory " + missing + " does not exist");
+
+    Path other = java.nio.file.Files.createDirectories(dir.resolve("other"));
+    Result listed = run("plugins", "--plugins", empty + ":" + other, "--work-dir", dir.resolve("work").toString());
+    assertThat(listed.code()).as(listed.err()).isZero();
+    assertThat(listed.out()).startsWith("plugins in " + empty + ":" + other + ":\n");
+  }
+
+  @Test
+  void aPluginsListWithoutAFolderIsAUsageError() {
+    Result r = run("plugins", "--plugins", ":");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--plugins ':' names no plugins folder");
+  }
 }

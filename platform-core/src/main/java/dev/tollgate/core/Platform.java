@@ -9,6 +9,7 @@ import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ConfigWatcher;
 import dev.tollgate.core.pipeline.Gateway;
 import dev.tollgate.core.pipeline.GatewayListener;
+import dev.tollgate.core.plugin.PluginFolders;
 import dev.tollgate.core.plugin.PluginRegistry;
 import dev.tollgate.core.plugin.TollgatePluginManager;
 import java.nio.file.Path;
@@ -35,7 +36,12 @@ public final class Platform implements AutoCloseable {
 
   /** Loads the plugins in {@code pluginsDir} and wires them with Guice. */
   public static PluginSet loadPlugins(Path pluginsDir, Clock clock) {
-    TollgatePluginManager manager = new TollgatePluginManager(pluginsDir);
+    return loadPlugins(PluginFolders.of(pluginsDir), clock);
+  }
+
+  /** Loads the plugins in every folder of {@code folders} and wires them with Guice. */
+  public static PluginSet loadPlugins(PluginFolders folders, Clock clock) {
+    TollgatePluginManager manager = new TollgatePluginManager(folders);
     PlatformServices services = new PlatformServicesImpl(clock);
     Injector injector = Guice.createInjector(new AbstractModule() {
       @Override
@@ -65,7 +71,13 @@ public final class Platform implements AutoCloseable {
    */
   public static Platform start(Path pluginsDir, Path configFile, Duration reloadInterval, GatewayListener listener)
       throws ConfigException {
-    PluginSet set = loadPlugins(pluginsDir, Clock.systemUTC());
+    return start(PluginFolders.of(pluginsDir), configFile, reloadInterval, listener);
+  }
+
+  /** {@link #start(Path, Path, Duration, GatewayListener)} with the plugins of every folder of {@code folders}. */
+  public static Platform start(PluginFolders folders, Path configFile, Duration reloadInterval, GatewayListener listener)
+      throws ConfigException {
+    PluginSet set = loadPlugins(folders, Clock.systemUTC());
     try {
       ConfigWatcher watcher = new ConfigWatcher(configFile, new ConfigCompiler(set.registry()));
       if (!reloadInterval.isZero()) {

@@ -1,6 +1,7 @@
 package dev.tollgate.controller.translate;
 
 import dev.tollgate.core.Platform;
+import dev.tollgate.core.plugin.PluginFolders;
 import dev.tollgate.core.plugin.PluginRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,7 +23,12 @@ public final class GatewayPlugins implements AutoCloseable {
    * (as in the gateway), two plugins claiming one name fail.
    */
   public static GatewayPlugins load(Path dir) {
-    return new GatewayPlugins(Platform.loadPlugins(dir, Clock.systemUTC()));
+    return load(PluginFolders.of(dir));
+  }
+
+  /** {@link #load(Path)} from every folder of {@code folders}. */
+  public static GatewayPlugins load(PluginFolders folders) {
+    return new GatewayPlugins(Platform.loadPlugins(folders, Clock.systemUTC()));
   }
 
   public PluginRegistry registry() {

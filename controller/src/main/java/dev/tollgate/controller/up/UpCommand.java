@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tollgate.controller.PluginOptions;
+import dev.tollgate.core.plugin.PluginFolders;
 import dev.tollgate.controller.envoy.EnvoyCluster;
 import dev.tollgate.controller.envoy.EnvoyConfigBuilder;
 import dev.tollgate.controller.envoy.EnvoySettings;
@@ -232,7 +233,7 @@ public final class UpCommand implements Callable<Integer> {
     Process tollgate = start(processes, state.resolve("tollgate.log"), home.resolve("bin/tollgate").toString(), "run",
         "--config", gatewayConfig.toString(), "--host", "127.0.0.1", "--port", "0", "--uds", socket.toString(),
         "--admin-port", Integer.toString(adminPort), "--drain-time", "PT0S",
-        "--plugins", pluginOptions.dir().toAbsolutePath().toString());
+        "--plugins", absolute(pluginOptions.folders()));
     Path tollgateLog = state.resolve("tollgate.log");
     if (!waitFor(() -> Files.exists(socket) && Files.readString(tollgateLog).contains("ext_proc listening"), tollgate)) {
       return stopped(failed("Tollgate", tollgate, state.resolve("tollgate.log"), err), processes, budgets, stopper);
@@ -273,6 +274,11 @@ public final class UpCommand implements Callable<Integer> {
   }
 
   /** Stops everything this run started (outside the shutdown hook) and returns {@code exit}. */
+  /** The folders as the server's --plugins takes them, each made absolute (the server runs in another folder). */
+  private static String absolute(PluginFolders folders) {
+    return new PluginFolders(folders.dirs().stream().map(Path::toAbsolutePath).toList(), folders.workDir()).toString();
+  }
+
   private static int stopped(int exit, List<Process> processes, RateLimitStack budgets, Thread stopper) {
     stopAll(processes);
     if (budgets != null) {

@@ -78,7 +78,7 @@ final class PluginDirectory implements PluginRepository {
       return Optional.of(unpacked);
     } catch (IOException | RuntimeException e) {
       refuse.accept(new RefusedPlugin(null, zip, "cannot be unpacked into " + folder.root() + ": " + e
-          + "; make it writable or set " + PluginWorkFolder.ENV + " to a writable folder"));
+          + "; make it writable or set " + PluginWorkFolder.ENV + " (or --work-dir) to a writable folder"));
       return Optional.empty();
     }
   }

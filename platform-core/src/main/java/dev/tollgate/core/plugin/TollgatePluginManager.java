@@ -58,16 +58,21 @@ public final class TollgatePluginManager extends DefaultPluginManager {
 
   /** Plugins from {@code pluginsRoot}; zips unpacked under {@code $TOLLGATE_WORK_DIR} or the temporary folder. */
   public TollgatePluginManager(Path pluginsRoot) {
-    this(pluginsRoot, PluginWorkFolder.fromEnvironment());
+    this(PluginFolders.of(pluginsRoot));
   }
 
   /** Plugins from {@code pluginsRoot}; zips unpacked under {@code workDir}/plugins. */
   public TollgatePluginManager(Path pluginsRoot, Path workDir) {
-    this(pluginsRoot, PluginWorkFolder.in(workDir));
+    this(PluginFolders.of(pluginsRoot).withWorkDir(workDir));
   }
 
-  private TollgatePluginManager(Path pluginsRoot, PluginWorkFolder work) {
-    super(pluginsRoot);
+  /** Plugins from every folder of {@code folders}; zips unpacked in its work folder. */
+  public TollgatePluginManager(PluginFolders folders) {
+    this(folders.dirs(), folders.workDir().map(PluginWorkFolder::in).orElseGet(PluginWorkFolder::fromEnvironment));
+  }
+
+  private TollgatePluginManager(List<Path> pluginsRoots, PluginWorkFolder work) {
+    super(pluginsRoots);
     this.work = work;
     setSystemVersion(API_VERSION);
   }
@@ -148,7 +153,7 @@ public final class TollgatePluginManager extends DefaultPluginManager {
     PluginWrapper first = id == null ? null : getPlugin(id);
     if (first != null) {
       duplicates.add("two plugins have the id '" + id + "': " + source(first.getPluginPath()) + " and "
-          + source(pluginPath) + "; remove one of them from " + getPluginsRoot());
+          + source(pluginPath) + "; remove one of them");
       return null;
     }
     try {
