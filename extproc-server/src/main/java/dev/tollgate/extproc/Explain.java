@@ -52,7 +52,8 @@ final class Explain implements Callable<Integer> {
   @Option(names = "--path", defaultValue = "/v1/chat/completions", description = "the client's :path (default: ${DEFAULT-VALUE})")
   String path;
 
-  @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "a client request header; repeatable")
+  @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'",
+      description = "a client request header, as curl takes it ('NAME: VALUE') or NAME=VALUE; repeatable")
   List<String> headers = new ArrayList<>();
 
   @CommandLine.Spec
@@ -80,12 +81,16 @@ final class Explain implements Callable<Integer> {
     client.put(":authority", "tollgate.local");
     client.put("content-type", "application/json");
     for (String h : headers) {
+      int colon = h.indexOf(':');
       int eq = h.indexOf('=');
-      if (eq <= 0) {
-        err.println("tollgate: --header wants NAME=VALUE, got '" + h + "'");
+      // a header name holds neither ':' nor '=': the first of them ends it
+      int end = colon < 0 ? eq : eq < 0 ? colon : Math.min(colon, eq);
+      if (end <= 0 || h.substring(0, end).isBlank()) {
+        err.println("tollgate: --header wants 'NAME: VALUE' (as curl) or NAME=VALUE, got '" + h + "'");
         return 2;
       }
-      client.put(h.substring(0, eq).trim().toLowerCase(Locale.ROOT), h.substring(eq + 1));
+      String value = h.substring(end + 1);
+      client.put(h.substring(0, end).trim().toLowerCase(Locale.ROOT), end == colon ? value.strip() : value);
     }
     byte[] body;
     try {

@@ -119,6 +119,14 @@ class ExplainTest {
     assertThat(refused.out()).contains("consumer: research-app").contains("local reply: 403")
         .contains("may not use model 'claude-x'");
 
+    // the header as curl takes it: the same consumer, the value without the space after the colon
+    Run curlForm = explain(req.toString(), "--config", cfg.toString(), "-H", "Authorization: Bearer client-key-7");
+    assertThat(curlForm.code()).as(curlForm.err()).isZero();
+    assertThat(curlForm.out()).contains("consumer: research-app");
+    Run noName = explain(req.toString(), "--config", cfg.toString(), "-H", ": Bearer client-key-7");
+    assertThat(noName.code()).isEqualTo(2);
+    assertThat(noName.err()).contains("--header wants 'NAME: VALUE' (as curl) or NAME=VALUE, got ': Bearer client-key-7'");
+
     Run keyless = explain(req.toString(), "--config", cfg.toString());
     assertThat(keyless.code()).isEqualTo(1);
     assertThat(keyless.out()).contains("local reply: 401").contains("tollgate_client_key").doesNotContain("consumer:");
