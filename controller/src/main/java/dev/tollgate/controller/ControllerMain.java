@@ -264,6 +264,10 @@ public final class ControllerMain implements Runnable {
     String xdsAddress;
     @Option(names = "--poll-interval", defaultValue = "PT1S", description = "directory poll interval, e.g. 2s or PT2S (default ${DEFAULT-VALUE})")
     Duration pollInterval;
+    @Option(names = "--output-secret",
+        description = "with --kubernetes: always write the gateway config into the Secret --output-name, never a "
+            + "ConfigMap, so that pods mount one object whatever the resources hold")
+    boolean outputSecret;
     @Option(names = "--leader-elect",
         description = "with --kubernetes: of several replicas only the one holding a Lease writes the ConfigMaps/Secret "
             + "(all of them serve xDS)")
@@ -328,7 +332,7 @@ public final class ControllerMain implements Runnable {
           KubernetesClient client = new KubernetesClientBuilder().build();
           closeables.add(client);
           String ns = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
-          KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName);
+          KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName, outputSecret);
           LeaderGatedSink gate = leaderElect ? new LeaderGatedSink(k8sSink) : null;
           sinks.add(gate != null ? gate : k8sSink);
           Controller controller = new Controller(new Translator(settings, plugins.get().registry()), sinks);
