@@ -1,6 +1,9 @@
 package dev.tollgate.controller;
 
 import dev.tollgate.controller.envoy.EnvoySettings;
+import dev.tollgate.controller.envoy.ExtprocTls;
+import dev.tollgate.controller.lead.LeaderElection;
+import dev.tollgate.controller.lead.LeaderGatedSink;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
 import dev.tollgate.controller.resource.ResourceReader;
@@ -119,6 +122,18 @@ public final class ControllerMain implements Runnable {
         description = "the rate-limit service's gRPC address as Envoy reaches it, used when a TokenBudget exists "
             + "(default ${DEFAULT-VALUE})")
     String rateLimitAddress;
+    @Option(names = "--extproc-tls-ca", paramLabel = "FILE",
+        description = "Envoy reaches Tollgate over TLS and verifies its certificate against this PEM CA file (a path "
+            + "where Envoy runs; Tollgate runs with --tls-cert/--tls-key)")
+    String extprocTlsCa;
+    @Option(names = "--extproc-tls-sni", paramLabel = "NAME",
+        description = "with --extproc-tls-ca: the name Tollgate's certificate must carry, sent as SNI (default: --extproc-host)")
+    String extprocTlsSni;
+    @Option(names = "--extproc-tls-cert", paramLabel = "FILE",
+        description = "with --extproc-tls-ca: Envoy's client certificate (PEM) for a Tollgate run with --tls-client-ca (mTLS)")
+    String extprocTlsCert;
+    @Option(names = "--extproc-tls-key", paramLabel = "FILE", description = "the private key (PEM) of --extproc-tls-cert")
+    String extprocTlsKey;
 
     /** @throws CommandLine.ParameterException when an option's value is wrong */
     GatewaySettings settings(CommandLine cl) {
@@ -127,6 +142,22 @@ public final class ControllerMain implements Runnable {
         envoy = EnvoySettings.defaults().withRateLimitAddress(rateLimitAddress);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(cl, "--ratelimit-address: " + e.getMessage());
+      }
+      if (extprocTlsCa != null) {
+        try {
+          envoy = envoy.withExtprocTls(new ExtprocTls(extprocTlsCa, extprocTlsSni != null ? extprocTlsSni : extprocHost,
+              extprocTlsCert, extprocTlsKey));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(cl, "--extproc-tls-*: " + e.getMessage()
+              + " (give --extproc-tls-cert and --extproc-tls-key together)");
+        }
+        if (extprocHost.startsWith("unix:")) {
+          throw new CommandLine.ParameterException(cl, "--extproc-tls-ca: Tollgate's unix socket is always plaintext; "
+              + "leave out --extproc-tls-* or reach Tollgate over TCP (--extproc-host HOST)");
+        }
+      } else if (extprocTlsSni != null || extprocTlsCert != null || extprocTlsKey != null) {
+        throw new CommandLine.ParameterException(cl, "--extproc-tls-sni/-cert/-key need --extproc-tls-ca, the CA that "
+            + "Tollgate's certificate is verified against");
       }
       return settings(envoy);
     }
@@ -237,6 +268,25 @@ public final class ControllerMain implements Runnable {
         description = "the gateway runs on this machine with this environment: a key file or environment variable a "
             + "resource names that is missing here is an error of that resource (default: a warning)")
     boolean gatewayRunsHere;
+    @Option(names = "--output-secret",
+        description = "with --kubernetes: always write the gateway config into the Secret --output-name, never a "
+            + "ConfigMap, so that pods mount one object whatever the resources hold")
+    boolean outputSecret;
+    @Option(names = "--leader-elect",
+        description = "with --kubernetes: of several replicas only the one holding a Lease writes the ConfigMaps/Secret "
+            + "(all of them serve xDS)")
+    boolean leaderElect;
+    @Option(names = "--leader-elect-lease", defaultValue = "tollgate-controller",
+        description = "with --leader-elect: the Lease's name, in --namespace (default ${DEFAULT-VALUE})")
+    String leaderElectLease;
+    @Option(names = "--leader-elect-identity", paramLabel = "NAME",
+        description = "with --leader-elect: this replica's name in the Lease (default: $POD_NAME, else the host name)")
+    String leaderElectIdentity;
+    @Option(names = "--health-port", paramLabel = "N",
+        description = "serve GET /healthz (alive) and /readyz (a valid config is held) on this port, for probes")
+    Integer healthPort;
+    @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "the health port's address (default ${DEFAULT-VALUE})")
+    String healthAddress;
     @Mixin
     OutputOptions output = new OutputOptions();
     @Mixin
@@ -252,6 +302,11 @@ public final class ControllerMain implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter err = spec.commandLine().getErr();
+      if (leaderElect && !source.kubernetes) {
+        err.println("--leader-elect needs --kubernetes: the Lease is a Kubernetes object");
+        err.flush();
+        return INVALID;
+      }
       if (source.resources != null && gatewayConfigOut == null && envoyBootstrapOut == null && rateLimitConfigOut == null
           && xdsPort == null) {
         err.println("nothing to write: give --gateway-config-out, --envoy-bootstrap-out, --ratelimit-config-out "
@@ -281,10 +336,16 @@ public final class ControllerMain implements Runnable {
           KubernetesClient client = new KubernetesClientBuilder().build();
           closeables.add(client);
           String ns = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
-          KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName);
-          sinks.add(k8sSink);
+          KubernetesConfigSink k8sSink = new KubernetesConfigSink(client, ns, outputName, outputSecret);
+          LeaderGatedSink gate = leaderElect ? new LeaderGatedSink(k8sSink) : null;
+          sinks.add(gate != null ? gate : k8sSink);
           Controller controller = new Controller(new Translator(settings, plugins.get().registry()), sinks);
+          startHealth(controller, closeables, err);
           closeables.add(0, new KubernetesSource(client, ns, controller, Set.of(k8sSink.name())).start());
+          if (gate != null) {
+            closeables.add(0, new LeaderElection(client, ns, leaderElectLease, identity(), LeaderElection.Timing.defaults(),
+                gate).start());
+          }
         } else {
           Set<Path> excluded = new HashSet<>();
           if (gatewayConfigOut != null) {
@@ -298,6 +359,7 @@ public final class ControllerMain implements Runnable {
           }
           Controller controller = new Controller(new Translator(settings, plugins.get().registry(), gatewayRunsHere),
               sinks);
+          startHealth(controller, closeables, err);
           closeables.add(0, new DirectoryWatcher(new DirectorySource(source.resources, excluded), controller)
               .start(pollInterval));
         }
@@ -314,6 +376,29 @@ public final class ControllerMain implements Runnable {
             // shutting down
           }
         }
+      }
+    }
+
+    private void startHealth(Controller controller, List<AutoCloseable> closeables, PrintWriter err) throws IOException {
+      if (healthPort != null) {
+        HealthServer health = new HealthServer(healthAddress, healthPort, controller);
+        closeables.add(health);
+        err.println("serving /healthz and /readyz on " + healthAddress + ":" + health.port());
+      }
+    }
+
+    private String identity() {
+      if (leaderElectIdentity != null) {
+        return leaderElectIdentity;
+      }
+      String pod = System.getenv("POD_NAME");
+      if (pod != null && !pod.isBlank()) {
+        return pod;
+      }
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (IOException e) {
+        return "tollgate-controller-" + ProcessHandle.current().pid();
       }
     }
   }

@@ -60,6 +60,7 @@ import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.Prev
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -397,7 +398,11 @@ public final class EnvoyConfigBuilder {
         ? Address.newBuilder().setPipe(Pipe.newBuilder().setPath(settings.extprocHost().substring("unix:".length())))
             .build()
         : address(settings.extprocHost(), settings.extprocPort());
-    return Cluster.newBuilder()
+    Cluster.Builder c = Cluster.newBuilder();
+    if (settings.extprocTls() != null && !settings.extprocOnUnixSocket()) {
+      c.setTransportSocket(extprocTlsSocket(settings.extprocTls()));
+    }
+    return c
         .setName(EXTPROC_CLUSTER)
         .setType(settings.extprocOnUnixSocket() ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(duration(java.time.Duration.ofSeconds(5)))
@@ -435,6 +440,29 @@ public final class EnvoyConfigBuilder {
       c.setTransportSocket(tlsSocket(b));
     }
     return c.build();
+  }
+
+  /**
+   * TLS to Tollgate: its certificate verified against the given CA and checked to name the SNI; ALPN h2,
+   * which gRPC servers require; Envoy's client certificate for mTLS.
+   */
+  private static TransportSocket extprocTlsSocket(ExtprocTls t) {
+    CommonTlsContext.Builder common = CommonTlsContext.newBuilder()
+        .addAlpnProtocols("h2")
+        .setValidationContext(CertificateValidationContext.newBuilder()
+            .setTrustedCa(DataSource.newBuilder().setFilename(t.caFile()))
+            .addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+                .setSanType(SubjectAltNameMatcher.SanType.DNS)
+                .setMatcher(StringMatcher.newBuilder().setExact(t.sni()))));
+    if (t.mutual()) {
+      common.addTlsCertificates(TlsCertificate.newBuilder()
+          .setCertificateChain(DataSource.newBuilder().setFilename(t.certFile()))
+          .setPrivateKey(DataSource.newBuilder().setFilename(t.keyFile())));
+    }
+    return TransportSocket.newBuilder()
+        .setName("envoy.transport_sockets.tls")
+        .setTypedConfig(Any.pack(UpstreamTlsContext.newBuilder().setSni(t.sni()).setCommonTlsContext(common).build()))
+        .build();
   }
 
   /** TLS with the backend's SNI, its certificate verified against its CA bundle and checked to name the SNI. */

@@ -23,11 +23,13 @@ import java.time.Duration;
  * @param rateLimitHost    where the rate-limit service is (a host name or IP address), used when a
  *                         TokenBudget exists
  * @param rateLimitPort    its gRPC port
+ * @param extprocTls       TLS from Envoy to Tollgate's ext_proc port, or null for plaintext (always
+ *                         plaintext over a unix socket)
  */
 public record EnvoySettings(String listenerAddress, int listenerPort, int adminPort, String extprocHost,
                             int extprocPort, Duration messageTimeout, Duration routeTimeout, Duration idleTimeout,
                             int bufferLimitBytes, String trustedCaFile, String accessLogPath, String rateLimitHost,
-                            int rateLimitPort) {
+                            int rateLimitPort, ExtprocTls extprocTls) {
   /** Debian's and Ubuntu's system trust store, the default CA bundle for upstream TLS. */
   public static final String SYSTEM_TRUST_STORE = "/etc/ssl/certs/ca-certificates.crt";
   /** 50 MiB, as Envoy AI Gateway sets it: long contexts and base64 images fit. */
@@ -45,48 +47,49 @@ public record EnvoySettings(String listenerAddress, int listenerPort, int adminP
   public static EnvoySettings defaults() {
     return new EnvoySettings("0.0.0.0", 1975, 9901, "127.0.0.1", 1063, Duration.ofSeconds(30), Duration.ZERO,
         Duration.ofSeconds(600), DEFAULT_BUFFER_LIMIT_BYTES, SYSTEM_TRUST_STORE, "/dev/stdout", DEFAULT_RATELIMIT_HOST,
-        DEFAULT_RATELIMIT_PORT);
+        DEFAULT_RATELIMIT_PORT, null);
   }
 
   public EnvoySettings withExtproc(String host, int port) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, host, port, messageTimeout, routeTimeout,
-        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
+        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   public EnvoySettings withListener(String address, int port) {
     return new EnvoySettings(address, port, adminPort, extprocHost, extprocPort, messageTimeout, routeTimeout,
-        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
+        idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   public EnvoySettings withAdminPort(int port) {
     return new EnvoySettings(listenerAddress, listenerPort, port, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort,
+        extprocTls);
   }
 
   public EnvoySettings withTimeouts(Duration route, Duration idle) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        route, idle, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
+        route, idle, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   public EnvoySettings withBufferLimit(int bytes) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort);
+        routeTimeout, idleTimeout, bytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   public EnvoySettings withTrustedCa(String file) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, file, accessLogPath, rateLimitHost, rateLimitPort);
+        routeTimeout, idleTimeout, bufferLimitBytes, file, accessLogPath, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   public EnvoySettings withAccessLog(String path) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, path, rateLimitHost, rateLimitPort);
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, path, rateLimitHost, rateLimitPort, extprocTls);
   }
 
   /** The rate-limit service at {@code host:port}. */
   public EnvoySettings withRateLimit(String host, int port) {
     return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
-        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, host, port);
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, host, port, extprocTls);
   }
 
   /**
@@ -116,6 +119,12 @@ public record EnvoySettings(String listenerAddress, int listenerPort, int adminP
   /** Whether the rate-limit service's host is an IP address (else a DNS name). */
   public boolean rateLimitOnIpAddress() {
     return rateLimitHost.contains(":") || rateLimitHost.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+  }
+
+  /** TLS (or mTLS) from Envoy to Tollgate, null for plaintext. */
+  public EnvoySettings withExtprocTls(ExtprocTls tls) {
+    return new EnvoySettings(listenerAddress, listenerPort, adminPort, extprocHost, extprocPort, messageTimeout,
+        routeTimeout, idleTimeout, bufferLimitBytes, trustedCaFile, accessLogPath, rateLimitHost, rateLimitPort, tls);
   }
 
   /** Whether Tollgate is reached over a unix domain socket. */

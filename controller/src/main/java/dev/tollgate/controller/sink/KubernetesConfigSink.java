@@ -17,7 +17,7 @@ import java.util.Map;
  * and the other way round), and the Envoy bootstrap into the ConfigMap {@code name-envoy} (key
  * {@value #ENVOY_KEY}), and the rate-limit service's configuration into the ConfigMap
  * {@code name-ratelimit} (key {@value #RATELIMIT_KEY}; with no descriptors while there is no
- * TokenBudget). Mount the one that exists into extproc-server; its file watcher follows
+ * TokenBudget). With {@code alwaysSecret} the gateway config is always the Secret. Mount the one that exists into extproc-server; its file watcher follows
  * Kubernetes' symlink swaps. Mount {@code name-ratelimit} as the rate-limit service's config directory.
  */
 public final class KubernetesConfigSink implements ConfigSink {
@@ -29,11 +29,21 @@ public final class KubernetesConfigSink implements ConfigSink {
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
+  private final boolean alwaysSecret;
 
   public KubernetesConfigSink(KubernetesClient client, String namespace, String name) {
+    this(client, namespace, name, false);
+  }
+
+  /**
+   * @param alwaysSecret the gateway config always goes into the Secret {@code name}, never a ConfigMap,
+   *                     so that pods mount one object whatever the resources hold
+   */
+  public KubernetesConfigSink(KubernetesClient client, String namespace, String name, boolean alwaysSecret) {
     this.client = client;
     this.namespace = namespace;
     this.name = name;
+    this.alwaysSecret = alwaysSecret;
   }
 
   /** The name of the ConfigMap or Secret holding the gateway config. */
@@ -53,7 +63,7 @@ public final class KubernetesConfigSink implements ConfigSink {
 
   @Override
   public void publish(Translation t) {
-    if (t.containsSecrets()) {
+    if (alwaysSecret || t.containsSecrets()) {
       Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
           .withLabels(LABELS).addToAnnotations("tollgate.dev/config-uuid", t.uuid()).endMetadata()
           .withType("Opaque")
