@@ -129,6 +129,7 @@ public final class TollgateServer implements AutoCloseable {
         .addService(health.getHealthService());
     if (options.tls() != null) {
       tcp.sslContext(options.tls().context());
+      TlsHandshakeLog.install(options.tls());
     }
     servers.add(tcp.build().start());
     if (options.unixSocket() != null) {

@@ -207,7 +207,7 @@ class HardeningServerTest {
     return Platform.start(Files.createDirectories(dir.resolve("plugins")), config, Duration.ZERO, GatewayListener.NONE);
   }
 
-  private static HealthCheckResponse.ServingStatus health(ManagedChannel ch) {
+  static HealthCheckResponse.ServingStatus health(ManagedChannel ch) {
     try {
       return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
           .check(HealthCheckRequest.getDefaultInstance()).getStatus();
@@ -257,6 +257,37 @@ class HardeningServerTest {
               .keyManager(selfSigned(d).toFile(), d.resolve("self.key").toFile()).build()).build();
       assertThatThrownBy(() -> health(wrongCert)).isInstanceOf(StatusRuntimeException.class);
     }
+  }
+
+  /** A listener whose clients all fail their handshakes says so, once per minute, naming what to check. */
+  @Test
+  void failedHandshakesAreLoggedOncePerMinute() throws Exception {
+    Path d = Files.createDirectories(dir.resolve("pki"));
+    makeCertificates(d);
+    ch.qos.logback.classic.Logger serverLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(TollgateServer.class);
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.start();
+    serverLog.addAppender(captured);
+    try (Platform p = emptyPlatform();
+         TollgateServer server = new TollgateServer(p.gateway(), new TollgateServer.Options("127.0.0.1", 0, null,
+             Duration.ofSeconds(1), Duration.ofSeconds(10),
+             new TollgateServer.Tls(d.resolve("server.pem"), d.resolve("server.key"), d.resolve("ca.pem")), null))) {
+      for (int i = 0; i < 3; i++) {
+        ManagedChannel noCert = NettyChannelBuilder.forAddress("localhost", server.port())
+            .sslContext(GrpcSslContexts.forClient().trustManager(d.resolve("ca.pem").toFile()).build()).build();
+        assertThatThrownBy(() -> health(noCert)).isInstanceOf(StatusRuntimeException.class);
+        noCert.shutdownNow();
+      }
+      awaitTrue("a handshake warning", () -> captured.list.stream().anyMatch(e -> e.getLevel() == Level.WARN),
+          Duration.ofSeconds(5));
+    } finally {
+      serverLog.detachAppender(captured);
+    }
+    assertThat(captured.list).filteredOn(e -> e.getFormattedMessage().contains("TLS handshake")).singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage())
+            .startsWith("a TLS handshake on the ext_proc listener failed: check that the client (Envoy's cluster for"
+                + " Tollgate) speaks TLS, trusts the CA of " + d.resolve("server.pem"))
+            .contains("presents a certificate signed by " + d.resolve("ca.pem") + " (--tls-client-ca)"));
   }
 
   private static Path selfSigned(Path d) throws Exception {
