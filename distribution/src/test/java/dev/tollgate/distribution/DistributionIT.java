@@ -40,6 +40,9 @@ class DistributionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+)");
   private static final Path DIST = Path.of(System.getProperty("tollgate.dist", "target/tollgate"));
+  /** One work folder for the whole class: plugin zips unpacked and class-data archives made once. */
+  @TempDir
+  static Path work;
 
   @TempDir
   Path dir;
@@ -297,6 +300,85 @@ class DistributionIT {
     assertThat(t.process().isAlive()).isTrue();
   }
 
+  /**
+   * A command that runs for a second makes a class-data archive on its first successful run, in
+   * the work folder, and uses it from then on; help and failures make none.
+   */
+  @Test
+  void shortLivedCommandsMakeTheirClassDataArchiveOnce() throws Exception {
+    Path own = Files.createDirectories(dir.resolve("own-work"));
+    Result help = runToEnd(Map.of("TOLLGATE_WORK_DIR", own.toString()), "crds", "--help");
+    assertThat(help.exit()).isZero();
+    Result failed = runToEnd(Map.of("TOLLGATE_WORK_DIR", own.toString()), "translate", dir.resolve("none").toString());
+    assertThat(failed.exit()).isNotZero();
+    assertThat(archives(own)).as("no archive from help or a failure, and no half-written one").isEmpty();
+
+    Result first = runToEnd(Map.of("TOLLGATE_WORK_DIR", own.toString()), "crds");
+    assertThat(first.exit()).as(first.err()).isZero();
+    List<Path> made = archives(own);
+    assertThat(made).singleElement().satisfies(a -> assertThat(a.getFileName().toString()).matches("crds-\\d+\\.jsa"));
+    java.nio.file.attribute.FileTime when = Files.getLastModifiedTime(made.get(0));
+    Result second = runToEnd(Map.of("TOLLGATE_WORK_DIR", own.toString()), "crds");
+    assertThat(second.exit()).as(second.err()).isZero();
+    assertThat(second.out()).isEqualTo(first.out());
+    assertThat(second.err()).as("the archive is used without a word").isBlank();
+    assertThat(archives(own)).isEqualTo(made);
+    assertThat(Files.getLastModifiedTime(made.get(0))).isEqualTo(when);
+
+    Path off = Files.createDirectories(dir.resolve("off-work"));
+    assertThat(runToEnd(Map.of("TOLLGATE_WORK_DIR", off.toString(), "TOLLGATE_CDS", "off"), "crds").out())
+        .isEqualTo(first.out());
+    assertThat(archives(off)).isEmpty();
+  }
+
+  private static List<Path> archives(Path workDir) throws IOException {
+    Path cds = workDir.resolve("cds");
+    if (!Files.isDirectory(cds)) {
+      return List.of();
+    }
+    try (var files = Files.list(cds)) {
+      return files.sorted().toList();
+    }
+  }
+
+  /**
+   * run --resources: the gateway runs here, so a key file a BackendSecurityPolicy names and this
+   * machine lacks is reported against that policy's file and field, not the generated config's.
+   */
+  @Test
+  void runWithResourcesNamesThePolicyOfAMissingKeyFile() throws Exception {
+    Path resources = Files.createDirectories(dir.resolve("missing-key"));
+    Path key = dir.resolve("nowhere/openai.key");
+    Files.writeString(resources.resolve("backend.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIServiceBackend
+        metadata: {name: local}
+        spec:
+          schema: {name: OpenAI}
+          endpoint: {host: 127.0.0.1, port: 9, tls: false}
+          backendSecurityPolicyRef: {name: local-key}
+        """);
+    Files.writeString(resources.resolve("key.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: BackendSecurityPolicy
+        metadata: {name: local-key}
+        spec:
+          type: APIKey
+          apiKey: {file: %s}
+        """.formatted(key));
+    Files.writeString(resources.resolve("route.yaml"), route("model-a", "local"));
+    Process p = command("run", "--resources", resources.toString(), "--port", "0", "--host", "127.0.0.1",
+        "--admin-port", "0").start();
+    processes.add(p);
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    pump(p.getErrorStream(), lines);
+    pump(p.getInputStream(), lines);
+    Running running = new Running(p, 0, lines);
+    assertThat(running.awaitLine("key.yaml (BackendSecurityPolicy local-key): spec.apiKey.file:"))
+        .endsWith("secret file " + key + " does not exist");
+    assertThat(p.isAlive()).as("waits for the resources to be fixed").isTrue();
+  }
+
   @Test
   void translateOfBrokenResourcesNamesFileAndField() throws Exception {
     Path resources = Files.createDirectories(dir.resolve("broken"));
@@ -437,6 +519,7 @@ class DistributionIT {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("TOLLGATE_JAVA_OPTS", "-Xmx256m");
     pb.environment().put("TMPDIR", tmp().toString()); // where the launcher's mktemp makes its folders
+    pb.environment().put("TOLLGATE_WORK_DIR", work.toString());
     return pb;
   }
 
@@ -449,7 +532,13 @@ class DistributionIT {
   }
 
   private Result runToEnd(String... args) throws IOException, InterruptedException {
-    Process p = command(args).start();
+    return runToEnd(Map.of(), args);
+  }
+
+  private Result runToEnd(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    ProcessBuilder pb = command(args);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     processes.add(p);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
