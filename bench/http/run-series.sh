@@ -5,7 +5,7 @@
 #   bench/http/run-series.sh [options]               the interleaved series
 #
 # Options: --setups floor,tollgate-tcp,tollgate-uds,aigw,litellm,portkey   --scenarios openai,bedrock,stream,guard
-#          --rate 500 (req/s, every set-up the same)  --warmup 10  --duration 20 (s)  --rounds 5
+#          --rate 200 (req/s, every set-up the same)  --warmup 60  --duration 20 (s)  --rounds 5
 #          --out DIR (default bench/results/<date>-http)  --install (run each set-up's install first)
 #          --client-cpus 0  --gateway-cpus 1 (taskset lists; "" for no pinning)  --port-base 18100
 #          --envoy-concurrency 1 (exported as ENVOY_CONCURRENCY for the set-ups' Envoys)
@@ -17,7 +17,7 @@ set -euo pipefail
 
 SETUPS=floor,tollgate-tcp,tollgate-uds,aigw,litellm,portkey
 SCENARIOS=openai,bedrock,stream,guard
-RATE=500 WARMUP=10 DURATION=20 ROUNDS=5 OUT="" INSTALL=0 SMOKE=""
+RATE=200 WARMUP=60 DURATION=20 ROUNDS=5 OUT="" INSTALL=0 SMOKE=""
 CLIENT_CPUS=0 GATEWAY_CPUS_OPT=1 PORT=18100 ENVOY_CONCURRENCY=${ENVOY_CONCURRENCY:-1}
 while [ $# -gt 0 ]; do
   case "$1" in
