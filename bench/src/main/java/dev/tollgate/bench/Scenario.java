@@ -164,7 +164,7 @@ public record Scenario(String name, List<Step> steps) {
   }
 
   /** Words of the streamed answer, one per chunk, cycling through {@link #ANSWER}. */
-  static List<String> deltas(int n) {
+  public static List<String> deltas(int n) {
     String[] words = ANSWER.split(" ");
     List<String> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

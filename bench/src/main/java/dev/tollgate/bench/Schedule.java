@@ -6,7 +6,7 @@ package dev.tollgate.bench;
  * compiling on the same 2 cores) is not buried under a backlog that would spill into the measured
  * phase; afterwards it is constant.
  */
-final class Schedule {
+public final class Schedule {
   private Schedule() {
   }
 
@@ -16,7 +16,7 @@ final class Schedule {
    * @param warmupNanos length of the warm-up
    * @return nanoseconds to the next intended start (at least 1)
    */
-  static long gapNanos(double rate, long sinceStart, long warmupNanos) {
+  public static long gapNanos(double rate, long sinceStart, long warmupNanos) {
     double fraction = warmupNanos <= 0 || sinceStart >= warmupNanos ? 1.0 : 0.1 + 0.9 * sinceStart / (double) warmupNanos;
     return Math.max(1, Math.round(1e9 / (rate * fraction)));
   }
