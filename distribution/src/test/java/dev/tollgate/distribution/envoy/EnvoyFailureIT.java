@@ -25,28 +25,7 @@ class EnvoyFailureIT {
   }
 
   private Path resources(FakeUpstream openai, TestCa ca) throws Exception {
-    Path resources = Files.createDirectories(dir.resolve("resources"));
-    Files.writeString(resources.resolve("r.yaml"), """
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: AIGatewayRoute
-        metadata: {name: r}
-        spec:
-          rules: [{name: all, modelPattern: ".+", backendRefs: [{name: openai}]}]
-        ---
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: AIServiceBackend
-        metadata: {name: openai}
-        spec:
-          schema: {name: OpenAI}
-          endpoint: {host: 127.0.0.1, port: %d, sni: api.openai.com, caFile: "%s"}
-          backendSecurityPolicyRef: {name: key}
-        ---
-        apiVersion: aigateway.tollgate.dev/v1alpha1
-        kind: BackendSecurityPolicy
-        metadata: {name: key}
-        spec: {type: APIKey, apiKey: {inline: %s}}
-        """.formatted(openai.port(), ca.caPem(), Providers.UPSTREAM_KEY));
-    return resources;
+    return Providers.openAiResources(dir, openai, ca);
   }
 
   @Test

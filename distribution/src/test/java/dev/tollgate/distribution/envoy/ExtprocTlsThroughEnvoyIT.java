@@ -26,27 +26,7 @@ class ExtprocTlsThroughEnvoyIT {
     try (FakeUpstream openai = new FakeUpstream(Providers.openAi(), ca.serverContext());
          EnvoyAndTollgate gateway = new EnvoyAndTollgate(dir).tollgateOptions("--tls-cert", ca.serverPem().toString(),
              "--tls-key", key, "--tls-client-ca", ca.caPem().toString())) {
-      Path resources = Files.createDirectories(dir.resolve("resources"));
-      Files.writeString(resources.resolve("r.yaml"), """
-          apiVersion: aigateway.tollgate.dev/v1alpha1
-          kind: AIGatewayRoute
-          metadata: {name: r}
-          spec:
-            rules: [{name: all, modelPattern: ".+", backendRefs: [{name: openai}]}]
-          ---
-          apiVersion: aigateway.tollgate.dev/v1alpha1
-          kind: AIServiceBackend
-          metadata: {name: openai}
-          spec:
-            schema: {name: OpenAI}
-            endpoint: {host: 127.0.0.1, port: %d, sni: api.openai.com, caFile: "%s"}
-            backendSecurityPolicyRef: {name: key}
-          ---
-          apiVersion: aigateway.tollgate.dev/v1alpha1
-          kind: BackendSecurityPolicy
-          metadata: {name: key}
-          spec: {type: APIKey, apiKey: {inline: %s}}
-          """.formatted(openai.port(), ca.caPem(), Providers.UPSTREAM_KEY));
+      Path resources = Providers.openAiResources(dir, openai, ca);
       // the test CA's certificate names localhost; the same certificate serves as Envoy's client certificate
       EnvoyAndTollgate.Translated t = gateway.translate(resources, "--extproc-tls-ca", ca.caPem().toString(),
           "--extproc-tls-sni", "localhost", "--extproc-tls-cert", ca.serverPem().toString(), "--extproc-tls-key", key);

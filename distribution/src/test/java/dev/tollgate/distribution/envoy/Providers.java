@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.testkit.FakeOpenAi;
+import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.FakeUpstream.Answer;
 import dev.tollgate.testkit.FakeUpstream.Received;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +34,35 @@ final class Providers {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Providers() {
+  }
+
+  /**
+   * A resources folder under {@code dir}: one route sending every model to an OpenAI backend at
+   * {@code openai} (TLS for api.openai.com, verified against the test CA) with the upstream key inline.
+   */
+  static Path openAiResources(Path dir, FakeUpstream openai, TestCa ca) throws IOException {
+    Path resources = Files.createDirectories(dir.resolve("resources"));
+    Files.writeString(resources.resolve("r.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: r}
+        spec:
+          rules: [{name: all, modelPattern: ".+", backendRefs: [{name: openai}]}]
+        ---
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIServiceBackend
+        metadata: {name: openai}
+        spec:
+          schema: {name: OpenAI}
+          endpoint: {host: 127.0.0.1, port: %d, sni: api.openai.com, caFile: "%s"}
+          backendSecurityPolicyRef: {name: key}
+        ---
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: BackendSecurityPolicy
+        metadata: {name: key}
+        spec: {type: APIKey, apiKey: {inline: %s}}
+        """.formatted(openai.port(), ca.caPem(), UPSTREAM_KEY));
+    return resources;
   }
 
   static Function<Received, Answer> openAi() {
