@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     description = "AI gateway for Envoy: the ext_proc server and its tools.",
     subcommands = {Main.Run.class, Main.Plugins.class, Explain.class},
     footer = {"", "Also (bin/tollgate): up (Tollgate and Envoy together), translate DIR, controller, crds, "
-        + "install-envoy, envoy-path, install-ratelimit, ratelimit-path, redis-path, new-key [NAME]; each takes --help."})
+        + "install-envoy, envoy-path, install-ratelimit, ratelimit-path, redis-path, install-helm, helm-path, new-key [NAME]; each takes --help."})
 public final class Main implements Callable<Integer> {
   static Path home() {
     return Path.of(System.getProperty("tollgate.home", "."));
