@@ -90,30 +90,20 @@ final class PluginCheck {
     }
 
     /**
-     * Compiles a config of just these parts. The compiler names them by their place in it
-     * ({@code compiledAs}); their settings still carry the place they have in the whole config
-     * ({@code at}), which is what the error is reported at.
+     * Compiles a config of just these parts and reports what the plugins find as a warning or a
+     * problem of the resource that made the part.
      */
     void part(List<GatewayConfig.Backend> backends, List<GatewayConfig.CostSpec> costs,
               List<GatewayConfig.Policy> policies, String compiledAs, String at) {
-      GatewayConfig part = new GatewayConfig(config.uuid(), config.clientSchema(), config.modelHeader(),
-          config.selectedBackendHeader(), config.metadataNamespace(), config.unknownPaths(),
-          config.maxRequestBodyBytes(), config.maxDecodedResponseBytes(), Optional.empty(), costs, List.of(),
-          backends, policies);
-      try {
-        compiler.compile(part);
-      } catch (InvalidConfigException e) {
-        String field = under(compiledAs, e.field()) ? at + e.field().substring(compiledAs.length()) : e.field();
-        String reason = reason(e);
-        Problem p = origins.problem(field, reason).orElseGet(() -> new Problem("(generated gateway config)",
-            field, reason + " (no resource made this part of the config: please report this)"));
-        if (GATEWAY_ENVIRONMENT.matcher(reason).matches() && !gatewayRunsHere) {
+      compile(backends, costs, policies, compiledAs, at).ifPresent(found -> {
+        Problem p = found.problem();
+        if (GATEWAY_ENVIRONMENT.matcher(found.reason()).matches() && !gatewayRunsHere) {
           warnings.add(p.origin() + ": " + p.field() + ": not checked here, where the controller runs: " + p.message()
               + "; the gateway checks it when it loads the config");
         } else {
           problems.add(p);
         }
-      }
+      });
     }
 
     /**
@@ -122,23 +112,37 @@ final class PluginCheck {
      * policy however many backends use it.
      */
     void auth(GatewayConfig.Backend b, String at) {
+      compile(List.of(b), List.of(), List.of(), "backends[0]", at)
+          .filter(f -> under(at + ".auth", f.field())) // the rest was reported by the check without auth
+          .map(Found::problem)
+          .filter(p -> !problems.contains(p))
+          .ifPresent(problems::add);
+    }
+
+    /** What the compiler found: {@code reason} at {@code field} of the whole gateway config, as a problem of a resource. */
+    private record Found(String field, String reason, Problem problem) {
+    }
+
+    /**
+     * Compiles a config of just these parts; the error, if any, as a problem of the resource that
+     * made that part. The compiler names the parts by their place in this small config
+     * ({@code compiledAs}); their settings still carry the place they have in the whole config
+     * ({@code at}), which is what the error is reported at.
+     */
+    private Optional<Found> compile(List<GatewayConfig.Backend> backends, List<GatewayConfig.CostSpec> costs,
+                                    List<GatewayConfig.Policy> policies, String compiledAs, String at) {
       GatewayConfig part = new GatewayConfig(config.uuid(), config.clientSchema(), config.modelHeader(),
           config.selectedBackendHeader(), config.metadataNamespace(), config.unknownPaths(),
-          config.maxRequestBodyBytes(), config.maxDecodedResponseBytes(), Optional.empty(), List.of(), List.of(),
-          List.of(b), List.of());
+          config.maxRequestBodyBytes(), config.maxDecodedResponseBytes(), Optional.empty(), costs, List.of(),
+          backends, policies);
       try {
         compiler.compile(part);
+        return Optional.empty();
       } catch (InvalidConfigException e) {
-        String field = under("backends[0]", e.field()) ? at + e.field().substring("backends[0]".length()) : e.field();
-        if (!under(at + ".auth", field)) {
-          return; // reported by the check without auth
-        }
+        String field = under(compiledAs, e.field()) ? at + e.field().substring(compiledAs.length()) : e.field();
         String reason = reason(e);
-        Problem p = origins.problem(field, reason).orElseGet(() -> new Problem("(generated gateway config)",
-            field, reason + " (no resource made this part of the config: please report this)"));
-        if (!problems.contains(p)) {
-          problems.add(p);
-        }
+        return Optional.of(new Found(field, reason, origins.problem(field, reason).orElseGet(() -> new Problem(
+            "(generated gateway config)", field, reason + " (no resource made this part of the config: please report this)"))));
       }
     }
   }
