@@ -22,9 +22,10 @@ tollgate_setup() {
         extproc=(--extproc-host "unix:$dir/tollgate.sock" --extproc-port 0)
         serve=(--host 127.0.0.1 --port 0 --uds "$dir/tollgate.sock")
       fi
-      # no access log (the floor has none either); everything else as translate generates it
+      # no access log (the floor has none either) unless ACCESS_LOG names a file (the soak's);
+      # everything else as translate generates it
       "$TOLLGATE" translate "$dir/resources" --listener-address 127.0.0.1 --listener-port "$LISTEN_PORT" \
-        --admin-port "$PORT_BASE" "${extproc[@]}" --access-log "" > "$dir/translated.yaml" 2> "$dir/translate.log" \
+        --admin-port "$PORT_BASE" "${extproc[@]}" --access-log "${ACCESS_LOG:-}" > "$dir/translated.yaml" 2> "$dir/translate.log" \
         || die "tollgate translate failed: $(cat "$dir/translate.log")"
       awk 'BEGIN{d=0} /^---$/{d++; next} d==0{print > "'"$dir/gateway.yaml"'"} d==1{print > "'"$dir/envoy.yaml"'"}' \
         "$dir/translated.yaml"
