@@ -32,7 +32,7 @@ class SoakReportTest {
   void accessLogLinesAreCountedByOutcomeAndTheUnusualOnesShown() throws Exception {
     Path log = dir.resolve("access.log");
     Files.write(log, List.of(
-        "{\"start_time\":\"2026-12-02T00:00:01.000Z\",\"status\":500,\"response_flags\":\"-\",\"details\":\"probe\"}",
+        "{\"start_time\":\"2026-12-02T00:00:01.000Z\",\"status\":500,\"response_flags\":\"-\",\"details\":\"before_the_soak\"}",
         "{\"start_time\":\"2026-12-02T00:10:00.000Z\",\"status\":200,\"response_flags\":\"-\",\"details\":\"via_upstream\"}",
         "{\"start_time\":\"2026-12-02T00:10:01.000Z\",\"status\":200,\"response_flags\":\"-\",\"details\":\"via_upstream\"}",
         "{\"start_time\":\"2026-12-02T00:10:02.000Z\",\"status\":0,\"response_flags\":\"DC\","
@@ -43,6 +43,6 @@ class SoakReportTest {
         .contains("- 1 × status 0, flags DC, details downstream_remote_disconnect")
         .contains("1 lines with another status than 200/400 or a response flag")
         .contains("\"response_flags\":\"DC\"")
-        .doesNotContain("probe");
+        .doesNotContain("before_the_soak");
   }
 }
