@@ -44,9 +44,8 @@ final class BedrockEventStream {
       decoder.feed(chunk);
     } catch (RuntimeException e) {
       broken = true;
-      out.add(error("api_error", "the upstream sent a malformed event-stream frame"));
-      return out;
     }
+    // the frames whole before a malformed one still count, as they would in an earlier piece
     for (Message m : frames) {
       ObjectNode event = event(m);
       if (event != null) {
@@ -54,6 +53,9 @@ final class BedrockEventStream {
       }
     }
     frames.clear();
+    if (broken) {
+      out.add(error("api_error", "the upstream sent a malformed event-stream frame"));
+    }
     return out;
   }
 

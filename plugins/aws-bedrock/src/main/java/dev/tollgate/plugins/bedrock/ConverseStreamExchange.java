@@ -70,20 +70,24 @@ final class ConverseStreamExchange extends AbstractExchange {
   protected byte[] onStreamPiece(byte[] chunk, boolean endOfStream) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (!finished && chunk.length > 0) {
+      RuntimeException corrupt = null;
       try {
         decoder.feed(chunk);
       } catch (RuntimeException e) {
-        // a corrupt frame (bad length or CRC): nothing after it can be trusted
-        out.writeBytes(ChatChunkWriter.error(502, "bad_upstream_stream",
-            "the AWS Bedrock event stream could not be decoded: " + e.getMessage()));
-        finished = true;
+        corrupt = e; // a corrupt frame (bad length or CRC): nothing after it can be trusted
       }
+      // the frames whole before a corrupt one still count, as they would in an earlier piece
       for (Message m : decoded) {
         if (!finished) {
           out.writeBytes(translate(m));
         }
       }
       decoded.clear();
+      if (corrupt != null && !finished) {
+        out.writeBytes(ChatChunkWriter.error(502, "bad_upstream_stream",
+            "the AWS Bedrock event stream could not be decoded: " + corrupt.getMessage()));
+        finished = true;
+      }
     }
     if (endOfStream && !finished) {
       finished = true;
