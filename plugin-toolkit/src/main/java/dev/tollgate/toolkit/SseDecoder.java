@@ -1,62 +1,151 @@
 package dev.tollgate.toolkit;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Incremental decoder for server-sent events. Feed it body chunks split at any byte; it returns
  * each event once its terminating blank line has arrived. Not thread-safe: one per stream.
+ *
+ * <p>Memory is bounded: an event longer than {@link #maxEventBytes()} (its bytes before the blank
+ * line that ends it; {@link #DEFAULT_MAX_EVENT_BYTES} unless given) is dropped, whole, however it
+ * is split: the decoder stops keeping its bytes as soon as it has seen that many, skips to the
+ * next blank line and counts it in {@link #droppedEvents()}. So an upstream that never sends a
+ * blank line holds at most that many bytes here, and each byte fed is looked at a bounded number
+ * of times (feeding a long event in small pieces costs time linear in its length).
  */
 public final class SseDecoder {
+  /** The longest event kept by default: 16 MiB, far above any provider's event (an image in base64 included). */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
   /** One event: its {@code event:} name (may be empty) and joined {@code data:} lines. */
   public record Event(String event, String data) {
   }
 
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private final int maxEventBytes;
+  /** Bytes held: {@code buf[0, len)}, the start of an event not yet complete. */
+  private byte[] buf = new byte[256];
+  private int len;
+  /** No blank line starts before this index of {@code buf} (bytes from it on are yet to be looked at). */
+  private int scanned;
+  /** Whether the event being received is too long: its bytes are dropped until its blank line. */
+  private boolean skipping;
+  private long dropped;
+
+  /** A decoder that keeps events up to {@link #DEFAULT_MAX_EVENT_BYTES}. */
+  public SseDecoder() {
+    this(DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /** A decoder that drops events longer than {@code maxEventBytes}. */
+  public SseDecoder(int maxEventBytes) {
+    if (maxEventBytes < 1) {
+      throw new IllegalArgumentException("maxEventBytes must be positive: " + maxEventBytes);
+    }
+    this.maxEventBytes = maxEventBytes;
+  }
 
   public List<Event> feed(byte[] chunk) {
-    pending.writeBytes(chunk);
-    byte[] buf = pending.toByteArray();
+    append(chunk);
     List<Event> events = new ArrayList<>();
     int start = 0;
-    int i = 0;
-    while (i < buf.length) {
-      int end = blankLineEnd(buf, i);
+    int i = scanned;
+    while (i < len) {
+      int end = blankLineEnd(buf, i, len);
+      if (end == UNDECIDED) {
+        break; // maybe a blank line: wait for its next bytes
+      }
       if (end > 0) {
-        Event e = parse(new String(buf, start, i - start, StandardCharsets.UTF_8));
-        if (e != null) {
-          events.add(e);
+        if (skipping || i - start > maxEventBytes) {
+          dropped++;
+        } else {
+          Event e = parse(new String(buf, start, i - start, StandardCharsets.UTF_8));
+          if (e != null) {
+            events.add(e);
+          }
         }
+        skipping = false;
         start = end;
         i = end;
       } else {
         i++;
       }
     }
-    pending.reset();
-    pending.write(buf, start, buf.length - start);
+    if (!skipping && i - start > maxEventBytes) {
+      skipping = true; // longer than kept whatever follows: stop holding its bytes
+    }
+    if (skipping) {
+      start = i; // only the bytes not yet looked at (at most 3) are kept
+    }
+    System.arraycopy(buf, start, buf, 0, len - start);
+    len -= start;
+    scanned = i - start;
+    if (buf.length > 4096 && len < buf.length / 4) {
+      buf = Arrays.copyOf(buf, Math.max(256, len * 2));
+    }
     return events;
   }
 
-  /** Bytes received but not yet part of a complete event. */
-  public int pendingBytes() {
-    return pending.size();
+  private void append(byte[] chunk) {
+    if (len + chunk.length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + chunk.length));
+    }
+    System.arraycopy(chunk, 0, buf, len, chunk.length);
+    len += chunk.length;
   }
 
-  /** Index just past a blank line starting at {@code i} ("\n\n", "\r\n\r\n", "\r\r"), or -1. */
-  private static int blankLineEnd(byte[] b, int i) {
-    if (b[i] == '\n' && i + 1 < b.length && b[i + 1] == '\n') {
+  /** Bytes received but not yet part of a complete event (at most {@link #maxEventBytes()} + 3). */
+  public int pendingBytes() {
+    return len;
+  }
+
+  /** The longest event this decoder keeps, in bytes. */
+  public int maxEventBytes() {
+    return maxEventBytes;
+  }
+
+  /** How many events were dropped for being longer than {@link #maxEventBytes()}. */
+  public long droppedEvents() {
+    return dropped;
+  }
+
+  private static final int UNDECIDED = -2;
+
+  /**
+   * Index just past a blank line starting at {@code i} ("\n\n", "\r\n\r\n", "\r\r"), -1 when
+   * none starts there, or {@link #UNDECIDED} when the bytes up to {@code len} could still become one.
+   */
+  private static int blankLineEnd(byte[] b, int i, int len) {
+    if (b[i] == '\n') {
+      if (i + 1 == len) {
+        return UNDECIDED;
+      }
+      return b[i + 1] == '\n' ? i + 2 : -1;
+    }
+    if (b[i] != '\r') {
+      return -1;
+    }
+    if (i + 1 == len) {
+      return UNDECIDED;
+    }
+    if (b[i + 1] == '\r') {
       return i + 2;
     }
-    if (b[i] == '\r' && i + 3 < b.length && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-      return i + 4;
+    if (b[i + 1] != '\n') {
+      return -1;
     }
-    if (b[i] == '\r' && i + 1 < b.length && b[i + 1] == '\r') {
-      return i + 2;
+    if (i + 2 == len) {
+      return UNDECIDED;
     }
-    return -1;
+    if (b[i + 2] != '\r') {
+      return -1;
+    }
+    if (i + 3 == len) {
+      return UNDECIDED;
+    }
+    return b[i + 3] == '\n' ? i + 4 : -1;
   }
 
   private static Event parse(String block) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.api.ClientApi;
 import dev.tollgate.api.Headers;
+import dev.tollgate.toolkit.EventStreamLengthGuard;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.UpstreamErrors;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import software.amazon.awssdk.eventstream.HeaderType;
 import software.amazon.awssdk.eventstream.HeaderValue;
 import software.amazon.awssdk.eventstream.Message;
 import software.amazon.awssdk.eventstream.MessageDecoder;
@@ -20,13 +22,16 @@ import software.amazon.awssdk.eventstream.MessageDecoder;
  * InvokeModelWithResponseStream sends them, fed in pieces split at any byte: {@code chunk} events
  * whose payload is {@code {"bytes":"<base64 of an Anthropic event>"}}, and exception frames, which
  * become Anthropic {@code error} events. A frame that fails its checksum ends the stream with an
- * error event. Not thread-safe: one per stream.
+ * error event, and so does a frame announcing more than
+ * {@link EventStreamLengthGuard#DEFAULT_MAX_FRAME_BYTES} (refused before the decoder allocates it).
+ * Not thread-safe: one per stream.
  */
 final class BedrockEventStream {
   static final String CONTENT_TYPE = "application/vnd.amazon.eventstream";
 
   private final List<Message> frames = new ArrayList<>();
   private final MessageDecoder decoder = new MessageDecoder(frames::add);
+  private final EventStreamLengthGuard guard = new EventStreamLengthGuard();
   private boolean broken;
 
   /** Whether an answer with these headers is an AWS event stream. */
@@ -40,13 +45,16 @@ final class BedrockEventStream {
     if (broken) {
       return out;
     }
+    int accepted = guard.accept(chunk);
     try {
-      decoder.feed(chunk);
+      decoder.feed(chunk, 0, accepted);
     } catch (RuntimeException e) {
       broken = true;
-      out.add(error("api_error", "the upstream sent a malformed event-stream frame"));
-      return out;
     }
+    if (guard.refusal() != null) {
+      broken = true; // a frame announcing an impossible length: refused before the decoder allocates it
+    }
+    // the frames whole before a malformed one still count, as they would in an earlier piece
     for (Message m : frames) {
       ObjectNode event = event(m);
       if (event != null) {
@@ -54,6 +62,9 @@ final class BedrockEventStream {
       }
     }
     frames.clear();
+    if (broken) {
+      out.add(error("api_error", "the upstream sent a malformed event-stream frame"));
+    }
     return out;
   }
 
@@ -86,7 +97,8 @@ final class BedrockEventStream {
 
   private static String header(Map<String, HeaderValue> h, String name) {
     HeaderValue v = h.get(name);
-    return v == null ? null : v.getString();
+    // a header of another type (a malformed frame) is as good as none: getString() would throw
+    return v == null || v.getType() != HeaderType.STRING ? null : v.getString();
   }
 
   /** Anthropic's error type for a Bedrock exception name. */

@@ -7,6 +7,7 @@ import dev.tollgate.api.Headers;
 import dev.tollgate.api.UpstreamRequest;
 import dev.tollgate.api.spi.ResponseHead;
 import dev.tollgate.toolkit.AbstractExchange;
+import dev.tollgate.toolkit.EventStreamLengthGuard;
 import dev.tollgate.toolkit.JsonSupport;
 import dev.tollgate.toolkit.UpstreamErrors;
 import dev.tollgate.toolkit.openai.ChatChunkWriter;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import software.amazon.awssdk.eventstream.HeaderType;
 import software.amazon.awssdk.eventstream.HeaderValue;
 import software.amazon.awssdk.eventstream.Message;
 import software.amazon.awssdk.eventstream.MessageDecoder;
@@ -31,13 +33,16 @@ import software.amazon.awssdk.eventstream.MessageDecoder;
  * {@code messageStop} (the connection dropped) ends with an error event first, so the client
  * cannot take it for the whole answer ({@code metadata}, which follows {@code messageStop}, may
  * be missing). Frames may be split across body pieces
- * at any byte: partial frames are held back until complete. A success that is not an event
+ * at any byte: partial frames are held back until complete; a frame announcing more than
+ * {@link EventStreamLengthGuard#DEFAULT_MAX_FRAME_BYTES} is refused before the decoder allocates it
+ * (an error event). A success that is not an event
  * stream (JSON) cannot be a stream for the client: it is a 502.
  */
 final class ConverseStreamExchange extends AbstractExchange {
   private final ChatChunkWriter chunks;
   private final List<Message> decoded = new ArrayList<>();
   private final MessageDecoder decoder = new MessageDecoder(decoded::add);
+  private final EventStreamLengthGuard guard = new EventStreamLengthGuard();
   private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
   /** The reasoning text of each block so far, by block index, until its signature comes. */
   private final Map<Integer, StringBuilder> reasoningByBlock = new HashMap<>();
@@ -70,20 +75,28 @@ final class ConverseStreamExchange extends AbstractExchange {
   protected byte[] onStreamPiece(byte[] chunk, boolean endOfStream) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (!finished && chunk.length > 0) {
+      String corrupt = null;
+      int accepted = guard.accept(chunk);
       try {
-        decoder.feed(chunk);
+        decoder.feed(chunk, 0, accepted);
       } catch (RuntimeException e) {
-        // a corrupt frame (bad length or CRC): nothing after it can be trusted
-        out.writeBytes(ChatChunkWriter.error(502, "bad_upstream_stream",
-            "the AWS Bedrock event stream could not be decoded: " + e.getMessage()));
-        finished = true;
+        corrupt = e.getMessage(); // a corrupt frame (bad length or CRC): nothing after it can be trusted
       }
+      if (corrupt == null && guard.refusal() != null) {
+        corrupt = guard.refusal(); // refused before the decoder allocates what it announced
+      }
+      // the frames whole before a corrupt one still count, as they would in an earlier piece
       for (Message m : decoded) {
         if (!finished) {
           out.writeBytes(translate(m));
         }
       }
       decoded.clear();
+      if (corrupt != null && !finished) {
+        out.writeBytes(ChatChunkWriter.error(502, "bad_upstream_stream",
+            "the AWS Bedrock event stream could not be decoded: " + corrupt));
+        finished = true;
+      }
     }
     if (endOfStream && !finished) {
       finished = true;
@@ -172,6 +185,7 @@ final class ConverseStreamExchange extends AbstractExchange {
 
   private static String header(Message m, String name, String fallback) {
     HeaderValue v = m.getHeaders().get(name);
-    return v == null ? fallback : v.getString();
+    // a header of another type (a malformed frame) is as good as none: getString() would throw
+    return v == null || v.getType() != HeaderType.STRING ? fallback : v.getString();
   }
 }
