@@ -141,6 +141,8 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     private final StreamObserver<ProcessingResponse> out;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean ended;
+    /** Whether the proxy has sent the end of the answer (its last body piece, or headers or trailers that end it). */
+    private volatile boolean answerEnded;
     /** The thread running a phase now, or null; guarded by {@code this}. */
     private Thread phaseThread;
     /** The phase in progress and when it must be done (System.nanoTime), while in {@link #inPhase}. */
@@ -311,6 +313,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         phaseThread = Thread.currentThread();
       }
       phase = request.getRequestCase();
+      if ((request.hasResponseBody() && request.getResponseBody().getEndOfStream())
+          || (request.hasResponseHeaders() && request.getResponseHeaders().getEndOfStream())
+          || request.hasResponseTrailers()) {
+        answerEnded = true;
+      }
       deadline = System.nanoTime() + phaseTimeout.toNanos();
       inPhase.add(this);
       try {
@@ -366,11 +373,17 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     void cancelled() {
+      boolean cut;
       synchronized (this) {
+        cut = !ended && !answerEnded;
         ended = true;
         if (phaseThread != null) {
           phaseThread.interrupt();
         }
+      }
+      if (cut && metrics != null) {
+        ProcessingRequest.RequestCase last = phase;
+        metrics.streamCut(last == null ? "none" : phaseName(last).replace(' ', '_'));
       }
       close();
     }
