@@ -18,7 +18,8 @@ import javax.tools.ToolProvider;
 /**
  * A third-party plugin jar built on the fly against the plugin API, as an author would build it,
  * with three prompt-guard types that misbehave: {@code Throwing} throws from every inspection,
- * {@code Hanging} never returns from one (until interrupted), and {@code Spawning} starts a
+ * {@code Hanging} never returns from one (until interrupted), {@code Stuck} never returns and
+ * ignores interrupts, and {@code Spawning} starts a
  * non-daemon thread of its own when it is created, and allows everything.
  */
 final class FaultyPlugin {
@@ -65,6 +66,31 @@ final class FaultyPlugin {
         }
       }
       """;
+  private static final String STUCK = """
+      package test.faulty;
+
+      import dev.tollgate.api.Settings;
+      import dev.tollgate.api.spi.PromptGuard;
+      import dev.tollgate.api.spi.PromptGuardFactory;
+      import org.pf4j.Extension;
+
+      @Extension
+      public final class StuckGuardFactory implements PromptGuardFactory {
+        public String type() { return "Stuck"; }
+
+        public PromptGuard create(Settings settings) {
+          return (direction, texts) -> {
+            while (true) {
+              try {
+                Thread.sleep(1000);
+              } catch (InterruptedException e) {
+                // ignores the interrupt: this inspection never returns
+              }
+            }
+          };
+        }
+      }
+      """;
   private static final String SPAWNING = """
       package test.faulty;
 
@@ -105,7 +131,7 @@ final class FaultyPlugin {
         locationOf(dev.tollgate.api.spi.PromptGuardFactory.class) + java.io.File.pathSeparator
             + locationOf(org.pf4j.Extension.class),
         "-processorpath", locationOf(org.pf4j.Extension.class).toString()));
-    for (String[] s : new String[][] {{"ThrowingGuardFactory", THROWING}, {"HangingGuardFactory", HANGING},
+    for (String[] s : new String[][] {{"ThrowingGuardFactory", THROWING}, {"HangingGuardFactory", HANGING}, {"StuckGuardFactory", STUCK},
         {"SpawningGuardFactory", SPAWNING}}) {
       args.add(Files.writeString(src.resolve(s[0] + ".java"), s[1]).toString());
     }

@@ -95,8 +95,10 @@ class GatewayFaultsThroughEnvoyIT {
         long events = s.body().lines().filter(l -> l.startsWith("data: {")).count();
         System.out.println("SIGKILL mid-stream | cut " + cutAfter + " ms after the kill, " + events
             + " of 20 events | " + s);
+        // Envoy resets the stream at once; the HTTP/1.1 connection closes after the connection
+        // manager's delayed_close_timeout (1 s), so curl sees the end about a second later
         assertThat(cutAfter).as("Envoy cuts the stream as soon as the ext_proc stream fails, not at a timeout")
-            .isLessThan(1000);
+            .isLessThan(2500);
         assertThat(s.status()).as(s.toString()).isEqualTo(200);
         assertThat(s.body()).as("the events before the kill arrived: " + s).contains("w0 ");
         assertThat(s.body()).as(s.toString()).doesNotContain("[DONE]").doesNotContain("w19 ");

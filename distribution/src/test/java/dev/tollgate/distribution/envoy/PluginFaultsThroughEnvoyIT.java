@@ -57,7 +57,7 @@ class PluginFaultsThroughEnvoyIT {
     Path resources = Providers.openAiResources(dir, openai, ca);
     // one route per faulty guard, by model name
     StringBuilder extra = new StringBuilder();
-    for (String type : new String[] {"Throwing", "Hanging", "Spawning"}) {
+    for (String type : new String[] {"Throwing", "Hanging", "Stuck", "Spawning"}) {
       String name = type.toLowerCase(java.util.Locale.ROOT);
       extra.append("""
           ---
@@ -129,6 +129,11 @@ class PluginFaultsThroughEnvoyIT {
       openAiError(s, 504, "within 2000 ms");
       assertThat(s.millis()).as("bounded by --phase-timeout 2s").isBetween(1900L, 5000L);
     }
+    // one that ignores the interrupt: the client still has its 504 at the phase timeout, and the
+    // ext_proc stream ends although the plugin's call never returns (its thread stays stuck)
+    GatewayFaultsThroughEnvoyIT.Seen stuck = chat(gateway, "stuck-model", false);
+    openAiError(stuck, 504, "within 2000 ms");
+    assertThat(stuck.millis()).isBetween(1900L, 5000L);
     assertThat(openai.received()).isEmpty();
     assertThat(gateway.tollgateLog()).contains("took longer than PT2S; answering 504 and interrupting it");
     // and the gateway is not stuck: the next request on a healthy route goes through
