@@ -22,7 +22,7 @@ class StreamCutMetricTest {
   Path dir;
 
   @Test
-  void aStreamResetAfterTheResponseHeadersIsCountedAsCutAndACompleteOneIsNot() throws Exception {
+  void aStreamEndedAfterTheResponseHeadersIsCountedAsCutAndACompleteOneIsNot() throws Exception {
     try (Fixture f = new Fixture(dir, Duration.ofSeconds(10))) {
       try (ExtProcDriver d = f.stream()) {
         d.chat("complete-1", false);
@@ -32,18 +32,26 @@ class StreamCutMetricTest {
       awaitStreams(f);
       assertThat(f.metrics.scrape()).doesNotContain("tollgate_extproc_streams_cut_total{");
 
+      // real Envoy ends the stream with a half-close also when the upstream broke off mid-answer
+      try (ExtProcDriver d = f.stream()) {
+        d.chat("cut-1", false);
+        d.responseHeaders(":status", "200", "content-type", "application/json");
+      }
+      awaitStreams(f);
+      assertThat(f.metrics.scrape()).contains("tollgate_extproc_streams_cut_total{phase=\"response_headers\"} 1.0");
+
       ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", f.server.port()).usePlaintext().build();
       io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
       ctx.call(() -> {
         ExtProcDriver d = new ExtProcDriver(ch);
-        d.chat("cut-1", false);
+        d.chat("cut-2", false);
         ProcessingResponse r = d.responseHeaders(":status", "200", "content-type", "application/json");
         assertThat(r.hasImmediateResponse()).isFalse();
         return null;
       });
       ctx.cancel(null); // as Envoy does when the upstream resets mid-body
       awaitStreams(f);
-      assertThat(f.metrics.scrape()).contains("tollgate_extproc_streams_cut_total{phase=\"response_headers\"} 1.0");
+      assertThat(f.metrics.scrape()).contains("tollgate_extproc_streams_cut_total{phase=\"response_headers\"} 2.0");
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }

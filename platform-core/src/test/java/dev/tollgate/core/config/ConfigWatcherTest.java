@@ -81,4 +81,17 @@ class ConfigWatcherTest {
       assertThat(w.poll()).as("nothing new").isFalse();
     }
   }
+
+  @Test
+  void theConfigTheControllerWritesEndsWithANewlineSoThePollTakesIt() throws Exception {
+    String yaml = GatewayConfigWriter.write(ConfigParser.parse(NEW));
+    assertThat(yaml).endsWith("\n");
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), OLD);
+    try (ConfigWatcher w = watcher(file)) {
+      Files.writeString(file, yaml);
+      assertThat(w.poll()).isFalse();
+      assertThat(w.poll()).isTrue();
+      assertThat(w.current().config().uuid()).isEqualTo("new-config");
+    }
+  }
 }
