@@ -3,6 +3,7 @@ package dev.tollgate.extproc;
 import dev.tollgate.core.pipeline.ExchangeSession;
 import dev.tollgate.core.pipeline.Gateway;
 import dev.tollgate.core.pipeline.PhaseResult;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
@@ -141,6 +142,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     private final StreamObserver<ProcessingResponse> out;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean ended;
+    /** Whether the proxy has sent the end of the answer (its last body piece, or headers or trailers that end it). */
+    private volatile boolean answerEnded;
+    /** Whether {@link #countIfCut} counted this stream; guarded by {@code this}. */
+    private boolean cutCounted;
     /** The thread running a phase now, or null; guarded by {@code this}. */
     private Thread phaseThread;
     /** The phase in progress and when it must be done (System.nanoTime), while in {@link #inPhase}. */
@@ -311,6 +316,11 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
         phaseThread = Thread.currentThread();
       }
       phase = request.getRequestCase();
+      if ((request.hasResponseBody() && request.getResponseBody().getEndOfStream())
+          || (request.hasResponseHeaders() && request.getResponseHeaders().getEndOfStream())
+          || request.hasResponseTrailers()) {
+        answerEnded = true;
+      }
       deadline = System.nanoTime() + phaseTimeout.toNanos();
       inPhase.add(this);
       try {
@@ -350,6 +360,10 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
       if (ended) {
         return;
       }
+      if (response.hasResponseHeaders() && response.hasModeOverride()
+          && response.getModeOverride().getResponseBodyMode() == ProcessingMode.BodySendMode.NONE) {
+        answerEnded = true; // the rest of the answer passes without Tollgate: nothing more is owed
+      }
       out.onNext(response);
       if (response.hasImmediateResponse()) {
         ended = true;
@@ -366,6 +380,7 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
     }
 
     void cancelled() {
+      countIfCut();
       synchronized (this) {
         ended = true;
         if (phaseThread != null) {
@@ -375,8 +390,24 @@ public final class ExtProcService extends ExternalProcessorGrpc.ExternalProcesso
       close();
     }
 
+    /** Counts the stream once as cut if the proxy ends it before the answer was complete. */
+    private void countIfCut() {
+      boolean cut;
+      synchronized (this) {
+        cut = !ended && !answerEnded && !cutCounted;
+        cutCounted |= cut;
+      }
+      if (cut && metrics != null) {
+        ProcessingRequest.RequestCase last = phase;
+        metrics.streamCut(last == null ? "none" : phaseName(last).replace(' ', '_'));
+      }
+    }
+
     @Override
     public void onCompleted() {
+      // Envoy closes the stream this way also when the exchange broke off (the upstream reset or
+      // timed out mid-answer, the client left): count those
+      countIfCut();
       // after the answers still being worked on
       if (!handedOff(this::completed, false)) {
         completed();

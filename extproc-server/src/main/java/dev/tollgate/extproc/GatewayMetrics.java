@@ -186,6 +186,18 @@ public final class GatewayMetrics implements GatewayListener, AutoCloseable {
         .register(registry);
   }
 
+  /**
+   * An ext_proc stream the proxy ended before the exchange's answer was complete: the client went
+   * away, or the upstream reset, closed short or timed out mid-answer (Envoy then answers or cuts
+   * the client itself, without asking Tollgate again). {@code phase} is the last phase Tollgate saw.
+   */
+  void streamCut(String phase) {
+    Counter.builder("tollgate.extproc.streams.cut")
+        .description("ext_proc streams the proxy ended before the answer was complete, by the last phase seen")
+        .tags("phase", phase)
+        .register(registry).increment();
+  }
+
   /** Config reloads, successful and failed, read from the watcher. */
   public void bindConfig(ConfigWatcher watcher) {
     FunctionCounter.builder("tollgate.config.reloads", watcher, ConfigWatcher::reloads)

@@ -9,6 +9,10 @@ import com.google.protobuf.Value;
 import dev.tollgate.controller.ratelimit.Budget;
 import dev.tollgate.core.pipeline.UpstreamPlacement;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
@@ -53,6 +57,8 @@ import io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.XRateL
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
@@ -246,7 +252,8 @@ public final class EnvoyConfigBuilder {
     HttpConnectionManager.Builder hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(LISTENER_NAME)
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
-        .setStreamIdleTimeout(duration(settings.idleTimeout()));
+        .setStreamIdleTimeout(duration(settings.idleTimeout()))
+        .setLocalReplyConfig(upstreamFailureReplies());
     if (!settings.accessLogPath().isEmpty()) {
       hcm.addAccessLog(accessLog(metadataNamespace));
     }
@@ -256,6 +263,59 @@ public final class EnvoyConfigBuilder {
     }
     return hcm.addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
         .setTypedConfig(Any.pack(Router.getDefaultInstance())));
+  }
+
+  /** Envoy's response flags for an upstream that broke off, was reset or could not be used. */
+  static final List<String> UPSTREAM_BROKE_FLAGS = List.of("UC", "UR", "UF", "UPE", "URX", "UH", "UO", "UMSDR");
+  static final String UPSTREAM_TIMEOUT_MESSAGE =
+      "the upstream did not finish its answer in time (operators: check the route timeout)";
+  static final String UPSTREAM_BROKE_MESSAGE =
+      "the upstream's answer broke off before it was complete (the connection was reset or closed, or the answer"
+          + " was malformed); try again";
+
+  /**
+   * Envoy's own replies to an upstream that failed, in the client's error format. Tollgate rewrites
+   * most of Envoy's local replies itself, but not those Envoy makes after Tollgate has seen the
+   * upstream's response headers: a whole answer cut off mid-body (reset, closed short of its
+   * content-length: 502) or still arriving at the route timeout (504). Envoy sends those without
+   * asking ext_proc again, with a plain-text body (e.g. {@code upstream request timeout}) that an
+   * SDK cannot read. These mappers match only replies carrying an upstream failure flag, so
+   * Tollgate's own immediate responses are never touched; Anthropic Messages paths get its format.
+   */
+  static LocalReplyConfig upstreamFailureReplies() {
+    LocalReplyConfig.Builder config = LocalReplyConfig.newBuilder();
+    HeaderMatcher anthropic = HeaderMatcher.newBuilder().setName(":path")
+        .setStringMatch(StringMatcher.newBuilder().setPrefix("/v1/messages")).build();
+    for (boolean isAnthropic : new boolean[] {true, false}) {
+      for (boolean timeout : new boolean[] {true, false}) {
+        AccessLogFilter flags = AccessLogFilter.newBuilder().setResponseFlagFilter(ResponseFlagFilter.newBuilder()
+            .addAllFlags(timeout ? List.of("UT") : UPSTREAM_BROKE_FLAGS)).build();
+        AccessLogFilter filter = !isAnthropic ? flags : AccessLogFilter.newBuilder().setAndFilter(AndFilter.newBuilder()
+            .addFilters(flags)
+            .addFilters(AccessLogFilter.newBuilder().setHeaderFilter(HeaderFilter.newBuilder().setHeader(anthropic))))
+            .build();
+        String message = timeout ? UPSTREAM_TIMEOUT_MESSAGE : UPSTREAM_BROKE_MESSAGE;
+        config.addMappers(ResponseMapper.newBuilder().setFilter(filter).setBodyFormatOverride(
+            SubstitutionFormatString.newBuilder().setJsonFormat(isAnthropic ? anthropicError(message)
+                : openAiError(message))));
+      }
+    }
+    return config.build();
+  }
+
+  private static Struct openAiError(String message) {
+    return Struct.newBuilder().putFields("error", Value.newBuilder().setStructValue(Struct.newBuilder()
+        .putFields("message", text(message))
+        .putFields("type", text("server_error"))
+        .putFields("param", Value.newBuilder().setNullValue(com.google.protobuf.NullValue.NULL_VALUE).build())
+        .putFields("code", text("%RESPONSE_CODE%"))).build()).build();
+  }
+
+  private static Struct anthropicError(String message) {
+    return Struct.newBuilder().putFields("type", text("error"))
+        .putFields("error", Value.newBuilder().setStructValue(Struct.newBuilder()
+            .putFields("type", text("api_error"))
+            .putFields("message", text(message))).build()).build();
   }
 
   /**

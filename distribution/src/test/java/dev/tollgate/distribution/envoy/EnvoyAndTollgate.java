@@ -225,6 +225,11 @@ final class EnvoyAndTollgate implements AutoCloseable {
     return get(URI.create("http://127.0.0.1:" + tollgateAdminPort + "/metrics"));
   }
 
+  /** A page of Tollgate's admin server, e.g. {@code /config}. */
+  String tollgateAdmin(String path) {
+    return get(URI.create("http://127.0.0.1:" + tollgateAdminPort + path));
+  }
+
   /** The value of Tollgate's open-streams gauge. */
   double openStreams() {
     Matcher m = Pattern.compile("(?m)^tollgate_extproc_streams_open\\S* ([0-9.eE+-]+)$").matcher(tollgateMetrics());

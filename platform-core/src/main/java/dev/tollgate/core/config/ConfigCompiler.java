@@ -43,15 +43,24 @@ public final class ConfigCompiler {
 
   /** Reads, parses and compiles {@code file}; every error message starts with the file's path. */
   public CompiledConfig load(Path file) throws ConfigException {
-    String text;
+    byte[] content;
     try {
-      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+      content = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new ConfigException(file + ": file not found; pass --config with the gateway config file");
-    } catch (CharacterCodingException e) {
-      throw new ConfigException(file + ": is not UTF-8 text");
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot be read: " + e.getMessage());
+    }
+    return compile(content, file);
+  }
+
+  /** Parses and compiles {@code content}, already read from {@code file}; messages start with the path. */
+  public CompiledConfig compile(byte[] content, Path file) throws ConfigException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file + ": is not UTF-8 text");
     }
     return compile(text, file.toString());
   }

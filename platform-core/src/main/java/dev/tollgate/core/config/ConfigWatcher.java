@@ -20,6 +20,16 @@ import org.slf4j.LoggerFactory;
  * Holds the config in force and reloads it when the file's content changes. Polls the content
  * (not the modification time), which also catches Kubernetes ConfigMap symlink swaps. A new file
  * that fails to load is reported and the last good config stays.
+ *
+ * <p>The poll never takes a file that is still being written: new content is loaded only once two
+ * consecutive polls, one interval apart, read exactly the same bytes, and only if it is not empty and
+ * ends with a newline (a file cut off mid-line does not). A truncated YAML file is often still valid YAML, but
+ * a different config (a list of rules cut after its first rule); these two rules keep a careless
+ * {@code >} redirect or an editor writing in pieces from putting half a config in force. A writer
+ * that pauses longer than the interval in mid-file can still be seen half-way: write the new file
+ * beside the old one and rename it into place (what {@code tollgate controller} and Kubernetes
+ * ConfigMap updates do), which is atomic. The bytes compiled are the bytes compared, never a
+ * second read.
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
@@ -31,6 +41,10 @@ public final class ConfigWatcher implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private volatile String lastError;
   private volatile byte[] lastDigest;
+  /** New content seen by the last poll and not loaded yet: loaded if the next poll reads it again. */
+  private byte[] pendingDigest;
+  /** The digest of the content last reported as incomplete, so that it is reported once. */
+  private byte[] reportedIncomplete;
   private ScheduledExecutorService poller;
   private volatile Consumer<CompiledConfig> listener = c -> { };
 
@@ -38,9 +52,9 @@ public final class ConfigWatcher implements AutoCloseable {
   public ConfigWatcher(Path file, ConfigCompiler compiler) throws ConfigException {
     this.file = file;
     this.compiler = compiler;
-    byte[] digest = digest();
-    current.set(compiler.load(file));
-    lastDigest = digest;
+    byte[] content = read();
+    current.set(content == null ? compiler.load(file) : compiler.compile(content, file));
+    lastDigest = content == null ? null : digest(content);
     LOG.info("gateway config {} loaded (uuid {})", file, current.get().config().uuid());
   }
 
@@ -62,18 +76,63 @@ public final class ConfigWatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    poller.scheduleWithFixedDelay(this::checkNow, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    poller.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Reloads if the file changed; returns true when a new config is now in force. */
-  public synchronized boolean checkNow() {
-    try {
-      byte[] digest = digest();
-      if (digest == null || Arrays.equals(digest, lastDigest)) {
-        return false;
+  /**
+   * One poll: reloads the file if its content changed, is the same as the previous poll read, and
+   * ends with a newline; returns true when a new config is now in force. Content that changed
+   * since the previous poll, or lacks its final newline, is taken as still being written.
+   */
+  public synchronized boolean poll() {
+    byte[] content = read();
+    if (content == null) {
+      return false;
+    }
+    byte[] digest = digest(content);
+    if (Arrays.equals(digest, lastDigest)) {
+      pendingDigest = null;
+      return false;
+    }
+    if (!Arrays.equals(digest, pendingDigest)) {
+      pendingDigest = digest;
+      LOG.debug("gateway config {} changed; loading it once it reads the same on the next poll", file);
+      return false;
+    }
+    if (content.length == 0 || content[content.length - 1] != '\n') {
+      if (!Arrays.equals(digest, reportedIncomplete)) {
+        reportedIncomplete = digest;
+        LOG.warn("gateway config {} not reloaded yet, keeping uuid {}: it is empty or does not end with a "
+            + "newline, so it looks cut off mid-write; finish the file with a newline (or write it elsewhere and rename it into place)",
+            file, current.get().config().uuid());
       }
+      return false;
+    }
+    pendingDigest = null;
+    return load(content, digest);
+  }
+
+  /**
+   * Reloads now if the file changed, taking it as complete (for a caller who knows it is, e.g. a
+   * test or an operator's explicit request); returns true when a new config is now in force.
+   */
+  public synchronized boolean checkNow() {
+    byte[] content = read();
+    if (content == null) {
+      return false;
+    }
+    byte[] digest = digest(content);
+    if (Arrays.equals(digest, lastDigest)) {
+      return false;
+    }
+    pendingDigest = null;
+    return load(content, digest);
+  }
+
+  private boolean load(byte[] content, byte[] digest) {
+    try {
       lastDigest = digest;
-      CompiledConfig next = compiler.load(file);
+      CompiledConfig next = compiler.compile(content, file);
       current.set(next);
       reloads.incrementAndGet();
       lastError = null;
@@ -106,11 +165,17 @@ public final class ConfigWatcher implements AutoCloseable {
     return lastError;
   }
 
-  private byte[] digest() {
+  private byte[] read() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+      return Files.readAllBytes(file);
     } catch (IOException e) {
       return null; // missing for a moment (editor swap); keep what we have
+    }
+  }
+
+  private static byte[] digest(byte[] content) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(content);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
