@@ -10,7 +10,7 @@
 #   env: SERVER_JAVA_OPTS (default -Xms512m -Xmx512m), WARMUP, CHANNELS (4), JSTAT_FILE (sample the
 #        server's GC every 10 s into this file), JFR_FILE (record the server with JFR into this file, starting after JFR_DELAY seconds),
 #        SERVER_CPUS / TOOL_CPUS (pin the server / the load tool to these CPUs with taskset, e.g. 1 and 0),
-#        PORT (default 18063), CLASSPATH_FILE (default target/server.classpath: a class path file to use
+#        SERVER_LOG (keep the server's output in this file), PORT (default 18063), CLASSPATH_FILE (default target/server.classpath: a class path file to use
 #        instead, e.g. a snapshot of the jars so that a long series of runs measures one build)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +28,7 @@ cp="$target/classes:$(cat "$cpfile")"
 work="$(mktemp -d /tmp/tollgate-bench.XXXXXX)"
 server_pid=""; jstat_pid=""
 cleanup() {
+  [ -n "${SERVER_LOG:-}" ] && cp "$work/server.log" "$SERVER_LOG" 2>/dev/null
   [ -n "$jstat_pid" ] && kill "$jstat_pid" 2>/dev/null || true
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   rm -rf "$work"

@@ -40,6 +40,7 @@ tollgate_setup() {
         kill -0 "$tpid" 2>/dev/null || die "Tollgate exited: $(tail -5 "$dir/tollgate.log")"
         sleep 0.02
       done
+      echo $(( $(now_ms) - start )) > "$dir/processor_ready_ms"  # the JVM alone, to "ext_proc listening"
       epid=$(launch "$dir" envoy "$envoy" -c "$dir/envoy.yaml" --use-dynamic-base-id --log-level warn \
         --concurrency "${ENVOY_CONCURRENCY:-1}")
       echo "envoy $epid" >> "$dir/pids"

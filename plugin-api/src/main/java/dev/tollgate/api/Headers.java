@@ -55,8 +55,12 @@ public final class Headers {
 
   /** A copy with {@code name} set to {@code value}, replacing any earlier value. */
   public Headers with(String name, String value) {
+    String key = name.toLowerCase(Locale.ROOT);
+    if (value != null && value.equals(values.get(key))) {
+      return this; // no copy for a change that changes nothing (the pipeline makes many)
+    }
     Map<String, String> copy = new LinkedHashMap<>(values);
-    copy.put(name.toLowerCase(Locale.ROOT), value);
+    copy.put(key, value);
     return new Headers(Collections.unmodifiableMap(copy));
   }
 
@@ -71,8 +75,12 @@ public final class Headers {
   }
 
   public Headers without(String name) {
+    String key = name.toLowerCase(Locale.ROOT);
+    if (!values.containsKey(key)) {
+      return this;
+    }
     Map<String, String> copy = new LinkedHashMap<>(values);
-    copy.remove(name.toLowerCase(Locale.ROOT));
+    copy.remove(key);
     return new Headers(Collections.unmodifiableMap(copy));
   }
 

@@ -26,14 +26,22 @@ public record UpstreamRequest(String method, String path, Headers setHeaders, Se
   }
 
   public UpstreamRequest withHeader(String name, String value) {
-    Set<String> rm = new LinkedHashSet<>(removeHeaders);
-    rm.remove(name.toLowerCase(java.util.Locale.ROOT));
+    String key = name.toLowerCase(java.util.Locale.ROOT);
+    Set<String> rm = removeHeaders;
+    if (rm.contains(key)) {
+      rm = new LinkedHashSet<>(removeHeaders);
+      rm.remove(key);
+    }
     return new UpstreamRequest(method, path, setHeaders.with(name, value), rm, body);
   }
 
   public UpstreamRequest withoutHeader(String name) {
+    String key = name.toLowerCase(java.util.Locale.ROOT);
+    if (removeHeaders.contains(key) && !setHeaders.contains(key)) {
+      return this; // already removed: no copies
+    }
     Set<String> rm = new LinkedHashSet<>(removeHeaders);
-    rm.add(name.toLowerCase(java.util.Locale.ROOT));
+    rm.add(key);
     return new UpstreamRequest(method, path, setHeaders.without(name), rm, body);
   }
 

@@ -324,14 +324,16 @@ public final class ExchangeSession {
     if ((long) requestBody.size() + chunk.length > config.maxRequestBodyBytes()) {
       return fail(413, "body_too_large", "request body is larger than " + config.maxRequestBodyBytes() + " bytes");
     }
-    requestBody.writeBytes(chunk);
     requestBodyPieces++;
     if (!endOfStream) {
       // Streamed request body: hold each piece back; the whole translated body goes with the last one.
+      requestBody.writeBytes(chunk);
       return new PhaseResult(Headers.empty(), Set.of(), new byte[0], false, null, null, Map.of(), null);
     }
+    // a buffered body comes whole in one message: used as it is, without two copies through the buffer
+    byte[] whole = requestBody.size() == 0 ? chunk : concat(requestBody, chunk);
     try {
-      return role == Role.ATTEMPT ? attemptRequest(requestBody.toByteArray()) : route(requestBody.toByteArray());
+      return role == Role.ATTEMPT ? attemptRequest(whole) : route(whole);
     } catch (GatewayException e) {
       if (e.status() >= 500 && calling != Calling.NONE) {
         failed(callingName(), e, e.status());
@@ -341,6 +343,11 @@ public final class ExchangeSession {
       failed(calling == Calling.NONE ? "gateway" : callingName(), e, 500);
       return fail(500, "plugin_error", "internal error while preparing the upstream request");
     }
+  }
+
+  private static byte[] concat(ByteArrayOutputStream held, byte[] last) {
+    held.writeBytes(last);
+    return held.toByteArray();
   }
 
   /** The client's exchange: parse once, route, then the attempt here or Envoy's attempts upstream. */

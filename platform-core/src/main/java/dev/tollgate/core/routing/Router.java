@@ -86,6 +86,11 @@ public final class Router {
   }
 
   private static Route route(Rule rule, RandomGenerator random) {
+    if (rule.backends().size() == 1) {
+      // the common case, without the streams below: the one backend is the pick and the only candidate
+      String only = rule.backends().get(0).backend();
+      return new Route(rule.name(), only, List.of(only), rule.placement());
+    }
     int best = rule.priorities().get(0);
     List<WeightedBackend> tier = rule.backends().stream().filter(b -> b.priority() == best).toList();
     String picked = pick(tier, random);
