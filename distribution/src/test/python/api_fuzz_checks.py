@@ -77,10 +77,17 @@ def _events(text):
     return events
 
 
-def _record(case, status, streamed):
+def _mode(case):
+    try:
+        return case.meta.generation.mode.value
+    except AttributeError:
+        return None
+
+
+def _record(case, status, streamed, error=None):
     if LOG:
         line = json.dumps({"op": f"{case.method.upper()} {case.operation.path}", "status": status,
-                           "stream": streamed})
+                           "stream": streamed, "mode": _mode(case), "error": error})
         with _LOCK, open(LOG, "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
@@ -101,8 +108,8 @@ def gateway_contract(ctx, response, case):
             raise AssertionError(f"{case.method} {path} is no operation of the API, yet answered {status}")
     ctype = (response.headers.get("content-type") or [""])[0].split(";")[0].strip().lower()
     streamed = ctype == "text/event-stream"
-    _record(case, status, streamed)
     text = response.content.decode("utf-8", errors="replace")
+    _record(case, status, streamed, text[:160] if status >= 400 else None)
     snippet = text[:400]
     if status == 501 and path == "/v1/messages/count_tokens" and "has no token counting API" in text:
         # documented (README, "count tokens" row): a backend whose provider cannot count tokens

@@ -142,9 +142,23 @@ class ApiFuzzThroughEnvoyIT {
           .allMatch(s -> s < 500 || s == 501);
       assertThat(seen.entrySet().stream().filter(e -> !e.getKey().equals("POST /v1/messages/count_tokens"))
           .flatMap(e -> e.getValue().keySet().stream())).as("no 5xx").allMatch(s -> s < 500);
+      assertModelWithAControlCharacterIsA400(gateway);
       EnvoyAndTollgate.await("open streams back to 0", Duration.ofSeconds(15), () -> gateway.openStreams() == 0,
           null, null);
       assertThat(gateway.openStreams()).isZero();
+    }
+  }
+
+  /**
+   * Found by the longer run: a model name with a control character went into the model header,
+   * Envoy refused the header mutation and the client got an empty 500. Now Tollgate's 400.
+   */
+  private static void assertModelWithAControlCharacterIsA400(EnvoyAndTollgate gateway) throws Exception {
+    for (String path : List.of("/v1/embeddings", "/v1/completions", "/v1/chat/completions")) {
+      Clients.Curl r = Clients.curl(gateway.url(path).toString(), "-H", "content-type: application/json", "-d",
+          "{\"model\":\"7\\u000bx\",\"input\":\"a\",\"prompt\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}");
+      assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(400);
+      assertThat(JSON.readTree(r.body()).path("error").path("message").asText()).contains("control character");
     }
   }
 
@@ -236,6 +250,12 @@ class ApiFuzzThroughEnvoyIT {
       }
       if (req == null || !req.isObject() || !("Bearer " + Providers.UPSTREAM_KEY).equals(r.header("authorization"))) {
         return kit.apply(r);
+      }
+      JsonNode stream = req.path("stream");
+      if (!stream.isMissingNode() && !stream.isNull() && !stream.isBoolean()) {
+        // as OpenAI does (the kit's fake would read a number as true, and OpenAI to OpenAI goes byte for byte)
+        return Answer.json(400, "{\"error\":{\"message\":\"Invalid type for 'stream': expected a boolean\","
+            + "\"type\":\"invalid_request_error\",\"param\":\"stream\",\"code\":\"invalid_type\"}}");
       }
       String model = req.path("model").asText();
       if (chat) {
