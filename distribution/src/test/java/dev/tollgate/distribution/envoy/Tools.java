@@ -110,6 +110,37 @@ final class Tools {
     return python;
   }
 
+  private static Path fuzzPython;
+
+  /**
+   * A python with schemathesis, pinned with hashes in {@code src/test/python/fuzz-requirements.txt},
+   * in its own venv keyed by that file's hash (apart from the SDKs' venv of {@link #python()}).
+   */
+  static synchronized Path fuzzPython() throws IOException, InterruptedException {
+    if (fuzzPython == null) {
+      Path file = PYTHON_DIR.resolve("fuzz-requirements.txt");
+      byte[] requirements = Files.readAllBytes(file);
+      Path venv = toolsDir().resolve("py-fuzz-" + sha256(requirements).substring(0, 12));
+      Path bin = venv.resolve("bin/python");
+      if (!Files.isExecutable(bin) || !Files.exists(venv.resolve("installed"))) {
+        Run made = run(Duration.ofMinutes(2), "python3", "-m", "venv", "--clear", venv.toString());
+        if (made.exit() != 0) {
+          throw new IllegalStateException("cannot create a python venv (python3 -m venv; Debian: apt-get install "
+              + "python3-venv): " + made.output());
+        }
+        Run pip = run(Duration.ofMinutes(10), bin.toString(), "-m", "pip", "install", "--quiet",
+            "--disable-pip-version-check", "--require-hashes", "-r", file.toString());
+        if (pip.exit() != 0) {
+          throw new IllegalStateException("cannot install schemathesis from " + file + " (pinned with hashes for "
+              + "CPython 3.11 on x86_64): " + pip.output());
+        }
+        Files.writeString(venv.resolve("installed"), new String(requirements, StandardCharsets.UTF_8));
+      }
+      fuzzPython = bin;
+    }
+    return fuzzPython;
+  }
+
   static Path toolsDir() {
     String dir = System.getenv("TOLLGATE_TOOLS_DIR");
     if (dir != null && !dir.isBlank()) {

@@ -23,14 +23,27 @@ public record ParsedRequest(ObjectNode json, String model) {
     return m != null && m.asText().equals(model);
   }
 
-  /** A JSON object with a non-blank string {@code model}; a 400 that says what is wrong otherwise. */
+  /**
+   * A JSON object with a non-blank string {@code model} that can travel in a header value (Envoy's
+   * route takes it from one); a 400 that says what is wrong otherwise.
+   */
   static ParsedRequest parse(byte[] body) throws GatewayException {
     ObjectNode json = object(body);
     JsonNode model = json.get("model");
     if (model == null || !model.isTextual() || model.asText().isBlank()) {
       throw GatewayException.badRequest("the request body has no model; set \"model\" to one of the gateway's models");
     }
-    return new ParsedRequest(json, model.asText());
+    String name = model.asText();
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      // a header value holds no control character but the tab (RFC 9110 field-value); Envoy refuses
+      // a header mutation with one, which the client would see as an empty 500
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        throw GatewayException.badRequest(String.format("the model name has a control character (U+%04X at %d);"
+            + " set \"model\" to one of the gateway's models", (int) c, i));
+      }
+    }
+    return new ParsedRequest(json, name);
   }
 
   private static ObjectNode object(byte[] body) throws GatewayException {

@@ -233,4 +233,17 @@ class EndpointSpecsTest {
     assertThat(JsonSupport.tryParse(openAi.get(0).data()).path("error").path("message").asText()).isEqualTo("no");
     assertThat(CHAT.clientApi()).isEqualTo(ClientApi.OPENAI);
   }
+
+  /** Found by ApiFuzzThroughEnvoyIT: a model with a control character reached Envoy as a header and came back an empty 500. */
+  @Test
+  void aModelNameWithAControlCharacterIsTheClientsOwn400NotAHeaderEnvoyRefuses() throws Exception {
+    for (String model : new String[] {"a\\u0000b", "a\\u000bb", "a\\u0017", "a\\u007fb", "a\\nb"}) {
+      assertThatThrownBy(() -> CHAT.parse(b("{\"model\":\"" + model + "\",\"messages\":[]}")))
+          .as(model).isInstanceOfSatisfying(GatewayException.class, e -> {
+            assertThat(e.status()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("control character");
+          });
+    }
+    assertThat(CHAT.parse(b("{\"model\":\"a\\tb \\u00e9\",\"messages\":[]}")).model()).isEqualTo("a\tb \u00e9");
+  }
 }
