@@ -181,7 +181,9 @@ public final class Settings {
   public void allowOnly(Set<String> allowed) throws InvalidConfigException {
     for (String k : values.keySet()) {
       if (!allowed.contains(k)) {
-        throw new InvalidConfigException(field(k), "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+        // an empty key (YAML `? ` or `"": x`) is named as such, not left as a blank field
+        throw new InvalidConfigException(field(k.isEmpty() ? "\"\"" : k), "unknown field"
+            + (k.isEmpty() ? " with an empty name" : "") + "; expected one of " + new java.util.TreeSet<>(allowed));
       }
     }
   }
