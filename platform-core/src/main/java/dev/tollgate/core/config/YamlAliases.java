@@ -45,7 +45,9 @@ public final class YamlAliases {
     try (YAMLParser p = (YAMLParser) FACTORY.createParser(yaml)) {
       JsonToken t;
       while ((t = p.nextToken()) != null) {
-        if (p.getParsingContext().inRoot() && t != JsonToken.END_OBJECT && t != JsonToken.END_ARRAY) {
+        boolean startsDocument = t.isStructStart() ? p.getParsingContext().getParent().inRoot()
+            : t.isScalarValue() && p.getParsingContext().inRoot();
+        if (startsDocument) {
           document++;
         }
         if (p.isCurrentAlias()) {

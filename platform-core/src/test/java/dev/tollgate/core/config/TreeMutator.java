@@ -95,8 +95,16 @@ final class TreeMutator {
   private static Object value(Object root, FuzzedDataProvider data) {
     return switch (data.consumeInt(0, 3)) {
       case 0 -> copy(pick(root, data, 0));
-      case 1 -> new LinkedHashMap<>(Map.of(word(data), scalar(data)));
-      case 2 -> new ArrayList<>(List.of(scalar(data)));
+      case 1 -> {
+        Map<String, Object> m = new LinkedHashMap<>(); // scalars may be null: no Map.of
+        m.put(word(data), scalar(data));
+        yield m;
+      }
+      case 2 -> {
+        List<Object> l = new ArrayList<>();
+        l.add(scalar(data));
+        yield l;
+      }
       default -> scalar(data);
     };
   }
