@@ -14,18 +14,23 @@ class ConfigFuzzFindingsTest {
   private static final ConfigCompiler COMPILER = new ConfigCompiler(StubPlugins.registry());
 
   /**
-   * Bug: a mapping key that is empty (the one-byte file {@code ?}, YAML's explicit key with no
-   * name, or {@code "": 1}) was reported as {@code gateway.yaml: : unknown field}, naming no field.
+   * Bug: a mapping key that is empty or blank (the one-byte file {@code ?}, YAML's explicit key
+   * with no name, {@code "": 1}, or a key that is a line break) was reported as
+   * {@code gateway.yaml: : unknown field}, naming no field.
    */
   @Test
   void anEmptyKeyIsNamedInTheError() {
     assertThatThrownBy(() -> COMPILER.compile("?", "gateway.yaml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("gateway.yaml: \"\": unknown field with an empty name; expected one of [");
+        .hasMessageStartingWith("gateway.yaml: \"\": unknown field with a blank name; expected one of [");
     assertThatThrownBy(() -> COMPILER.compile("backends:\n  - {\"\": 1}\n", "gateway.yaml"))
         .isInstanceOf(ConfigException.class)
-        .hasMessageStartingWith("gateway.yaml: backends[0].\"\": unknown field with an empty name")
+        .hasMessageStartingWith("gateway.yaml: backends[0].\"\": unknown field with a blank name")
         .hasCauseInstanceOf(InvalidConfigException.class);
+    // found by the structure-aware run: a key that is a line break
+    assertThatThrownBy(() -> COMPILER.compile("\"\\n\": 1\n", "gateway.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("gateway.yaml: \"\\n\": unknown field with a blank name");
   }
 
   /**
