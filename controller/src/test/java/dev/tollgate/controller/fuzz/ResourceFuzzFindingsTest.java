@@ -59,4 +59,35 @@ class ResourceFuzzFindingsTest {
     assertThat(problems()).containsExactly(new Problem("secrets.yaml (document 2)", "stringData.apiKey",
         "*k (line 9) is a YAML alias, which Tollgate does not expand; write the value out in full"));
   }
+
+  /**
+   * Bug (found by the longer run): an empty list item ({@code backendRefs:} then {@code -} alone)
+   * bound to null and made the translator fail with a NullPointerException.
+   */
+  @Test
+  void anEmptyListItemIsAProblemNamingItsField() throws Exception {
+    Files.writeString(dir.resolve("route.yaml"), """
+        apiVersion: aigateway.tollgate.dev/v1alpha1
+        kind: AIGatewayRoute
+        metadata: {name: chat}
+        spec:
+          rules:
+            - backendRefs:
+                -
+        """);
+    InvalidResourcesException e = catchThrowableOfType(InvalidResourcesException.class, () ->
+        dev.tollgate.controller.resource.ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    assertThat(e.problems()).containsExactly(new Problem("route.yaml (AIGatewayRoute chat)", "spec.rules[0].backendRefs[0]",
+        "is empty; give the item its fields or remove it"));
+  }
+
+  /** Bug (found by the longer run): a blank top-level key was reported with a blank field. */
+  @Test
+  void aBlankTopLevelKeyIsNamedQuoted() throws Exception {
+    Files.writeString(dir.resolve("s.yaml"), "apiVersion: aigateway.tollgate.dev/v1alpha1\nkind: PriceTable\n"
+        + "metadata: {name: p}\nspec: {prices: {}}\n\"\\n\": 1\n");
+    InvalidResourcesException e = catchThrowableOfType(InvalidResourcesException.class, () ->
+        dev.tollgate.controller.resource.ResourceReader.read(new DirectorySource(dir, Set.of()).read()));
+    assertThat(e.problems()).extracting(Problem::field).containsExactly("\"\\n\"");
+  }
 }
