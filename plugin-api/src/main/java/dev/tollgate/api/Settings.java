@@ -181,7 +181,9 @@ public final class Settings {
   public void allowOnly(Set<String> allowed) throws InvalidConfigException {
     for (String k : values.keySet()) {
       if (!allowed.contains(k)) {
-        throw new InvalidConfigException(field(k), "unknown field; expected one of " + new java.util.TreeSet<>(allowed));
+        // a blank key (YAML `? `, `"": x`, `"\n": x`) is named quoted, not left as a blank field
+        throw new InvalidConfigException(field(k.isBlank() ? quoted(k) : k), "unknown field"
+            + (k.isBlank() ? " with a blank name" : "") + "; expected one of " + new java.util.TreeSet<>(allowed));
       }
     }
   }
@@ -194,6 +196,12 @@ public final class Settings {
   @Override
   public String toString() {
     return "Settings[" + path + "]";
+  }
+
+  /** {@code key} in double quotes, its line breaks and tabs written as escapes. */
+  private static String quoted(String key) {
+    return "\"" + key.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r")
+        .replace("\t", "\\t") + "\"";
   }
 
   @SuppressWarnings("unchecked")

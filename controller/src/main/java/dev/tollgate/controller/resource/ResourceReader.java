@@ -87,7 +87,8 @@ public final class ResourceReader {
       boolean shapeOk = true;
       for (String key : tree.keySet()) {
         if (!TOP_LEVEL.contains(key)) {
-          problems.add(new Problem(origin, key, "is not a known field; use apiVersion, kind, metadata and spec"));
+          problems.add(new Problem(origin, key.isBlank() ? "\"" + key.replace("\n", "\\n").replace("\t", "\\t") + "\"" : key,
+              "is not a known field; use apiVersion, kind, metadata and spec"));
           shapeOk = false;
         }
       }
@@ -97,6 +98,11 @@ public final class ResourceReader {
         continue;
       }
       if (!shapeOk) {
+        continue;
+      }
+      String emptyItem = emptyItem(spec, "spec");
+      if (emptyItem != null) {
+        problems.add(new Problem(origin, emptyItem, "is empty; give the item its fields or remove it"));
         continue;
       }
       if (!seen.add(kind.kind() + "/" + name)) {
@@ -231,6 +237,26 @@ public final class ResourceReader {
       names.add(k.kind());
     }
     return String.join(", ", names);
+  }
+
+  /** The path of the first list item below {@code node} that is empty (YAML {@code -} alone), or null. */
+  private static String emptyItem(Object node, String path) {
+    if (node instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        String found = emptyItem(e.getValue(), path + "." + e.getKey());
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (node instanceof List<?> l) {
+      for (int i = 0; i < l.size(); i++) {
+        String found = l.get(i) == null ? path + "[" + i + "]" : emptyItem(l.get(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   private static String str(Object o) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tollgate.controller.resource.InvalidResourcesException;
 import dev.tollgate.controller.resource.Problem;
 import dev.tollgate.controller.resource.RawDocument;
+import dev.tollgate.core.config.YamlAliases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +113,14 @@ public final class DirectorySource {
     for (Path p : files()) {
       String name = dir.relativize(p).toString();
       List<Object> trees = new ArrayList<>();
-      try (MappingIterator<Object> it = YAML.readerFor(Object.class).readValues(Files.readString(p))) {
+      String text;
+      try {
+        text = Files.readString(p);
+      } catch (java.nio.charset.CharacterCodingException e) {
+        problems.add(new Problem(name, "(document)", "is not UTF-8 text"));
+        continue;
+      }
+      try (MappingIterator<Object> it = YAML.readerFor(Object.class).readValues(text)) {
         while (it.hasNextValue()) {
           trees.add(it.nextValue());
         }
@@ -123,6 +131,14 @@ public final class DirectorySource {
         continue;
       } catch (RuntimeException e) {
         problems.add(new Problem(name, "(document)", "is not valid YAML: " + e.getMessage()));
+        continue;
+      }
+      // an alias would be read as its anchor's name, silently (see YamlAliases): refused instead
+      java.util.Optional<YamlAliases.Alias> alias = YamlAliases.first(text);
+      if (alias.isPresent()) {
+        YamlAliases.Alias a = alias.get();
+        problems.add(new Problem(trees.size() > 1 ? name + " (document " + a.document() + ")" : name,
+            a.field().isEmpty() ? "(document)" : a.field(), a.message()));
         continue;
       }
       for (int i = 0; i < trees.size(); i++) {

@@ -65,6 +65,11 @@ public final class ConfigParser {
           + ", column " + e.getLocation().getColumnNr();
       throw new InvalidConfigException("(document)", "is not valid YAML" + where + ": " + e.getOriginalMessage());
     }
+    java.util.Optional<YamlAliases.Alias> alias = YamlAliases.first(yaml);
+    if (alias.isPresent()) {
+      throw new InvalidConfigException(alias.get().field().isEmpty() ? "(document)" : alias.get().field(),
+          alias.get().message());
+    }
     return parse(Settings.of("", root));
   }
 
