@@ -5,6 +5,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tollgate.conformance.TreeMutator;
 import dev.tollgate.controller.resource.RawDocument;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +28,21 @@ import java.util.stream.Stream;
  * gateway parses. Longer run: {@code JAZZER_MAX_DURATION=5m}.
  */
 class ResourceMutationFuzzTest {
+  /** The words the resources use, so that most changed resources are nearly valid. */
+  private static final TreeMutator MUTATOR = new TreeMutator(new String[] {"apiVersion", "kind", "metadata", "name", "namespace", "spec", "status",
+      "aigateway.tollgate.dev/v1alpha1", "v1", "AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy",
+      "PromptPolicy", "Consumer", "TokenBudget", "PriceTable", "Secret", "data", "stringData", "schema", "version",
+      "rules", "model", "modelPattern", "backendRefs", "weight", "priority", "llmRequestCosts", "metadataKey",
+      "type", "scope", "Global", "expression", "InputToken", "OutputToken", "TotalToken", "CEL", "PriceTable",
+      "backendSecurityPolicyRef", "apiKey", "secretRef", "key", "file", "env", "awsCredentials", "region",
+      "credentialsFile", "targetRefs", "guards", "deny", "mask", "regex", "on", "Request", "Response", "enrichment",
+      "per", "consumer", "team", "values", "limit", "tokens", "dollars", "unit", "Minute", "Day", "Hour",
+      "priceTable", "prices", "input", "output", "cachedInput", "cacheCreation", "keys", "sha256", "expires",
+      "models", "OpenAI", "AWSBedrock", "Anthropic", "AzureOpenAI", "GCPVertexAI", "APIKey", "AWSCredentials",
+      "openai", "bedrock", "chat", "openai-key", "aws", "timeout", "retries", "fallback", "placement", "headers",
+      "host", "port", "tls", "gpt-4o-mini", "anthropic\\.claude-.*", "(a+)+$", "[", "*", "us-east-1", "10s", "-1",
+      "", " ", "2027-01-31T00:00:00Z", "c2stdGVzdA==", "a.b", "A"});
+
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final List<RawDocument> SEED = seed();
   private static final Set<String> FILES = new HashSet<>();
@@ -74,8 +90,8 @@ class ResourceMutationFuzzTest {
       int at = data.consumeInt(0, docs.size() - 1);
       switch (data.consumeInt(0, 5)) {
         case 0 -> docs.remove(at);
-        case 1 -> docs.add(TreeMutator.mutate(docs.get(at), data)); // a changed copy beside the original
-        default -> docs.set(at, TreeMutator.mutate(docs.get(at), data));
+        case 1 -> docs.add(MUTATOR.mutate(docs.get(at), data)); // a changed copy beside the original
+        default -> docs.set(at, MUTATOR.mutate(docs.get(at), data));
       }
     }
     List<RawDocument> raw = new ArrayList<>();

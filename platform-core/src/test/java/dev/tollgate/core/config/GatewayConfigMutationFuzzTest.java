@@ -5,6 +5,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tollgate.api.InvalidConfigException;
+import dev.tollgate.conformance.TreeMutator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +21,18 @@ import java.util.Map;
  * {@code JAZZER_MAX_DURATION=5m}.
  */
 class GatewayConfigMutationFuzzTest {
+  /** The words a gateway config uses, so that most changed configs are nearly valid. */
+  private static final TreeMutator MUTATOR = new TreeMutator(new String[] {"uuid", "schema", "name", "version", "modelNameHeaderKey",
+      "selectedBackendHeaderKey", "metadataNamespace", "unknownPaths", "maxRequestBodyBytes",
+      "maxDecodedResponseBytes", "routingHeader", "enabled", "allowedBackends", "costs", "metadataKey", "type",
+      "rules", "headers", "value", "backends", "weight", "priority", "placement", "models", "auth", "passthrough",
+      "key", "provider", "modelNameOverride", "policies", "guards", "on", "deny", "enrichment", "text", "consumers",
+      "metadata", "keys", "sha256", "expires", "OpenAI", "Anthropic", "APIKey", "InputToken", "OutputToken",
+      "TotalToken", "Regex", "SystemPrompt", "Exact", "RegularExpression", "Router", "Upstream", "Request",
+      "Response", "Reject", "PassThrough", "openai", "anthropic", "claude", "resilient", "everything",
+      "x-ai-eg-model", "x-ai-eg-backend", "x-tollgate-consumer-team", "gpt-4o", "claude-.*", ".*", "(a+)+$", "[",
+      "2027-01-31T00:00:00Z", "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", "", " ", "-1"});
+
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ConfigCompiler COMPILER = new ConfigCompiler(StubPlugins.registry());
   private static final Map<String, Object> SEED = seed();
@@ -36,7 +49,7 @@ class GatewayConfigMutationFuzzTest {
 
   @FuzzTest(maxDuration = "8s")
   void mutatedGatewayConfig(FuzzedDataProvider data) throws IOException {
-    Object tree = TreeMutator.mutate(SEED, data);
+    Object tree = MUTATOR.mutate(SEED, data);
     String yaml = YAML.writeValueAsString(tree);
     CompiledConfig compiled;
     try {

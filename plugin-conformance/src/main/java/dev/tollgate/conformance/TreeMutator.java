@@ -1,4 +1,4 @@
-package dev.tollgate.controller.fuzz;
+package dev.tollgate.conformance;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import java.util.ArrayList;
@@ -9,30 +9,20 @@ import java.util.Map;
 /**
  * Changes a parsed YAML tree (maps, lists, scalars) as the fuzzer chooses: a few edits at places
  * it picks, each replacing, removing, adding, copying or wrapping a value. The keys and values it
- * adds come mostly from the words the resources use, so that most changed resources are
- * nearly valid and reach the translator's checks. (The same as platform-core's test mutator, with
- * the resources' words: the modules share no test code.)
+ * adds come mostly from the words it is given (those of the format fuzzed), so that most changed
+ * documents are nearly valid and reach the checks behind the parser. For Jazzer fuzz tests of
+ * YAML or JSON inputs (the gateway config, resources).
  */
 public final class TreeMutator {
-  private static final String[] WORDS = {"apiVersion", "kind", "metadata", "name", "namespace", "spec", "status",
-      "aigateway.tollgate.dev/v1alpha1", "v1", "AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy",
-      "PromptPolicy", "Consumer", "TokenBudget", "PriceTable", "Secret", "data", "stringData", "schema", "version",
-      "rules", "model", "modelPattern", "backendRefs", "weight", "priority", "llmRequestCosts", "metadataKey",
-      "type", "scope", "Global", "expression", "InputToken", "OutputToken", "TotalToken", "CEL", "PriceTable",
-      "backendSecurityPolicyRef", "apiKey", "secretRef", "key", "file", "env", "awsCredentials", "region",
-      "credentialsFile", "targetRefs", "guards", "deny", "mask", "regex", "on", "Request", "Response", "enrichment",
-      "per", "consumer", "team", "values", "limit", "tokens", "dollars", "unit", "Minute", "Day", "Hour",
-      "priceTable", "prices", "input", "output", "cachedInput", "cacheCreation", "keys", "sha256", "expires",
-      "models", "OpenAI", "AWSBedrock", "Anthropic", "AzureOpenAI", "GCPVertexAI", "APIKey", "AWSCredentials",
-      "openai", "bedrock", "chat", "openai-key", "aws", "timeout", "retries", "fallback", "placement", "headers",
-      "host", "port", "tls", "gpt-4o-mini", "anthropic\\.claude-.*", "(a+)+$", "[", "*", "us-east-1", "10s", "-1",
-      "", " ", "2027-01-31T00:00:00Z", "c2stdGVzdA==", "a.b", "A"};
+  private final String[] words;
 
-  private TreeMutator() {
+  /** A mutator that adds mostly these words as keys and values. */
+  public TreeMutator(String... words) {
+    this.words = words.clone();
   }
 
   /** A changed deep copy of {@code seed}. */
-  public static Object mutate(Object seed, FuzzedDataProvider data) {
+  public Object mutate(Object seed, FuzzedDataProvider data) {
     Object root = copy(seed);
     int edits = data.consumeInt(1, 4);
     for (int i = 0; i < edits && data.remainingBytes() > 0; i++) {
@@ -43,7 +33,7 @@ public final class TreeMutator {
 
   /** Edits at {@code node} or below; returns what replaces {@code node}. */
   @SuppressWarnings("unchecked")
-  private static Object edit(Object root, Object node, FuzzedDataProvider data, int depth) {
+  private Object edit(Object root, Object node, FuzzedDataProvider data, int depth) {
     boolean descend = depth < 12 && data.consumeBoolean();
     if (descend && node instanceof Map<?, ?> m && !m.isEmpty()) {
       Map<String, Object> map = (Map<String, Object>) m;
@@ -96,7 +86,7 @@ public final class TreeMutator {
     }
   }
 
-  private static Object value(Object root, FuzzedDataProvider data) {
+  private Object value(Object root, FuzzedDataProvider data) {
     return switch (data.consumeInt(0, 3)) {
       case 0 -> copy(pick(root, data, 0));
       case 1 -> {
@@ -113,7 +103,7 @@ public final class TreeMutator {
     };
   }
 
-  private static Object pick(Object node, FuzzedDataProvider data, int depth) {
+  private Object pick(Object node, FuzzedDataProvider data, int depth) {
     if (depth > 12 || !data.consumeBoolean()) {
       return node;
     }
@@ -127,11 +117,11 @@ public final class TreeMutator {
     return node;
   }
 
-  private static String word(FuzzedDataProvider data) {
-    return data.consumeBoolean() ? WORDS[data.consumeInt(0, WORDS.length - 1)] : data.consumeString(16);
+  private String word(FuzzedDataProvider data) {
+    return data.consumeBoolean() ? words[data.consumeInt(0, words.length - 1)] : data.consumeString(16);
   }
 
-  private static Object scalar(FuzzedDataProvider data) {
+  private Object scalar(FuzzedDataProvider data) {
     return switch (data.consumeInt(0, 7)) {
       case 0 -> word(data);
       case 1 -> data.consumeInt();
