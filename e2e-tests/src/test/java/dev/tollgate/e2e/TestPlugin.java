@@ -1,5 +1,6 @@
 package dev.tollgate.e2e;
 
+import dev.tollgate.testkit.PluginJar;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -11,10 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -71,23 +70,7 @@ final class TestPlugin {
   /** Writes the plugin jar: the compiled classes and a manifest naming the plugin. */
   Path jar(Path target) throws IOException {
     Path classes = compile(Files.createTempDirectory("test-plugin-" + id));
-    Manifest m = new Manifest();
-    Attributes a = m.getMainAttributes();
-    a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    a.put(new Attributes.Name("Plugin-Id"), id);
-    a.put(new Attributes.Name("Plugin-Version"), "1.0.0");
-    a.put(new Attributes.Name("Plugin-Provider"), "test");
-    a.put(new Attributes.Name("Plugin-Requires"), ">=2.0.0 & <3.0.0");
-    Files.createDirectories(target.getParent());
-    try (OutputStream os = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(os, m);
-         Stream<Path> files = Files.walk(classes)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(f));
-        out.closeEntry();
-      }
-    }
-    return target;
+    return PluginJar.write(classes, id, target);
   }
 
   /** Writes the plugin zip: {@code plugin.properties}, the plugin jar and the bundled libraries in {@code lib/}. */

@@ -1,17 +1,12 @@
 package dev.tollgate.distribution.envoy;
 
+import dev.tollgate.testkit.PluginJar;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
@@ -140,23 +135,7 @@ final class FaultyPlugin {
     if (javac.run(null, null, errors, args.toArray(String[]::new)) != 0) {
       throw new IllegalStateException("the faulty plugin does not compile: " + errors);
     }
-    Manifest m = new Manifest();
-    Attributes a = m.getMainAttributes();
-    a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    a.put(new Attributes.Name("Plugin-Id"), "faulty");
-    a.put(new Attributes.Name("Plugin-Version"), "1.0.0");
-    a.put(new Attributes.Name("Plugin-Provider"), "test");
-    a.put(new Attributes.Name("Plugin-Requires"), ">=2.0.0 & <3.0.0");
-    Files.createDirectories(target.getParent());
-    try (OutputStream os = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(os, m);
-         Stream<Path> files = Files.walk(classes)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-        out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(f));
-        out.closeEntry();
-      }
-    }
-    return target;
+    return PluginJar.write(classes, "faulty", target);
   }
 
   static String packageName() {
